@@ -1,0 +1,96 @@
+//! Simulated Cisco Meeting Server (CMS) MMP: the SSH command line of one CMS
+//! node, as far as the XMPP call bridge accounts go.
+//!
+//! Sources (see `/work/shared/reference/devices.md` 1.2 and 1.4):
+//! - Cisco TAC 213479 "Configure XMPP Resiliency",
+//!   <https://www.cisco.com/c/en/us/support/docs/conferencing/meeting-server/213479-configure-xmpp-resiliency.html>:
+//!   `xmpp callbridge add|add-secret|list`, `xmpp status`, record fields.
+//! - Seed `cms-failover-cluster-part2a.txt`, section "XMPP Cluster": the same
+//!   procedure (add on the first node, add-secret on the others; accounts are
+//!   not replicated).
+//! - Cisco TAC 210530 (database cluster): the `<hostname>>` prompt.
+//!
+//! Layout: [`state`] (node state + [`NodeControl`]), [`shell`] (pure command
+//! interpreter, exact output formats), [`server`] (SSH accept loop, auth,
+//! shell/exec channels, fault injection). Anything marked [GUESS] is not
+//! documented by Cisco and was chosen for the simulator.
+
+pub mod server;
+pub mod shell;
+pub mod state;
+
+#[cfg(test)]
+mod tests;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use state::NodeControl;
+
+/// Configuration of one simulated CMS node.
+#[derive(Debug, Clone)]
+pub struct CmsNodeConfig {
+    pub hostname: String,
+    /// Loopback address to listen on, e.g. `127.77.1.1`.
+    pub bind: IpAddr,
+    /// TCP port; 0 picks an ephemeral port.
+    pub port: u16,
+    pub username: String,
+    pub password: String,
+    pub xmpp_domain: String,
+}
+
+/// A running simulated CMS node (SSH server).
+pub struct CmsNode {
+    addr: SocketAddr,
+    control: NodeControl,
+    accept_task: JoinHandle<()>,
+}
+
+impl CmsNode {
+    /// Binds the listener and starts serving SSH.
+    pub async fn start(cfg: CmsNodeConfig) -> anyhow::Result<CmsNode> {
+        let listener = TcpListener::bind((cfg.bind, cfg.port)).await.map_err(|e| {
+            anyhow::anyhow!(
+                "binding CMS simulator {} to {}:{}: {e}",
+                cfg.hostname,
+                cfg.bind,
+                cfg.port
+            )
+        })?;
+        let addr = listener.local_addr()?;
+        let control = NodeControl::new(cfg.hostname, cfg.username, cfg.password, cfg.xmpp_domain);
+        let accept_task = tokio::spawn(server::accept_loop(listener, control.clone()));
+        Ok(CmsNode {
+            addr,
+            control,
+            accept_task,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Handle to inspect the node and inject faults.
+    pub fn control(&self) -> NodeControl {
+        self.control.clone()
+    }
+
+    /// Stops listening and cuts every live connection.
+    pub async fn stop(self) {
+        self.control.inner.stopping.store(true, Ordering::SeqCst);
+        self.accept_task.abort();
+        let _ = self.accept_task.await;
+        self.control.cut_all_connections();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while self.control.active_sessions() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}

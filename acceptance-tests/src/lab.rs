@@ -1,0 +1,333 @@
+//! The lab: a set of simulated devices on loopback, plus the files that tests
+//! and `terraform` use to reach them.
+//!
+//! [`Lab::start`] starts one [`CmsNode`] per [`CmsNodeSpec`] (own loopback
+//! address `127.77.<lab>.<n>` unless given, ephemeral port unless given, user
+//! `admin`, a random 16-character password shared by the lab) and writes into
+//! the output directory:
+//! - `lab.json`: [`Lab::endpoints`];
+//! - `known_hosts`: one OpenSSH line per node, `[addr]:port ssh-ed25519 AAAA...`
+//!   (the form OpenSSH writes for non-22 ports);
+//! - `lab.auto.tfvars.json`: Terraform variables `cms_username`, `cms_password`,
+//!   `cms_known_hosts_file` (absolute path) and `cms_nodes` (`name`, `address`, `port`).
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use anyhow::Context;
+use rand::distr::Alphanumeric;
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::cms_mmp::{CmsNode, CmsNodeConfig, NodeControl};
+
+/// MMP user every lab node accepts.
+pub const LAB_USERNAME: &str = "admin";
+/// XMPP domain of every lab node (the seed's `conf.example.com`).
+pub const LAB_XMPP_DOMAIN: &str = "conf.example.com";
+
+/// What to start. Also the format of the `--spec` JSON file:
+/// `{"cms_nodes": [{"name": "cms1"}, {"name": "cms2", "address": "127.0.0.2", "port": 2222}]}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LabSpec {
+    #[serde(default)]
+    pub cms_nodes: Vec<CmsNodeSpec>,
+}
+
+/// One simulated CMS node; `name` is also its hostname (prompt `<name>> `).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CmsNodeSpec {
+    pub name: String,
+    #[serde(default)]
+    pub address: Option<IpAddr>,
+    #[serde(default)]
+    pub port: Option<u16>,
+}
+
+impl LabSpec {
+    /// `cms1..cmsN` with automatic addresses and ports.
+    pub fn with_cms_nodes(n: usize) -> LabSpec {
+        LabSpec {
+            cms_nodes: (1..=n)
+                .map(|i| CmsNodeSpec {
+                    name: format!("cms{i}"),
+                    address: None,
+                    port: None,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Running simulated devices.
+pub struct Lab {
+    cms: Vec<(String, CmsNode)>,
+    password: String,
+    out_dir: PathBuf,
+}
+
+static LAB_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Middle byte of `127.77.<x>.<n>`: from the process id and a per-process
+/// counter, so labs in parallel test processes rarely share addresses (and
+/// ephemeral ports keep them apart when they do).
+fn lab_subnet() -> u8 {
+    let n = std::process::id()
+        .wrapping_mul(7)
+        .wrapping_add(LAB_COUNTER.fetch_add(1, Ordering::SeqCst));
+    (n % 254 + 1) as u8
+}
+
+fn random_password() -> String {
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect()
+}
+
+impl Lab {
+    /// Starts every device of `spec` and writes the lab files into `out_dir`
+    /// (created if missing).
+    pub async fn start(spec: &LabSpec, out_dir: &Path) -> anyhow::Result<Lab> {
+        let mut names = std::collections::HashSet::new();
+        for n in &spec.cms_nodes {
+            anyhow::ensure!(
+                names.insert(n.name.as_str()),
+                "duplicate CMS node name {:?}",
+                n.name
+            );
+        }
+        std::fs::create_dir_all(out_dir)
+            .with_context(|| format!("creating {}", out_dir.display()))?;
+        let out_dir = std::fs::canonicalize(out_dir)?;
+        let subnet = lab_subnet();
+        let password = random_password();
+        let mut lab = Lab {
+            cms: Vec::new(),
+            password,
+            out_dir,
+        };
+        for (i, n) in spec.cms_nodes.iter().enumerate() {
+            let bind = n.address.unwrap_or(IpAddr::V4(Ipv4Addr::new(
+                127,
+                77,
+                subnet,
+                u8::try_from(i + 1).context("too many CMS nodes (max 254)")?,
+            )));
+            let started = CmsNode::start(CmsNodeConfig {
+                hostname: n.name.clone(),
+                bind,
+                port: n.port.unwrap_or(0),
+                username: LAB_USERNAME.to_string(),
+                password: lab.password.clone(),
+                xmpp_domain: LAB_XMPP_DOMAIN.to_string(),
+            })
+            .await;
+            match started {
+                Ok(node) => lab.cms.push((n.name.clone(), node)),
+                Err(e) => {
+                    lab.stop().await;
+                    return Err(e);
+                }
+            }
+        }
+        if let Err(e) = lab.write_files() {
+            lab.stop().await;
+            return Err(e);
+        }
+        Ok(lab)
+    }
+
+    /// Control handle of the CMS node `name`. Panics on an unknown name (a test bug).
+    pub fn cms(&self, name: &str) -> NodeControl {
+        self.cms
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, node)| node.control())
+            .unwrap_or_else(|| panic!("no CMS node named {name:?} in this lab"))
+    }
+
+    /// Names of the CMS nodes, in spec order.
+    pub fn cms_names(&self) -> Vec<String> {
+        self.cms.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// MMP password of every node in this lab.
+    pub fn password(&self) -> &str {
+        &self.password
+    }
+
+    /// Directory holding `lab.json`, `known_hosts` and `lab.auto.tfvars.json`.
+    pub fn out_dir(&self) -> &Path {
+        &self.out_dir
+    }
+
+    /// Absolute path of the lab's `known_hosts` file.
+    pub fn known_hosts_path(&self) -> PathBuf {
+        self.out_dir.join("known_hosts")
+    }
+
+    /// `{"cms_nodes":[{"name","address","port","username","password","host_key_fingerprint","host_key","xmpp_domain"}]}`
+    /// with the *current* host keys.
+    pub fn endpoints(&self) -> serde_json::Value {
+        let nodes: Vec<_> = self
+            .cms
+            .iter()
+            .map(|(name, node)| {
+                let c = node.control();
+                json!({
+                    "name": name,
+                    "address": node.addr().ip().to_string(),
+                    "port": node.addr().port(),
+                    "username": LAB_USERNAME,
+                    "password": self.password,
+                    "host_key_fingerprint": c.host_key_fingerprint(),
+                    "host_key": c.host_key_openssh(),
+                    "xmpp_domain": c.xmpp_domain(),
+                })
+            })
+            .collect();
+        json!({ "cms_nodes": nodes })
+    }
+
+    /// OpenSSH `known_hosts` content for the current host keys.
+    pub fn known_hosts(&self) -> String {
+        self.cms
+            .iter()
+            .map(|(_, node)| {
+                let addr = node.addr();
+                let host = if addr.port() == 22 {
+                    addr.ip().to_string()
+                } else {
+                    format!("[{}]:{}", addr.ip(), addr.port())
+                };
+                format!("{host} {}\n", node.control().host_key_openssh())
+            })
+            .collect()
+    }
+
+    /// Terraform variables for the lab (`lab.auto.tfvars.json`).
+    pub fn tfvars(&self) -> serde_json::Value {
+        let nodes: Vec<_> = self
+            .cms
+            .iter()
+            .map(|(name, node)| {
+                json!({
+                    "name": name,
+                    "address": node.addr().ip().to_string(),
+                    "port": node.addr().port(),
+                })
+            })
+            .collect();
+        json!({
+            "cms_username": LAB_USERNAME,
+            "cms_password": self.password,
+            "cms_known_hosts_file": self.known_hosts_path().to_string_lossy(),
+            "cms_nodes": nodes,
+        })
+    }
+
+    /// (Re)writes `lab.json`, `known_hosts` and `lab.auto.tfvars.json`.
+    pub fn write_files(&self) -> anyhow::Result<()> {
+        let write = |name: &str, content: String| {
+            let path = self.out_dir.join(name);
+            std::fs::write(&path, content).with_context(|| format!("writing {}", path.display()))
+        };
+        write(
+            "lab.json",
+            serde_json::to_string_pretty(&self.endpoints())? + "\n",
+        )?;
+        write("known_hosts", self.known_hosts())?;
+        write(
+            "lab.auto.tfvars.json",
+            serde_json::to_string_pretty(&self.tfvars())? + "\n",
+        )?;
+        Ok(())
+    }
+
+    /// Stops every device.
+    pub async fn stop(self) {
+        for (_, node) in self.cms {
+            node.stop().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn start_writes_the_three_files() {
+        let dir = std::env::temp_dir().join(format!("uccluster-lab-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let lab = Lab::start(&LabSpec::with_cms_nodes(2), &dir).await.unwrap();
+
+        let endpoints: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("lab.json")).unwrap()).unwrap();
+        assert_eq!(endpoints, lab.endpoints());
+        let nodes = endpoints["cms_nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), 2);
+        assert_eq!(nodes[0]["name"], "cms1");
+        assert_eq!(nodes[1]["name"], "cms2");
+        assert_eq!(nodes[0]["username"], "admin");
+        assert_eq!(nodes[0]["password"].as_str().unwrap().len(), 16);
+        let a1: IpAddr = nodes[0]["address"].as_str().unwrap().parse().unwrap();
+        let a2: IpAddr = nodes[1]["address"].as_str().unwrap().parse().unwrap();
+        assert_ne!(a1, a2);
+        assert!(a1.to_string().starts_with("127.77."));
+        assert!(a1.to_string().ends_with(".1") && a2.to_string().ends_with(".2"));
+        assert!(nodes[0]["host_key_fingerprint"]
+            .as_str()
+            .unwrap()
+            .starts_with("SHA256:"));
+        assert_eq!(
+            nodes[0]["host_key_fingerprint"],
+            lab.cms("cms1").host_key_fingerprint()
+        );
+
+        let known_hosts = std::fs::read_to_string(dir.join("known_hosts")).unwrap();
+        let lines: Vec<&str> = known_hosts.lines().collect();
+        assert_eq!(lines.len(), 2);
+        let port = nodes[0]["port"].as_u64().unwrap();
+        assert_eq!(
+            lines[0],
+            format!("[{a1}]:{port} {}", lab.cms("cms1").host_key_openssh())
+        );
+        for line in &lines {
+            let (_, key) = line.split_once(' ').unwrap();
+            assert!(key.starts_with("ssh-ed25519 AAAA"));
+            russh::keys::PublicKey::from_openssh(key).unwrap();
+        }
+
+        let tfvars: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("lab.auto.tfvars.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(tfvars["cms_username"], "admin");
+        assert_eq!(tfvars["cms_password"], nodes[0]["password"]);
+        let kh = tfvars["cms_known_hosts_file"].as_str().unwrap();
+        assert!(Path::new(kh).is_absolute());
+        assert_eq!(std::fs::read_to_string(kh).unwrap(), known_hosts);
+        assert_eq!(tfvars["cms_nodes"][1]["name"], "cms2");
+        assert_eq!(tfvars["cms_nodes"][1]["address"], a2.to_string());
+        assert_eq!(tfvars["cms_nodes"][1]["port"], nodes[1]["port"]);
+
+        lab.stop().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn spec_parses_with_optional_fields() {
+        let spec: LabSpec = serde_json::from_str(
+            r#"{"cms_nodes":[{"name":"a"},{"name":"b","address":"127.0.0.9","port":2022}]}"#,
+        )
+        .unwrap();
+        assert_eq!(spec.cms_nodes.len(), 2);
+        assert_eq!(spec.cms_nodes[0].address, None);
+        assert_eq!(spec.cms_nodes[1].port, Some(2022));
+    }
+}

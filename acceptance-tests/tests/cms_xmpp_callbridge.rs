@@ -1,0 +1,520 @@
+//! `cms_xmpp_callbridge` with real Terraform against the simulated Meeting Server lab.
+//! Every resource test follows the house protocol: apply → empty plan → import and compare →
+//! change behind Terraform's back → plan shows it → apply heals → destroy → device clean.
+
+mod support;
+
+use support::*;
+use uccluster_lab::cms_mmp::NodeControl;
+
+fn secrets_of(nodes: &[NodeControl], name: &str) -> Vec<Option<String>> {
+    nodes
+        .iter()
+        .map(|n| {
+            n.callbridges()
+                .into_iter()
+                .find(|(cb, _)| cb == name)
+                .map(|(_, s)| s)
+        })
+        .collect()
+}
+
+fn controls(lab: &uccluster_lab::lab::Lab) -> Vec<NodeControl> {
+    lab.cms_names().iter().map(|n| lab.cms(n)).collect()
+}
+
+fn count_commands(nodes: &[NodeControl], command: &str) -> usize {
+    nodes
+        .iter()
+        .map(|n| {
+            n.command_log()
+                .iter()
+                .filter(|c| c.as_str() == command)
+                .count()
+        })
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_protocol_apply_plan_import_drift_heal_destroy() {
+    let tf = Tf::new("cb-protocol");
+    let lab = cms_lab(3, &tf).await;
+    let nodes = cms_nodes(&lab);
+    let ctl = controls(&lab);
+    tf.write(
+        "main.tf",
+        &format!(
+            "{}\n{}",
+            cms_provider(&lab),
+            callbridge("cb", "callbridge01", &nodes, "")
+        ),
+    );
+    tf.init().await;
+
+    // apply: generated on the first node, the same secret given to the others
+    tf.apply_ok().await;
+    let secrets = secrets_of(&ctl, "callbridge01");
+    let secret = secrets[0].clone().expect("first node has the account");
+    assert_eq!(
+        secrets,
+        vec![Some(secret.clone()); 3],
+        "every node holds the same secret"
+    );
+    assert_eq!(count_commands(&ctl, "xmpp callbridge add callbridge01"), 1);
+    assert_eq!(
+        ctl[0]
+            .command_log()
+            .iter()
+            .filter(|c| c.starts_with("xmpp callbridge add-secret"))
+            .count(),
+        0
+    );
+    let applied = tf.resource_values("cms_xmpp_callbridge.cb").await;
+    assert_eq!(applied["secret"], secret.as_str());
+    assert_eq!(applied["domain"], "conf.example.com");
+    assert_eq!(applied["id"], "callbridge01");
+    for node in applied["xmpp_node"].as_array().unwrap() {
+        assert_eq!(node["status"], "registered");
+    }
+
+    // empty plan
+    tf.assert_empty_plan().await;
+
+    // import and compare: every attribute equal, nothing ignored
+    let rm = tf
+        .run(&["state", "rm", "-no-color", "cms_xmpp_callbridge.cb"])
+        .await;
+    assert_eq!(rm.code, 0, "{}", rm.all());
+    let id = import_id("callbridge01", &nodes);
+    let imported = tf
+        .run(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "cms_xmpp_callbridge.cb",
+            &id,
+        ])
+        .await;
+    assert_eq!(imported.code, 0, "import failed:\n{}", imported.all());
+    assert_eq!(
+        tf.resource_values("cms_xmpp_callbridge.cb").await,
+        applied,
+        "imported state equals applied state"
+    );
+    tf.assert_empty_plan().await;
+
+    // drift 1: the account deleted on node 2 behind terraform's back
+    assert!(ctl[1].remove_callbridge("callbridge01"));
+    let plan = tf.plan().await;
+    assert_eq!(plan.code, 2, "drift must show:\n{}", plan.all());
+    assert!(
+        plan.text()
+            .contains(r#"~ status = "missing" -> "registered""#),
+        "plan shows the node going back:\n{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("1 to change"), "{}", plan.stdout);
+    let named = format!("callbridge01 is missing on {}:{}", nodes[1].0, nodes[1].1);
+    assert!(
+        plan.text().contains(&named),
+        "plan names the node: {}",
+        plan.all()
+    );
+
+    // drift 2: another secret on node 3
+    ctl[2].add_callbridge("callbridge01", "someoneElsesSecret99");
+    let plan = tf.plan().await;
+    assert!(
+        plan.text().contains(r#""secret_mismatch" -> "registered""#),
+        "{}",
+        plan.stdout
+    );
+
+    // apply heals both, with the cluster's secret; the first node is not touched
+    let adds_before = count_commands(&ctl, "xmpp callbridge add callbridge01");
+    tf.apply_ok().await;
+    assert_eq!(
+        secrets_of(&ctl, "callbridge01"),
+        vec![Some(secret.clone()); 3]
+    );
+    assert_eq!(
+        count_commands(&ctl, "xmpp callbridge add callbridge01"),
+        adds_before,
+        "healing never regenerates the secret"
+    );
+    tf.assert_empty_plan().await;
+
+    // destroy: every node clean, other accounts untouched
+    ctl[0].add_callbridge("not-ours", "keepThisOne12345");
+    tf.destroy_ok().await;
+    assert_eq!(secrets_of(&ctl, "callbridge01"), vec![None, None, None]);
+    assert_eq!(
+        ctl[0].callbridges(),
+        vec![("not-ours".to_string(), "keepThisOne12345".to_string())]
+    );
+    lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_everywhere_plans_a_create() {
+    let tf = Tf::new("cb-gone");
+    let lab = cms_lab(2, &tf).await;
+    let nodes = cms_nodes(&lab);
+    let ctl = controls(&lab);
+    tf.write(
+        "main.tf",
+        &format!(
+            "{}\n{}",
+            cms_provider(&lab),
+            callbridge("cb", "cb2", &nodes, "")
+        ),
+    );
+    tf.init().await;
+    tf.apply_ok().await;
+    for n in &ctl {
+        assert!(n.remove_callbridge("cb2"));
+    }
+    let plan = tf.plan().await;
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(plan.stdout.contains("will be created"), "{}", plan.stdout);
+    tf.apply_ok().await;
+    let secrets = secrets_of(&ctl, "cb2");
+    assert!(secrets[0].is_some() && secrets[0] == secrets[1]);
+    tf.assert_empty_plan().await;
+    lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_added_and_removed_and_secret_rotated() {
+    let tf = Tf::new("cb-update");
+    let lab = cms_lab(3, &tf).await;
+    let nodes = cms_nodes(&lab);
+    let ctl = controls(&lab);
+    let write = |nodes: &[(String, u16)], extra: &str| {
+        tf.write(
+            "main.tf",
+            &format!(
+                "{}\n{}",
+                cms_provider(&lab),
+                callbridge("cb", "cb3", nodes, extra)
+            ),
+        )
+    };
+
+    write(&nodes[..2], "  secret = \"firstSecret0001\"\n");
+    tf.init().await;
+    tf.apply_ok().await;
+    assert_eq!(
+        secrets_of(&ctl, "cb3"),
+        vec![
+            Some("firstSecret0001".into()),
+            Some("firstSecret0001".into()),
+            None
+        ]
+    );
+    assert_eq!(
+        count_commands(&ctl, "xmpp callbridge add cb3"),
+        0,
+        "a given secret is entered with add-secret everywhere"
+    );
+
+    // grow: the third node joins with the same secret
+    write(&nodes, "  secret = \"firstSecret0001\"\n");
+    let plan = tf.plan().await;
+    assert!(plan.stdout.contains("1 to change"), "{}", plan.all());
+    tf.apply_ok().await;
+    assert_eq!(
+        secrets_of(&ctl, "cb3"),
+        vec![Some("firstSecret0001".into()); 3]
+    );
+    tf.assert_empty_plan().await;
+
+    // rotate the secret on every node
+    write(&nodes, "  secret = \"rotatedSecret02\"\n");
+    tf.apply_ok().await;
+    assert_eq!(
+        secrets_of(&ctl, "cb3"),
+        vec![Some("rotatedSecret02".into()); 3]
+    );
+
+    // shrink: the first node leaves and is cleaned
+    write(&nodes[1..], "  secret = \"rotatedSecret02\"\n");
+    tf.apply_ok().await;
+    assert_eq!(
+        secrets_of(&ctl, "cb3"),
+        vec![
+            None,
+            Some("rotatedSecret02".into()),
+            Some("rotatedSecret02".into())
+        ]
+    );
+    tf.assert_empty_plan().await;
+
+    // the secret never shows in terraform's output
+    let plan = tf.run(&["plan", "-no-color", "-input=false"]).await;
+    assert!(!plan.text().contains("rotatedSecret02"), "{}", plan.all());
+    tf.destroy_ok().await;
+    assert_eq!(secrets_of(&ctl, "cb3"), vec![None, None, None]);
+    lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_host_key_is_a_clear_error_and_changes_nothing() {
+    let tf = Tf::new("cb-hostkey");
+    let lab = cms_lab(3, &tf).await;
+    let nodes = cms_nodes(&lab);
+    let ctl = controls(&lab);
+    // node 2 now presents a key that is not in known_hosts (impersonation, or a reinstall)
+    ctl[1].rotate_host_key();
+    tf.write(
+        "main.tf",
+        &format!(
+            "{}\n{}",
+            cms_provider(&lab),
+            callbridge("cb", "cb4", &nodes, "")
+        ),
+    );
+    tf.init().await;
+    let out = tf.apply().await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    let text = out.text();
+    assert!(text.contains("host key verification failed for"), "{text}");
+    assert!(
+        text.contains(&format!("{}:{}", nodes[1].0, nodes[1].1)),
+        "names the node: {text}"
+    );
+    assert!(
+        text.contains(&ctl[1].host_key_fingerprint()),
+        "shows the key presented: {text}"
+    );
+    assert_eq!(
+        secrets_of(&ctl, "cb4"),
+        vec![None, None, None],
+        "nothing changed on any node"
+    );
+    let state = tf.run(&["state", "list"]).await;
+    assert!(
+        state.stdout.trim().is_empty(),
+        "nothing recorded: {}",
+        state.stdout
+    );
+    lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pinned_fingerprints_work_without_known_hosts() {
+    let tf = Tf::new("cb-pinned");
+    let lab = cms_lab(2, &tf).await;
+    let nodes = cms_nodes(&lab);
+    let ctl = controls(&lab);
+    let provider = cms_provider(&lab).replace(
+        &lab.known_hosts_path().display().to_string(),
+        "/nonexistent/known_hosts",
+    );
+    let blocks: String = nodes
+        .iter()
+        .zip(&ctl)
+        .map(|((a, p), c)| format!("  xmpp_node {{\n    address              = \"{a}\"\n    port                 = {p}\n    host_key_fingerprint = \"{}\"\n  }}\n", c.host_key_fingerprint()))
+        .collect();
+    tf.write("main.tf", &format!("{provider}\nresource \"cms_xmpp_callbridge\" \"cb\" {{\n  name = \"cb5\"\n{blocks}}}\n"));
+    tf.init().await;
+    tf.apply_ok().await;
+    tf.assert_empty_plan().await;
+    // a changed key on a pinned node is refused
+    ctl[0].rotate_host_key();
+    let plan = tf.plan().await;
+    assert_eq!(plan.code, 1, "{}", plan.all());
+    assert!(
+        plan.text().contains("host_key_fingerprint pins"),
+        "{}",
+        plan.all()
+    );
+    lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_dropped_mid_command_is_retried_without_duplicates() {
+    let tf = Tf::new("cb-drop");
+    let lab = cms_lab(3, &tf).await;
+    let nodes = cms_nodes(&lab);
+    let ctl = controls(&lab);
+    tf.write(
+        "main.tf",
+        &format!(
+            "{}\n{}",
+            cms_provider(&lab),
+            callbridge("cb", "cb6", &nodes, "")
+        ),
+    );
+    tf.init().await;
+    // The first node applies `add` and drops the connection before answering; the third does the
+    // same with `add-secret`. The provider reconnects, checks, finds the account in place and goes
+    // on with that secret instead of adding again.
+    ctl[0].drop_connection_after("xmpp callbridge add cb6", 1);
+    ctl[2].drop_connection_after("xmpp callbridge add-secret cb6", 1);
+    tf.apply_ok().await;
+    assert_eq!(
+        count_commands(&ctl, "xmpp callbridge add cb6"),
+        1,
+        "never added twice"
+    );
+    assert_eq!(
+        count_commands(&ctl[2..], "xmpp callbridge add-secret cb6"),
+        1,
+        "never entered twice"
+    );
+    let secrets = secrets_of(&ctl, "cb6");
+    assert!(
+        secrets.iter().all(|s| s.is_some() && *s == secrets[0]),
+        "{secrets:?}"
+    );
+    tf.assert_empty_plan().await;
+    lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_failing_part_way_keeps_what_exists_and_the_next_apply_converges() {
+    let tf = Tf::new("cb-partial");
+    let lab = cms_lab(3, &tf).await;
+    let nodes = cms_nodes(&lab);
+    let ctl = controls(&lab);
+    tf.write(
+        "main.tf",
+        &format!(
+            "{}\n{}",
+            cms_provider(&lab),
+            callbridge("cb", "cb8", &nodes, "")
+        ),
+    );
+    tf.init().await;
+    // The link to the third node breaks every time add-secret is sent: retries run out.
+    ctl[2].drop_connection_before("xmpp callbridge add-secret cb8", 100);
+    let out = tf.apply().await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.text()
+            .contains("closed while running `xmpp callbridge add-secret cb8`"),
+        "{}",
+        out.all()
+    );
+    let secret = secrets_of(&ctl, "cb8")[0]
+        .clone()
+        .expect("first node registered");
+    assert_eq!(
+        secrets_of(&ctl, "cb8"),
+        vec![Some(secret.clone()), Some(secret.clone()), None]
+    );
+    // State records what exists: the account, its secret, and which node lacks it.
+    let state = tf.resource_values("cms_xmpp_callbridge.cb").await;
+    assert_eq!(
+        state["secret"],
+        secret.as_str(),
+        "state keeps the secret that is on the devices"
+    );
+    let statuses: Vec<&str> = state["xmpp_node"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, vec!["registered", "registered", "missing"]);
+
+    // The link heals; the next apply converges and every node ends with one account, one secret.
+    ctl[2].clear_faults();
+    tf.apply_ok().await;
+    let secrets = secrets_of(&ctl, "cb8");
+    assert!(
+        secrets.iter().all(|s| s.is_some() && *s == secrets[0]),
+        "{secrets:?}"
+    );
+    for n in &ctl {
+        assert_eq!(
+            n.callbridges().iter().filter(|(cb, _)| cb == "cb8").count(),
+            1
+        );
+    }
+    tf.assert_empty_plan().await;
+    lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn existing_account_is_not_taken_over_silently() {
+    let tf = Tf::new("cb-exists");
+    let lab = cms_lab(2, &tf).await;
+    let nodes = cms_nodes(&lab);
+    let ctl = controls(&lab);
+    ctl[0].add_callbridge("cb7", "madeByHandSecret1");
+    tf.write(
+        "main.tf",
+        &format!(
+            "{}\n{}",
+            cms_provider(&lab),
+            callbridge("cb", "cb7", &nodes, "")
+        ),
+    );
+    tf.init().await;
+    let out = tf.apply().await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.text()
+            .contains("already has an XMPP account named \"cb7\""),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.text().contains(&format!(
+            "terraform import <resource address> '{}'",
+            import_id("cb7", &nodes)
+        )),
+        "{}",
+        out.all()
+    );
+    assert!(
+        !out.text().contains("madeByHandSecret1"),
+        "secrets never in errors"
+    );
+    assert_eq!(
+        secrets_of(&ctl, "cb7"),
+        vec![Some("madeByHandSecret1".into()), None]
+    );
+    lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_rejected_at_plan_time_naming_the_attribute() {
+    let tf = Tf::new("cb-validate");
+    let provider = r#"terraform {
+  required_providers {
+    cms = {
+      source = "uccluster/cms"
+    }
+  }
+}
+provider "cms" {
+  password = "x-unused-x"
+}
+"#;
+    let node = |a: &str| format!("  xmpp_node {{\n    address = \"{a}\"\n  }}\n");
+    let cases = [
+        (format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"\"\n{}}}\n", node("10.0.0.1")), "Invalid Call Bridge name", "name must not be empty"),
+        (format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"cb\"\n{}{}}}\n", node("10.0.0.1"), node("10.0.0.1")), "Duplicate XMPP node", "address"),
+        ("resource \"cms_xmpp_callbridge\" \"x\" {\n  name = \"cb\"\n}\n".to_string(), "No XMPP nodes", "xmpp_node"),
+        (format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"cb\"\n{}}}\n", node("not a host")), "Invalid address", "neither an IP address nor a valid host name"),
+        (format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"c b\"\n{}}}\n", node("10.0.0.1")), "Invalid Call Bridge name", "' '"),
+        (format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"cb\"\n  timeouts {{\n    create = \"soon\"\n  }}\n{}}}\n", node("10.0.0.1")), "Invalid timeout", "soon"),
+    ];
+    tf.write("main.tf", &format!("{provider}\n{}", cases[0].0));
+    tf.init().await;
+    for (resource, summary, detail) in cases {
+        tf.write("main.tf", &format!("{provider}\n{resource}"));
+        let out = tf.run(&["validate", "-no-color"]).await;
+        assert_eq!(out.code, 1, "{resource}\n{}", out.all());
+        assert!(
+            out.text().contains(summary) && out.text().contains(detail),
+            "expected {summary:?} / {detail:?}:\n{}",
+            out.all()
+        );
+        // Terraform points at the offending line of the configuration
+        assert!(out.text().contains("on main.tf line"), "{}", out.all());
+    }
+}

@@ -1,0 +1,244 @@
+//! Driving the real Terraform CLI against the device lab, for the acceptance tests.
+//!
+//! Each test gets its own working directory and a CLI configuration whose filesystem mirror holds
+//! the freshly built (debug) provider binaries, so `terraform init` installs them exactly as it
+//! does for a user.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+use uccluster_lab::lab::{Lab, LabSpec};
+
+pub const PROVIDER_VERSION: &str = "0.1.0";
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+pub fn terraform_bin() -> PathBuf {
+    let path = std::env::var_os("TERRAFORM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".tools/bin/terraform"));
+    assert!(
+        path.exists(),
+        "Terraform not found at {}: run `make tools`",
+        path.display()
+    );
+    path
+}
+
+/// A filesystem mirror with the built providers, made once per test process.
+fn mirror_dir() -> &'static Path {
+    static MIRROR: OnceLock<PathBuf> = OnceLock::new();
+    MIRROR.get_or_init(|| {
+        let mirror = target_dir().join(format!("acc/mirror-{}", std::process::id()));
+        for provider in ["cms", "xop", "imp", "cgp", "lb"] {
+            let built = target_dir().join(format!("debug/terraform-provider-{provider}"));
+            assert!(built.exists(), "{} is missing: build the providers first with `cargo build --workspace --bins` (`make test` does)", built.display());
+            let dir = mirror.join(format!("registry.terraform.io/uccluster/{provider}/{PROVIDER_VERSION}/linux_amd64"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let link = dir.join(format!("terraform-provider-{provider}_v{PROVIDER_VERSION}"));
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(&built, &link).unwrap();
+        }
+        mirror
+    })
+}
+
+pub struct TfOut {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl TfOut {
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// Everything printed, with whitespace runs (Terraform's alignment and line wrapping)
+    /// collapsed to one space, for matching messages.
+    pub fn text(&self) -> String {
+        self.all().split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+impl From<Output> for TfOut {
+    fn from(o: Output) -> Self {
+        TfOut {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// A Terraform working directory.
+pub struct Tf {
+    pub dir: PathBuf,
+    cli_config: PathBuf,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl Tf {
+    pub fn new(test: &str) -> Tf {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let dir = target_dir().join(format!("acc/{test}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let cli_config = dir.join("cli.tfrc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/uccluster/*\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/uccluster/*\"]\n  }}\n}}\n",
+                mirror_dir().display()
+            ),
+        )
+        .unwrap();
+        Tf { dir, cli_config }
+    }
+
+    pub fn write(&self, file: &str, content: &str) {
+        std::fs::write(self.dir.join(file), content).unwrap();
+    }
+
+    pub async fn run(&self, args: &[&str]) -> TfOut {
+        let out = tokio::process::Command::new(terraform_bin())
+            .args(args)
+            .current_dir(&self.dir)
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("RUST_LIB_BACKTRACE", "0")
+            .env_remove("TF_LOG")
+            .env_remove("TF_PLUGIN_CACHE_DIR")
+            .output()
+            .await
+            .expect("cannot run terraform");
+        out.into()
+    }
+
+    pub async fn init(&self) {
+        let out = self.run(&["init", "-input=false", "-no-color"]).await;
+        assert_eq!(out.code, 0, "terraform init failed:\n{}", out.all());
+    }
+
+    pub async fn apply(&self) -> TfOut {
+        self.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+            .await
+    }
+
+    pub async fn apply_ok(&self) -> TfOut {
+        let out = self.apply().await;
+        assert_eq!(out.code, 0, "terraform apply failed:\n{}", out.all());
+        out
+    }
+
+    /// `plan -detailed-exitcode`: 0 no changes, 2 changes, 1 error.
+    pub async fn plan(&self) -> TfOut {
+        self.run(&["plan", "-input=false", "-no-color", "-detailed-exitcode"])
+            .await
+    }
+
+    pub async fn assert_empty_plan(&self) {
+        let out = self.plan().await;
+        assert_eq!(out.code, 0, "expected an empty plan:\n{}", out.all());
+    }
+
+    pub async fn destroy_ok(&self) {
+        let out = self
+            .run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+            .await;
+        assert_eq!(out.code, 0, "terraform destroy failed:\n{}", out.all());
+    }
+
+    /// `terraform show -json` values of one resource.
+    pub async fn resource_values(&self, address: &str) -> Value {
+        let out = self.run(&["show", "-json", "-no-color"]).await;
+        assert_eq!(out.code, 0, "terraform show failed:\n{}", out.all());
+        let show: Value = serde_json::from_str(&out.stdout).expect("show -json output");
+        show["values"]["root_module"]["resources"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["address"] == address)
+            .map(|r| r["values"].clone())
+            .unwrap_or(Value::Null)
+    }
+}
+
+/// A lab with `n` CMS nodes, its files in the test's directory.
+pub async fn cms_lab(n: usize, tf: &Tf) -> Lab {
+    Lab::start(&LabSpec::with_cms_nodes(n), &tf.dir.join("lab"))
+        .await
+        .expect("lab starts")
+}
+
+/// (address, port) of each CMS node, in order.
+pub fn cms_nodes(lab: &Lab) -> Vec<(String, u16)> {
+    lab.endpoints()["cms_nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["address"].as_str().unwrap().to_string(),
+                n["port"].as_u64().unwrap() as u16,
+            )
+        })
+        .collect()
+}
+
+/// The terraform block and a provider block that verifies host keys against the lab's known_hosts.
+pub fn cms_provider(lab: &Lab) -> String {
+    format!(
+        r#"terraform {{
+  required_providers {{
+    cms = {{
+      source  = "uccluster/cms"
+      version = "{PROVIDER_VERSION}"
+    }}
+  }}
+}}
+
+provider "cms" {{
+  username         = "admin"
+  password         = "{}"
+  known_hosts_file = "{}"
+  command_timeout  = "10s"
+  connect_timeout  = "5s"
+}}
+"#,
+        lab.password(),
+        lab.known_hosts_path().display()
+    )
+}
+
+/// A `cms_xmpp_callbridge` resource over `nodes`, with `extra` lines inside the resource.
+pub fn callbridge(resource: &str, name: &str, nodes: &[(String, u16)], extra: &str) -> String {
+    let blocks: String = nodes
+        .iter()
+        .map(|(a, p)| format!("  xmpp_node {{\n    address = \"{a}\"\n    port    = {p}\n  }}\n"))
+        .collect();
+    format!("resource \"cms_xmpp_callbridge\" \"{resource}\" {{\n  name = \"{name}\"\n{extra}{blocks}}}\n")
+}
+
+/// The import ID for `name` on `nodes`.
+pub fn import_id(name: &str, nodes: &[(String, u16)]) -> String {
+    let nodes: Vec<String> = nodes.iter().map(|(a, p)| format!("{a}:{p}")).collect();
+    format!("{name}@{}", nodes.join(","))
+}

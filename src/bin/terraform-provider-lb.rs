@@ -1,0 +1,3 @@
+fn main() {
+    uccluster::serve_provider_type("lb")
+}

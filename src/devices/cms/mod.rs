@@ -1,0 +1,4 @@
+//! Cisco Meeting Server MMP (the SSH command line of CMS).
+
+pub mod mmp_output;
+pub mod xmpp_callbridge;

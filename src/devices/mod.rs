@@ -1,0 +1,4 @@
+//! Per vendor: the exact commands for an intent, and typed values parsed from device output.
+//! Pure: no I/O here. Every parser is tested on captured output, including error output.
+
+pub mod cms;

@@ -1,0 +1,144 @@
+//! Structured logs to stderr in the JSON line format of HashiCorp's `hclog`.
+//!
+//! Terraform's plugin client (go-plugin) parses each stderr line of a provider as hclog JSON
+//! (`@level`, `@message`, `@module` and extra fields) and re-emits it under `TF_LOG` with the right
+//! level, so `TF_LOG=DEBUG terraform apply` shows our events as
+//! `[DEBUG] provider.terraform-provider-cms: running command: device=... command=...`.
+//! Every line passes through [`crate::secrets::mask`] before it is written.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::prelude::*;
+
+/// Install the stderr logger for a provider process. The level comes from `TF_LOG_PROVIDER`, then
+/// `TF_LOG` (Terraform hands its environment to plugins), and defaults to `info`; Terraform itself
+/// filters what it shows.
+pub fn init(module: &'static str) {
+    let level = std::env::var("TF_LOG_PROVIDER")
+        .or_else(|_| std::env::var("TF_LOG"))
+        .ok()
+        .and_then(|l| parse_level(&l))
+        .unwrap_or(Level::INFO);
+    let layer = HclogLayer { module, max: level };
+    // tf-provider installs its own subscriber when PLUGIN_LOG_FILE is set; keep that one then.
+    if std::env::var_os("PLUGIN_LOG_FILE").is_none() {
+        let _ = tracing_subscriber::registry().with(layer).try_init();
+    }
+}
+
+fn parse_level(text: &str) -> Option<Level> {
+    match text.trim().to_ascii_uppercase().as_str() {
+        "TRACE" | "JSON" => Some(Level::TRACE),
+        "DEBUG" => Some(Level::DEBUG),
+        "INFO" => Some(Level::INFO),
+        "WARN" => Some(Level::WARN),
+        "ERROR" => Some(Level::ERROR),
+        _ => None,
+    }
+}
+
+struct HclogLayer {
+    module: &'static str,
+    max: Level,
+}
+
+impl<S: Subscriber> Layer<S> for HclogLayer {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>, _: Context<'_, S>) -> bool {
+        // Our own crate only: tonic/h2 internals at DEBUG would drown the useful lines.
+        *metadata.level() <= self.max && metadata.target().starts_with("uccluster")
+    }
+
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        let line = format_line(self.module, event);
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+}
+
+fn format_line(module: &str, event: &Event<'_>) -> String {
+    let mut visitor = JsonFields::default();
+    event.record(&mut visitor);
+    let level = event.metadata().level().as_str().to_ascii_lowercase();
+    let mut line = format!(
+        "{{\"@level\":{},\"@message\":{},\"@module\":{}",
+        json_string(&level),
+        json_string(&visitor.message),
+        json_string(module)
+    );
+    for (name, value) in &visitor.fields {
+        let _ = write!(line, ",{}:{}", json_string(name), json_string(value));
+    }
+    line.push('}');
+    crate::secrets::mask(&line)
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+#[derive(Default)]
+struct JsonFields {
+    message: String,
+    fields: Vec<(String, String)>,
+}
+
+impl Visit for JsonFields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.push(field, value.to_string());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.push(field, format!("{value:?}"));
+    }
+}
+
+impl JsonFields {
+    fn push(&mut self, field: &Field, value: String) {
+        if field.name() == "message" {
+            self.message = value;
+        } else {
+            self.fields.push((field.name().to_string(), value));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    struct Capture(Arc<Mutex<Vec<String>>>);
+    impl<S: Subscriber> Layer<S> for Capture {
+        fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format_line("provider.test", event));
+        }
+    }
+
+    #[test]
+    fn lines_are_hclog_json_with_secrets_masked() {
+        crate::secrets::register("hunter2-secret");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry().with(Capture(lines.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(device = "cms1", "login with hunter2-secret failed");
+        });
+        let line = lines.lock().unwrap()[0].clone();
+        let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed["@level"], "warn");
+        assert_eq!(parsed["@message"], "login with *** failed");
+        assert_eq!(parsed["@module"], "provider.test");
+        assert_eq!(parsed["device"], "cms1");
+    }
+
+    #[test]
+    fn level_names_follow_tf_log() {
+        assert_eq!(parse_level("debug"), Some(Level::DEBUG));
+        assert_eq!(parse_level("JSON"), Some(Level::TRACE));
+        assert_eq!(parse_level("off"), None);
+    }
+}

@@ -1,0 +1,922 @@
+//! `cms_xmpp_callbridge`: one Call Bridge's account on the XMPP server of every XMPP node.
+//!
+//! Procedure (Cisco TAC 213479 "Configure XMPP Resiliency"; seed cms-failover-cluster-part2a,
+//! XMPP section): the account is created with `xmpp callbridge add <name>` on one node, which
+//! generates the secret; the same name and secret are entered with `xmpp callbridge add-secret
+//! <name>` on every other node, because the XMPP cluster does not replicate accounts. `xmpp
+//! callbridge list` shows them; `xmpp callbridge del <name>` removes one.
+//!
+//! Drift is per node: a node that lost the account, or holds another secret, reports
+//! `status = "missing"` / `"secret_mismatch"`, and the plan shows it going back to `"registered"`.
+
+use crate::backoff::retry;
+use crate::devices::cms::xmpp_callbridge::{
+    add_command, add_secret_command, del_command, parse_callbridge_list, validate_name,
+    validate_secret, CallbridgeAccount, LIST_COMMAND, SECRET_QUESTION,
+};
+use crate::providers::cms::CmsClient;
+use crate::providers::ssh_settings::{validate_node_connection, NodeConnection};
+use crate::resources::mmp_command::{run_mmp, StepError};
+use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
+use crate::timeouts::{limit, timeouts_block, Operation, Timeouts};
+use crate::transport::interactive_shell::PromptAnswer;
+use crate::transport::ssh::SshTarget;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tf_provider::schema::{AttributeType, Block, Description, NestedBlock, Schema};
+use tf_provider::value::{self, Value, ValueEmpty, ValueList, ValueNumber, ValueString};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+use tokio::time::Instant;
+
+pub const STATUS_REGISTERED: &str = "registered";
+pub const STATUS_MISSING: &str = "missing";
+pub const STATUS_SECRET_MISMATCH: &str = "secret_mismatch";
+pub const STATUS_UNREACHABLE: &str = "unreachable";
+
+const DEFAULT_CREATE: Duration = Duration::from_secs(600);
+const DEFAULT_READ: Duration = Duration::from_secs(300);
+const DEFAULT_UPDATE: Duration = Duration::from_secs(600);
+const DEFAULT_DELETE: Duration = Duration::from_secs(600);
+/// Attempts per idempotent step when the connection drops or cannot be made.
+const STEP_ATTEMPTS: u32 = 4;
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct CallbridgeState<'a> {
+    pub id: ValueString<'a>,
+    pub name: ValueString<'a>,
+    pub secret: ValueString<'a>,
+    pub domain: ValueString<'a>,
+    pub xmpp_node: ValueList<Value<XmppNode<'a>>>,
+    #[serde(with = "value::serde_as_vec")]
+    pub timeouts: Value<Timeouts<'a>>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct XmppNode<'a> {
+    pub address: ValueString<'a>,
+    pub port: ValueNumber,
+    pub username: ValueString<'a>,
+    pub password: ValueString<'a>,
+    pub host_key_fingerprint: ValueString<'a>,
+    pub status: ValueString<'a>,
+}
+
+pub struct XmppCallbridgeResource {
+    client: Arc<CmsClient>,
+}
+
+/// What one node reported for the account: present (with its secret), absent, or unknown.
+type NodeView = Result<Option<CallbridgeAccount>, StepError>;
+
+fn text(v: &ValueString<'_>) -> Option<String> {
+    v.as_ref_option().map(|s| s.to_string())
+}
+
+fn node_path(i: usize) -> AttributePath {
+    AttributePath::new("xmpp_node").index(i as i64)
+}
+
+fn known_nodes<'a>(state: &CallbridgeState<'a>) -> Vec<XmppNode<'a>> {
+    state
+        .xmpp_node
+        .as_ref_option()
+        .map(|nodes| {
+            nodes
+                .iter()
+                .filter_map(|n| n.as_ref_option().cloned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn connection(node: &XmppNode<'_>) -> NodeConnection {
+    NodeConnection {
+        address: text(&node.address).unwrap_or_default(),
+        port: node
+            .port
+            .as_ref_option()
+            .and_then(|p| u16::try_from(*p).ok()),
+        username: text(&node.username),
+        password: text(&node.password),
+        host_key_fingerprint: text(&node.host_key_fingerprint),
+    }
+}
+
+fn register_secrets(state: &CallbridgeState<'_>) {
+    if let Some(secret) = state.secret.as_ref_option() {
+        crate::secrets::register(secret);
+    }
+    for node in known_nodes(state) {
+        if let Some(p) = node.password.as_ref_option() {
+            crate::secrets::register(p);
+        }
+    }
+}
+
+fn with_status<'a>(mut nodes: Vec<XmppNode<'a>>, status: &str) -> ValueList<Value<XmppNode<'a>>> {
+    for node in &mut nodes {
+        node.status = Value::Value(status.to_string().into());
+    }
+    Value::Value(nodes.into_iter().map(Value::Value).collect())
+}
+
+/// The state that `views` (one per node, in order) describe, starting from `base` for the
+/// configuration-only attributes. Returns the state and whether the account exists anywhere.
+fn observed_state<'a>(
+    base: &CallbridgeState<'a>,
+    views: &[NodeView],
+    diags: &mut Diagnostics,
+) -> (CallbridgeState<'a>, bool) {
+    let accounts: Vec<&CallbridgeAccount> = views
+        .iter()
+        .filter_map(|v| v.as_ref().ok().and_then(|a| a.as_ref()))
+        .collect();
+    for account in &accounts {
+        crate::secrets::register(&account.secret);
+    }
+    // The secret the cluster agrees on: the one Terraform knows if any node still has it,
+    // else the first node's (the node that generates it).
+    let known = base.secret.as_ref_option().map(|s| s.to_string());
+    let reference = known
+        .filter(|k| accounts.iter().any(|a| &a.secret == k))
+        .or_else(|| accounts.first().map(|a| a.secret.clone()));
+    let mut nodes = known_nodes(base);
+    for (i, (node, view)) in nodes.iter_mut().zip(views).enumerate() {
+        let status = match view {
+            Ok(Some(a)) if Some(&a.secret) == reference.as_ref() => STATUS_REGISTERED,
+            Ok(Some(_)) => STATUS_SECRET_MISMATCH,
+            Ok(None) => STATUS_MISSING,
+            Err(StepError::Transport(t)) if t.is_unreachable() => {
+                diags.warning(
+                    "XMPP node unreachable",
+                    format!("{t}; its registration could not be checked"),
+                    node_path(i),
+                );
+                STATUS_UNREACHABLE
+            }
+            Err(e) => {
+                diags.error(
+                    "Cannot read the Call Bridge account",
+                    e.to_string(),
+                    node_path(i),
+                );
+                STATUS_UNREACHABLE
+            }
+        };
+        node.status = Value::Value(status.to_string().into());
+    }
+    let state = CallbridgeState {
+        secret: reference
+            .map(|s| Value::Value(s.into()))
+            .unwrap_or(Value::Null),
+        domain: accounts
+            .first()
+            .map(|a| Value::Value(a.domain.clone().into()))
+            .unwrap_or_else(|| base.domain.clone()),
+        xmpp_node: Value::Value(nodes.into_iter().map(Value::Value).collect()),
+        ..base.clone()
+    };
+    // Terraform rejects unknown values in the state an apply returns.
+    let state = CallbridgeState {
+        domain: if state.domain.is_unknown() {
+            Value::Null
+        } else {
+            state.domain
+        },
+        ..state
+    };
+    (state, !accounts.is_empty())
+}
+
+impl XmppCallbridgeResource {
+    pub fn new(client: Arc<CmsClient>) -> Self {
+        XmppCallbridgeResource { client }
+    }
+
+    fn target(&self, node: &NodeConnection) -> Result<SshTarget, StepError> {
+        self.client
+            .settings()
+            .and_then(|s| s.target(node))
+            .map_err(StepError::Config)
+    }
+
+    /// The account named `name` on one node, if any.
+    async fn account_on(&self, target: &SshTarget, name: &str) -> NodeView {
+        let mut session = self.client.shells.session(target).await;
+        find_account(&mut session, name).await
+    }
+
+    /// Ask every node (in parallel: they are different devices) for the account.
+    async fn observe(
+        &self,
+        name: &str,
+        nodes: &[NodeConnection],
+        deadline: Instant,
+    ) -> Vec<NodeView> {
+        let reads = nodes.iter().map(|node| async move {
+            let target = self.target(node)?;
+            retry(STEP_ATTEMPTS, deadline, StepError::is_retryable, |_| {
+                self.account_on(&target, name)
+            })
+            .await
+        });
+        futures::future::join_all(reads).await
+    }
+
+    /// Make the account exist with `secret` on one node; with no secret, have the node generate
+    /// one. Checks first, so running it again after a lost connection does not add twice.
+    async fn ensure_registered(
+        &self,
+        target: &SshTarget,
+        name: &str,
+        secret: Option<&str>,
+    ) -> Result<String, StepError> {
+        let mut session = self.client.shells.session(target).await;
+        let answer = |s: &str| {
+            [PromptAnswer {
+                question: SECRET_QUESTION,
+                reply: s.to_string(),
+            }]
+        };
+        match (find_account(&mut session, name).await?, secret) {
+            (Some(account), Some(wanted)) if account.secret == wanted => Ok(account.secret),
+            // Our own earlier `add`, whose reply the dropped connection swallowed.
+            (Some(account), None) => Ok(account.secret),
+            (Some(_), Some(wanted)) => {
+                run_mmp(&mut session, &del_command(name), &[]).await?;
+                run_mmp(&mut session, &add_secret_command(name), &answer(wanted)).await?;
+                Ok(wanted.to_string())
+            }
+            (None, Some(wanted)) => {
+                run_mmp(&mut session, &add_secret_command(name), &answer(wanted)).await?;
+                Ok(wanted.to_string())
+            }
+            (None, None) => {
+                let command = add_command(name);
+                let output = run_mmp(&mut session, &command, &[]).await?;
+                let generated = parse_callbridge_list(&output)
+                    .ok()
+                    .and_then(|accounts| accounts.into_iter().find(|a| a.name == name))
+                    .map(|a| a.secret)
+                    .ok_or_else(|| StepError::Output {
+                        endpoint: session.endpoint(),
+                        command,
+                        message: "the generated secret was not in the reply".into(),
+                    })?;
+                crate::secrets::register(&generated);
+                Ok(generated)
+            }
+        }
+    }
+
+    /// Make sure the node has no account `name`.
+    async fn ensure_absent(&self, target: &SshTarget, name: &str) -> Result<(), StepError> {
+        let mut session = self.client.shells.session(target).await;
+        if find_account(&mut session, name).await?.is_some() {
+            run_mmp(&mut session, &del_command(name), &[]).await?;
+        }
+        Ok(())
+    }
+
+    /// Register on every node in order; the first generates the secret when none is given.
+    /// On failure, the index of the node that failed.
+    async fn register_everywhere(
+        &self,
+        name: &str,
+        nodes: &[NodeConnection],
+        secret: Option<String>,
+        deadline: Instant,
+    ) -> Result<(), (usize, StepError)> {
+        let mut secret = secret;
+        for (i, node) in nodes.iter().enumerate() {
+            let target = self.target(node).map_err(|e| (i, e))?;
+            let wanted = secret.clone();
+            let stored = retry(STEP_ATTEMPTS, deadline, StepError::is_retryable, |_| {
+                self.ensure_registered(&target, name, wanted.as_deref())
+            })
+            .await
+            .map_err(|e| (i, e))?;
+            secret = Some(stored);
+        }
+        Ok(())
+    }
+
+    /// Name each drifted node in the plan output: the plan's own diff cannot say which block
+    /// is which, because Terraform hides the unchanged `address`.
+    fn warn_about_drift(
+        &self,
+        diags: &mut Diagnostics,
+        name: &str,
+        nodes: &[NodeConnection],
+        observed: &CallbridgeState<'_>,
+    ) {
+        for (i, (node, seen)) in nodes.iter().zip(known_nodes(observed)).enumerate() {
+            let what = match seen.status.as_ref_option().map(|s| s.as_ref()) {
+                Some(STATUS_MISSING) => "is missing",
+                Some(STATUS_SECRET_MISMATCH) => "has a different secret",
+                _ => continue,
+            };
+            let endpoint = self
+                .target(node)
+                .map(|t| t.endpoint())
+                .unwrap_or_else(|_| node.address.clone());
+            diags.warning(
+                "Call Bridge account changed outside Terraform",
+                format!("{name} {what} on {endpoint}; the plan registers it again with the cluster's secret"),
+                node_path(i),
+            );
+        }
+    }
+
+    /// Read back after a write: the state is what the nodes report, and every node must now
+    /// hold the account with the one secret.
+    async fn settle<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: &CallbridgeState<'a>,
+        secret: Option<String>,
+        outcome: Result<(), (usize, StepError)>,
+        deadline: Instant,
+    ) -> Option<(CallbridgeState<'a>, ValueEmpty)> {
+        let name = text(&planned.name).unwrap_or_default();
+        let nodes: Vec<NodeConnection> = known_nodes(planned).iter().map(connection).collect();
+        let base = CallbridgeState {
+            secret: secret
+                .map(|s| Value::Value(s.into()))
+                .unwrap_or(Value::Null),
+            ..planned.clone()
+        };
+        let views = self
+            .observe(
+                &name,
+                &nodes,
+                deadline.max(Instant::now() + Duration::from_secs(30)),
+            )
+            .await;
+        let (state, exists) = observed_state(&base, &views, diags);
+        match outcome {
+            Err((i, e)) => diags.error(
+                "Cannot register the Call Bridge account",
+                e.to_string(),
+                node_path(i),
+            ),
+            Ok(()) => {
+                for (i, node) in known_nodes(&state).iter().enumerate() {
+                    if node.status.as_ref_option().map(|s| s.as_ref()) != Some(STATUS_REGISTERED) {
+                        diags.error(
+                            "Call Bridge account not in place after apply",
+                            format!(
+                                "{} reports status {:?} right after registration",
+                                connection(node).address,
+                                node.status
+                            ),
+                            node_path(i),
+                        );
+                    }
+                }
+            }
+        }
+        // Nothing on any device: nothing to record. Otherwise record exactly what exists.
+        exists.then_some((state, Value::Null))
+    }
+}
+
+async fn find_account(
+    session: &mut crate::transport::interactive_shell::ShellSession<'_>,
+    name: &str,
+) -> NodeView {
+    let output = run_mmp(session, LIST_COMMAND, &[]).await?;
+    let accounts = parse_callbridge_list(&output).map_err(|message| StepError::Output {
+        endpoint: session.endpoint(),
+        command: LIST_COMMAND.to_string(),
+        message,
+    })?;
+    Ok(accounts.into_iter().find(|a| a.name == name))
+}
+
+/// Import ID: `<name>@<node>[,<node>...]`, each node `host`, `host:port` or `[ipv6]:port`.
+pub fn parse_import_id(id: &str) -> Result<(String, Vec<(String, Option<u16>)>), String> {
+    let usage = "expected <name>@<node>[,<node>...], each node host, host:port or [ipv6]:port, e.g. cb1@10.0.0.1,10.0.0.2:2222";
+    let (name, nodes) = id
+        .split_once('@')
+        .ok_or_else(|| format!("no '@' in {id:?}; {usage}"))?;
+    validate_name(name).map_err(|e| format!("Call Bridge name {e}; {usage}"))?;
+    let mut parsed = Vec::new();
+    for node in nodes.split(',').map(str::trim) {
+        let (host, port) = if let Some(rest) = node.strip_prefix('[') {
+            let (host, after) = rest
+                .split_once(']')
+                .ok_or_else(|| format!("unclosed '[' in {node:?}; {usage}"))?;
+            (host, after.strip_prefix(':'))
+        } else if node.matches(':').count() == 1 {
+            let (h, p) = node.split_once(':').expect("one colon");
+            (h, Some(p))
+        } else {
+            (node, None)
+        };
+        crate::providers::ssh_settings::validate_host(host).map_err(|e| format!("{e}; {usage}"))?;
+        let port = port
+            .map(|p| {
+                p.parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| format!("invalid port {p:?}; {usage}"))
+            })
+            .transpose()?;
+        parsed.push((host.to_string(), port));
+    }
+    Ok((name.to_string(), parsed))
+}
+
+#[async_trait::async_trait]
+impl Resource for XmppCallbridgeResource {
+    type State<'a> = CallbridgeState<'a>;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        use AttributeType::{Number, String};
+        let node = Block {
+            attributes: HashMap::from([
+                ("address".into(), required(String, "Address (IP or host name) of the node's MMP, reached over SSH.")),
+                ("port".into(), optional(Number, "SSH port of this node's MMP. Default: the provider's `port`.")),
+                ("username".into(), optional(String, "MMP user for this node. Default: the provider's `username`.")),
+                ("password".into(), sensitive(optional(String, "MMP password for this node. Default: the provider's credentials."))),
+                (
+                    "host_key_fingerprint".into(),
+                    optional(String, "Pinned SHA256 fingerprint of this node's SSH host key (`SHA256:...` as `ssh-keygen -lf` prints it). Takes precedence over the provider's `known_hosts_file`."),
+                ),
+                (
+                    "status".into(),
+                    computed(String, "What the node reports: `registered`, `missing` (account deleted), `secret_mismatch` (another secret) or `unreachable`."),
+                ),
+            ]),
+            description: Description::markdown("An XMPP server node; list every node of the XMPP cluster. The first one generates the secret when `secret` is not set."),
+            ..Default::default()
+        };
+        Some(Schema {
+            version: 1,
+            block: Block {
+                attributes: HashMap::from([
+                    ("id".into(), computed(String, "The Call Bridge name.")),
+                    (
+                        "name".into(),
+                        required(String, "Name of the Call Bridge account (letters, digits, `.`, `_`, `-`). Changing it replaces the account on every node."),
+                    ),
+                    (
+                        "secret".into(),
+                        sensitive(optional_computed(String, "Shared secret the Call Bridge uses to log in to XMPP. When unset, the first node generates it (`xmpp callbridge add`) and the others are given the same one; changing it re-keys every node.")),
+                    ),
+                    ("domain".into(), computed(String, "XMPP domain of the account, as the first node reports it.")),
+                ]),
+                blocks: HashMap::from([
+                    ("xmpp_node".into(), NestedBlock::List(node)),
+                    (
+                        "timeouts".into(),
+                        timeouts_block(&[
+                            (Operation::Create, DEFAULT_CREATE),
+                            (Operation::Read, DEFAULT_READ),
+                            (Operation::Update, DEFAULT_UPDATE),
+                            (Operation::Delete, DEFAULT_DELETE),
+                        ]),
+                    ),
+                ]),
+                description: Description::markdown("One Call Bridge's account on the XMPP server of every XMPP node of a Cisco Meeting Server cluster."),
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        if let Value::Value(name) = &config.name {
+            if let Err(e) = validate_name(name) {
+                diags.error(
+                    "Invalid Call Bridge name",
+                    format!("name {e}"),
+                    AttributePath::new("name"),
+                );
+            }
+        }
+        if let Value::Value(secret) = &config.secret {
+            if let Err(e) = validate_secret(secret) {
+                diags.error(
+                    "Invalid secret",
+                    format!("secret {e}"),
+                    AttributePath::new("secret"),
+                );
+            }
+        }
+        if let Value::Value(nodes) = &config.xmpp_node {
+            if nodes.is_empty() {
+                diags.error(
+                    "No XMPP nodes",
+                    "at least one xmpp_node block is required: list every node of the XMPP cluster",
+                    AttributePath::new("xmpp_node"),
+                );
+            }
+            let mut seen: Vec<(String, Option<i64>)> = Vec::new();
+            for (i, node) in nodes.iter().enumerate() {
+                let Value::Value(node) = node else { continue };
+                let address = node.address.as_ref_option().map(|a| a.to_string());
+                let port = node.port.as_ref_option().copied();
+                validate_node_connection(
+                    address.as_deref(),
+                    port,
+                    node.host_key_fingerprint
+                        .as_ref_option()
+                        .map(|f| f.as_ref()),
+                    &node_path(i),
+                    diags,
+                );
+                if let Some(address) = address {
+                    if seen.iter().any(|(a, p)| *a == address && *p == port) {
+                        diags.error(
+                            "Duplicate XMPP node",
+                            format!("{address} is listed twice; each node must appear once"),
+                            node_path(i).attribute("address"),
+                        );
+                    }
+                    seen.push((address, port));
+                }
+            }
+        }
+        if let Value::Value(t) = &config.timeouts {
+            t.validate(diags);
+        }
+        Some(())
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        register_secrets(&config);
+        let state = CallbridgeState {
+            id: proposed.name.clone(),
+            secret: if config.secret.is_null() {
+                Value::Unknown
+            } else {
+                config.secret.clone()
+            },
+            domain: Value::Unknown,
+            xmpp_node: with_status(known_nodes(&proposed), STATUS_REGISTERED),
+            ..proposed
+        };
+        Some((state, Value::Null))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        _prior_private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        register_secrets(&config);
+        let replace = if prior.name != proposed.name {
+            vec![AttributePath::new("name")]
+        } else {
+            vec![]
+        };
+        let state = CallbridgeState {
+            // Unset in configuration: keep the cluster's secret (a generated one stays).
+            secret: if config.secret.is_null() {
+                prior.secret.clone()
+            } else {
+                config.secret.clone()
+            },
+            xmpp_node: with_status(known_nodes(&proposed), STATUS_REGISTERED),
+            ..proposed
+        };
+        Some((state, Value::Null, replace))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: Self::State<'a>,
+        _prior_private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(Value::Null)
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        register_secrets(&state);
+        let deadline = Instant::now() + limit(&state.timeouts, Operation::Read, DEFAULT_READ);
+        let name = text(&state.name)?;
+        let nodes: Vec<NodeConnection> = known_nodes(&state).iter().map(connection).collect();
+        let views = self.observe(&name, &nodes, deadline).await;
+        let (observed, exists) = observed_state(&state, &views, diags);
+        if exists {
+            self.warn_about_drift(diags, &name, &nodes, &observed);
+        }
+        let all_answered = views.iter().all(|v| v.is_ok());
+        if !exists && all_answered {
+            // Deleted outside Terraform on every node: gone, so the plan shows a create.
+            return None;
+        }
+        Some((observed, Value::Null))
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        register_secrets(&planned);
+        let deadline = Instant::now() + limit(&planned.timeouts, Operation::Create, DEFAULT_CREATE);
+        let name = text(&planned.name)?;
+        let nodes: Vec<NodeConnection> = known_nodes(&planned).iter().map(connection).collect();
+        // Never take over an account made by hand: the operator should import it.
+        let views = self.observe(&name, &nodes, deadline).await;
+        for (i, view) in views.iter().enumerate() {
+            match view {
+                Err(e) => {
+                    diags.error(
+                        "Cannot check the XMPP node before creating",
+                        e.to_string(),
+                        node_path(i),
+                    );
+                    return None;
+                }
+                Ok(Some(_)) => {
+                    let ids: Vec<String> = nodes.iter().map(|n| import_node_id(n)).collect();
+                    diags.error(
+                        "Call Bridge account already exists",
+                        format!(
+                            "{} already has an XMPP account named {name:?}. To manage it with Terraform, import it:\n  terraform import <resource address> '{name}@{}'",
+                            nodes[i].address,
+                            ids.join(",")
+                        ),
+                        node_path(i),
+                    );
+                    return None;
+                }
+                Ok(None) => {}
+            }
+        }
+        let secret = text(&planned.secret);
+        let outcome = self
+            .register_everywhere(&name, &nodes, secret.clone(), deadline)
+            .await;
+        self.settle(diags, &planned, secret, outcome, deadline)
+            .await
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        register_secrets(&prior);
+        register_secrets(&planned);
+        let deadline = Instant::now() + limit(&planned.timeouts, Operation::Update, DEFAULT_UPDATE);
+        let name = text(&planned.name)?;
+        let planned_nodes: Vec<NodeConnection> =
+            known_nodes(&planned).iter().map(connection).collect();
+        let same_node =
+            |a: &NodeConnection, b: &NodeConnection| a.address == b.address && a.port == b.port;
+        for old in known_nodes(&prior).iter().map(connection) {
+            if planned_nodes.iter().any(|n| same_node(n, &old)) {
+                continue;
+            }
+            let removed = match self.target(&old) {
+                Ok(target) => {
+                    retry(STEP_ATTEMPTS, deadline, StepError::is_retryable, |_| {
+                        self.ensure_absent(&target, &name)
+                    })
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = removed {
+                diags.root_error(
+                    "Cannot remove the Call Bridge account from a node leaving the list",
+                    e.to_string(),
+                );
+                return Some((prior, Value::Null));
+            }
+        }
+        let secret = text(&planned.secret).or_else(|| text(&prior.secret));
+        let outcome = self
+            .register_everywhere(&name, &planned_nodes, secret.clone(), deadline)
+            .await;
+        self.settle(diags, &planned, secret, outcome, deadline)
+            .await
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        register_secrets(&prior);
+        let deadline = Instant::now() + limit(&prior.timeouts, Operation::Delete, DEFAULT_DELETE);
+        let name = text(&prior.name)?;
+        for (i, node) in known_nodes(&prior).iter().map(connection).enumerate() {
+            let removed = match self.target(&node) {
+                Ok(target) => {
+                    retry(STEP_ATTEMPTS, deadline, StepError::is_retryable, |_| {
+                        self.ensure_absent(&target, &name)
+                    })
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = removed {
+                diags.error(
+                    "Cannot delete the Call Bridge account",
+                    e.to_string(),
+                    node_path(i),
+                );
+            }
+        }
+        Some(())
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let (name, nodes) = match parse_import_id(&id) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                diags.root_error("Invalid import ID", e);
+                return None;
+            }
+        };
+        let nodes = nodes
+            .into_iter()
+            .map(|(address, port)| {
+                Value::Value(XmppNode {
+                    address: Value::Value(address.into()),
+                    port: port.map(|p| Value::Value(p as i64)).unwrap_or(Value::Null),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        let state = CallbridgeState {
+            id: Value::Value(name.clone().into()),
+            name: Value::Value(name.into()),
+            xmpp_node: Value::Value(nodes),
+            ..Default::default()
+        };
+        Some((state, Value::Null))
+    }
+}
+
+fn import_node_id(node: &NodeConnection) -> String {
+    match (node.port, node.address.contains(':')) {
+        (Some(p), true) => format!("[{}]:{p}", node.address),
+        (Some(p), false) => format!("{}:{p}", node.address),
+        (None, _) => node.address.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::TransportError;
+
+    fn node(address: &str) -> XmppNode<'static> {
+        XmppNode {
+            address: Value::Value(address.to_string().into()),
+            ..Default::default()
+        }
+    }
+
+    fn base(secret: Option<&str>) -> CallbridgeState<'static> {
+        CallbridgeState {
+            name: Value::Value("cb1".into()),
+            secret: secret
+                .map(|s| Value::Value(s.to_string().into()))
+                .unwrap_or(Value::Null),
+            xmpp_node: Value::Value(vec![
+                Value::Value(node("10.0.0.1")),
+                Value::Value(node("10.0.0.2")),
+                Value::Value(node("10.0.0.3")),
+            ]),
+            ..Default::default()
+        }
+    }
+
+    fn account(secret: &str) -> NodeView {
+        Ok(Some(CallbridgeAccount {
+            name: "cb1".into(),
+            domain: "d.example".into(),
+            secret: secret.into(),
+        }))
+    }
+
+    fn statuses(state: &CallbridgeState<'_>) -> Vec<String> {
+        known_nodes(state)
+            .iter()
+            .map(|n| n.status.as_ref_option().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn drift_per_node() {
+        let mut diags = Diagnostics::default();
+        let views = vec![account("s3cret-one"), Ok(None), account("other-secret")];
+        let (state, exists) = observed_state(&base(Some("s3cret-one")), &views, &mut diags);
+        assert!(exists);
+        assert_eq!(
+            statuses(&state),
+            vec!["registered", "missing", "secret_mismatch"]
+        );
+        assert_eq!(state.secret, Value::Value("s3cret-one".into()));
+        assert_eq!(state.domain, Value::Value("d.example".into()));
+    }
+
+    #[test]
+    fn secret_comes_from_the_first_node_when_terraform_knows_none() {
+        let mut diags = Diagnostics::default();
+        let views = vec![Ok(None), account("gen-secret-2"), account("gen-secret-2")];
+        let (state, _) = observed_state(&base(None), &views, &mut diags);
+        assert_eq!(state.secret, Value::Value("gen-secret-2".into()));
+        assert_eq!(
+            statuses(&state),
+            vec!["missing", "registered", "registered"]
+        );
+    }
+
+    #[test]
+    fn unreachable_node_is_a_warning_other_errors_are_errors() {
+        let mut diags = Diagnostics::default();
+        let down = Err(StepError::Transport(TransportError::Connect {
+            endpoint: "10.0.0.2:22".into(),
+            message: "refused".into(),
+        }));
+        let views = vec![account("abcd1234"), down, Ok(None)];
+        let (state, _) = observed_state(&base(None), &views, &mut diags);
+        assert_eq!(
+            statuses(&state),
+            vec!["registered", "unreachable", "missing"]
+        );
+        assert_eq!((diags.errors.len(), diags.warnings.len()), (0, 1));
+        let bad_key = Err(StepError::Transport(TransportError::HostKey {
+            endpoint: "x".into(),
+            message: "mismatch".into(),
+        }));
+        let mut diags = Diagnostics::default();
+        observed_state(&base(None), &[bad_key, Ok(None), Ok(None)], &mut diags);
+        assert_eq!(diags.errors.len(), 1);
+    }
+
+    #[test]
+    fn nothing_anywhere_means_gone() {
+        let mut diags = Diagnostics::default();
+        let (_, exists) = observed_state(
+            &base(Some("abcd1234")),
+            &[Ok(None), Ok(None), Ok(None)],
+            &mut diags,
+        );
+        assert!(!exists);
+    }
+
+    #[test]
+    fn import_ids() {
+        let (name, nodes) =
+            parse_import_id("cb1@10.0.0.1,cms2.example.com:2222,[::1]:2200").unwrap();
+        assert_eq!(name, "cb1");
+        assert_eq!(
+            nodes,
+            vec![
+                ("10.0.0.1".into(), None),
+                ("cms2.example.com".into(), Some(2222)),
+                ("::1".into(), Some(2200))
+            ]
+        );
+        assert!(parse_import_id("cb1").unwrap_err().contains("no '@'"));
+        assert!(parse_import_id("bad name@10.0.0.1").is_err());
+        assert!(parse_import_id("cb1@10.0.0.1:0")
+            .unwrap_err()
+            .contains("invalid port"));
+        assert!(parse_import_id("cb1@not a host").is_err());
+    }
+}

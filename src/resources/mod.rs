@@ -1,0 +1,6 @@
+//! One file per resource: schema, validation, plan, create/read/update/delete, import. Each reads
+//! like the operator's procedure, and each step checks before it acts, so a re-run after a
+//! failure finishes the job instead of repeating it.
+
+pub mod cms_xmpp_callbridge;
+pub mod mmp_command;

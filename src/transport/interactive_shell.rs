@@ -1,0 +1,301 @@
+//! Driver for prompt-based CLIs reached over SSH (the Cisco Meeting Server MMP first).
+//!
+//! The MMP is a restricted interactive shell, not a POSIX shell: a command is typed at the
+//! `<hostname>> ` prompt, its output ends when the prompt comes back, and some commands ask a
+//! question first (`Enter callbridge secret:`). This driver opens a PTY shell, learns the prompt,
+//! sends one line at a time, answers the questions the caller expected and returns the output
+//! text. The device's own error wording is left to `devices/` to interpret.
+
+use super::pool::DevicePool;
+use super::ssh::{connect, SshHandle, SshTarget};
+use super::TransportError;
+use russh::client::Msg;
+use russh::{Channel, ChannelMsg};
+use std::time::Duration;
+use tokio::sync::OwnedMutexGuard;
+use tokio::time::Instant;
+
+/// How long the device may stay silent, with a question-like line pending, before we conclude
+/// it is waiting for input we did not expect.
+const QUESTION_QUIET_PERIOD: Duration = Duration::from_secs(2);
+
+/// A question the caller expects a command to ask, and the line to type in reply.
+pub struct PromptAnswer {
+    /// Matched case-insensitively against the pending (unterminated) output line.
+    pub question: &'static str,
+    pub reply: String,
+}
+
+pub struct InteractiveShell {
+    handle: SshHandle,
+    channel: Channel<Msg>,
+    prompt: String,
+    endpoint: String,
+    command_timeout: Duration,
+}
+
+impl InteractiveShell {
+    pub async fn open(target: &SshTarget) -> Result<Self, TransportError> {
+        let endpoint = target.endpoint();
+        let handle = connect(target).await?;
+        let lost = |e: russh::Error| TransportError::Connect {
+            endpoint: endpoint.clone(),
+            message: format!("cannot open the shell: {e}"),
+        };
+        let channel = handle.channel_open_session().await.map_err(lost)?;
+        // A wide terminal so the device never wraps long lines into our output.
+        channel
+            .request_pty(false, "vt100", 500, 50, 0, 0, &[])
+            .await
+            .map_err(lost)?;
+        channel.request_shell(false).await.map_err(lost)?;
+        let mut shell = InteractiveShell {
+            handle,
+            channel,
+            prompt: String::new(),
+            endpoint: endpoint.clone(),
+            command_timeout: target.command_timeout,
+        };
+        let (_banner, prompt) = shell
+            .read_until(target.connect_timeout, "(login)", &[], detect_prompt)
+            .await?;
+        shell.prompt = prompt;
+        tracing::debug!(endpoint = %endpoint, prompt = %shell.prompt, "shell ready");
+        Ok(shell)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.handle.is_closed()
+    }
+
+    /// Type `command`, answer the expected questions, and return the output between the echoed
+    /// command line and the next prompt (`\r` removed, trailing whitespace trimmed per line).
+    pub async fn run(
+        &mut self,
+        command: &str,
+        answers: &[PromptAnswer],
+    ) -> Result<String, TransportError> {
+        tracing::debug!(endpoint = %self.endpoint, command, "running command");
+        self.channel
+            .data_bytes(format!("{command}\n").into_bytes())
+            .await
+            .map_err(|_| self.lost(command))?;
+        let prompt = self.prompt.clone();
+        let (raw, ()) = self
+            .read_until(self.command_timeout, command, answers, |text| {
+                split_at_prompt(text, &prompt).map(|out| (out, ()))
+            })
+            .await?;
+        let output = strip_echo(&raw, command);
+        // Output is not logged: listings carry secrets the provider has not seen (and so cannot mask) yet.
+        tracing::debug!(endpoint = %self.endpoint, command, lines = output.lines().count(), "command finished");
+        Ok(output)
+    }
+
+    fn lost(&self, command: &str) -> TransportError {
+        TransportError::ConnectionLost {
+            endpoint: self.endpoint.clone(),
+            command: command.to_string(),
+        }
+    }
+
+    /// Read until `done` recognises the accumulated text, answering expected questions on the way.
+    async fn read_until<T>(
+        &mut self,
+        timeout: Duration,
+        command: &str,
+        answers: &[PromptAnswer],
+        done: impl Fn(&str) -> Option<(String, T)>,
+    ) -> Result<(String, T), TransportError> {
+        let deadline = Instant::now() + timeout;
+        let mut text = String::new();
+        let mut answered = vec![false; answers.len()];
+        loop {
+            if let Some(found) = done(&text) {
+                return Ok(found);
+            }
+            let pending = pending_line(&text);
+            for (i, answer) in answers.iter().enumerate() {
+                if !answered[i]
+                    && pending
+                        .to_lowercase()
+                        .contains(&answer.question.to_lowercase())
+                {
+                    answered[i] = true;
+                    self.channel
+                        .data_bytes(format!("{}\n", answer.reply).into_bytes())
+                        .await
+                        .map_err(|_| self.lost(command))?;
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(TransportError::Timeout {
+                    endpoint: self.endpoint.clone(),
+                    command: command.to_string(),
+                    after: timeout,
+                    last_output: last_chars(&text, 200),
+                });
+            }
+            let wait = (deadline - now).min(QUESTION_QUIET_PERIOD);
+            match tokio::time::timeout(wait, self.channel.wait()).await {
+                Ok(Some(ChannelMsg::Data { data }))
+                | Ok(Some(ChannelMsg::ExtendedData { data, .. })) => {
+                    text.push_str(&String::from_utf8_lossy(&data).replace('\r', ""));
+                }
+                Ok(Some(ChannelMsg::Eof | ChannelMsg::Close | ChannelMsg::ExitStatus { .. }))
+                | Ok(None) => {
+                    return Err(self.lost(command));
+                }
+                Ok(Some(_)) => {}
+                Err(_) => {
+                    let pending = pending_line(&text);
+                    let already_answered = answers.iter().zip(&answered).any(|(a, done)| {
+                        *done && pending.to_lowercase().contains(&a.question.to_lowercase())
+                    });
+                    if looks_like_question(pending) && !already_answered {
+                        return Err(TransportError::UnexpectedQuestion {
+                            endpoint: self.endpoint.clone(),
+                            command: command.to_string(),
+                            question: pending.trim().to_string(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The last, unterminated line of the output so far.
+fn pending_line(text: &str) -> &str {
+    text.rsplit('\n').next().unwrap_or("")
+}
+
+fn looks_like_question(line: &str) -> bool {
+    let t = line.trim_end();
+    !t.is_empty() && (t.ends_with(':') || t.ends_with('?') || t.to_lowercase().ends_with("(y/n)"))
+}
+
+fn last_chars(text: &str, n: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars[chars.len().saturating_sub(n)..].iter().collect()
+}
+
+/// A shell prompt as the MMP prints it: `<hostname>> ` alone on the last line.
+/// Returns (text before the prompt, the prompt).
+pub fn detect_prompt(text: &str) -> Option<(String, String)> {
+    let line = pending_line(text);
+    let name = line.trim_end().strip_suffix('>')?;
+    let is_host = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    is_host.then(|| {
+        (
+            text[..text.len() - line.len()].to_string(),
+            line.to_string(),
+        )
+    })
+}
+
+/// The output before `prompt`, if the text ends with the prompt on a line of its own.
+pub fn split_at_prompt(text: &str, prompt: &str) -> Option<String> {
+    let line = pending_line(text);
+    (line.trim_end() == prompt.trim_end() && !prompt.trim_end().is_empty())
+        .then(|| text[..text.len() - line.len()].to_string())
+}
+
+/// Drop the PTY's echo of the command line, and trailing whitespace on every line.
+pub fn strip_echo(raw: &str, command: &str) -> String {
+    let mut lines: Vec<&str> = raw.split('\n').map(str::trim_end).collect();
+    if lines.first().map(|l| l.trim()) == Some(command.trim()) {
+        lines.remove(0);
+    }
+    while lines.last() == Some(&"") {
+        lines.pop();
+    }
+    lines.join("\n")
+}
+
+/// The per-process pool of interactive shells, one per device.
+#[derive(Default)]
+pub struct ShellPool {
+    pool: DevicePool<InteractiveShell>,
+}
+
+impl ShellPool {
+    /// Exclusive use of the device's shell for a sequence of commands (check, then act).
+    pub async fn session<'a>(&self, target: &'a SshTarget) -> ShellSession<'a> {
+        ShellSession {
+            guard: self.pool.lock(&target.pool_key()).await,
+            target,
+        }
+    }
+}
+
+pub struct ShellSession<'a> {
+    guard: OwnedMutexGuard<Option<InteractiveShell>>,
+    target: &'a SshTarget,
+}
+
+impl ShellSession<'_> {
+    pub fn endpoint(&self) -> String {
+        self.target.endpoint()
+    }
+
+    /// Run one command, connecting (or reconnecting after a failure) first when needed.
+    pub async fn run(
+        &mut self,
+        command: &str,
+        answers: &[PromptAnswer],
+    ) -> Result<String, TransportError> {
+        if self.guard.as_ref().is_none_or(|s| s.is_closed()) {
+            *self.guard = Some(InteractiveShell::open(self.target).await?);
+        }
+        let shell = self.guard.as_mut().expect("shell was just opened");
+        let result = shell.run(command, answers).await;
+        if result.is_err() {
+            // A timed-out or broken shell is in an unknown position in its dialogue: never reuse it.
+            *self.guard = None;
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_is_recognised_after_a_banner() {
+        let (before, prompt) = detect_prompt("Welcome to CMS\ncms1> ").unwrap();
+        assert_eq!(
+            (before.as_str(), prompt.as_str()),
+            ("Welcome to CMS\n", "cms1> ")
+        );
+        assert!(detect_prompt("Secret : abc").is_none());
+        assert!(detect_prompt("a b> ").is_none());
+        assert!(detect_prompt("loading...").is_none());
+    }
+
+    #[test]
+    fn output_is_split_at_the_prompt_and_echo_removed() {
+        let raw = "xmpp callbridge list\nCallbridge          : cb1   \n\ncms1> ";
+        let before = split_at_prompt(raw, "cms1> ").unwrap();
+        assert_eq!(
+            strip_echo(&before, "xmpp callbridge list"),
+            "Callbridge          : cb1"
+        );
+        assert!(split_at_prompt("cms1> partial", "cms1> ").is_none());
+        assert!(split_at_prompt("text mentioning cms1> ", "cms1> ").is_none());
+    }
+
+    #[test]
+    fn questions_are_recognised() {
+        assert!(looks_like_question("Enter callbridge secret: "));
+        assert!(looks_like_question("Are you sure? (y/n)"));
+        assert!(!looks_like_question("Working"));
+        assert!(!looks_like_question(""));
+    }
+}

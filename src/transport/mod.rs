@@ -1,0 +1,10 @@
+//! Device I/O. Knows nothing of resources: it connects, authenticates, verifies host identity,
+//! keeps one session per device per provider process and serializes commands on it.
+
+pub mod error;
+pub mod host_key;
+pub mod interactive_shell;
+pub mod pool;
+pub mod ssh;
+
+pub use error::TransportError;
