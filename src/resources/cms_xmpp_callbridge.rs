@@ -396,8 +396,11 @@ async fn find_account(
     Ok(accounts.into_iter().find(|a| a.name == name))
 }
 
+/// A node as written in an import ID: host, and the port when one was given.
+pub type HostPort = (String, Option<u16>);
+
 /// Import ID: `<name>@<node>[,<node>...]`, each node `host`, `host:port` or `[ipv6]:port`.
-pub fn parse_import_id(id: &str) -> Result<(String, Vec<(String, Option<u16>)>), String> {
+pub fn parse_import_id(id: &str) -> Result<(String, Vec<HostPort>), String> {
     let usage = "expected <name>@<node>[,<node>...], each node host, host:port or [ipv6]:port, e.g. cb1@10.0.0.1,10.0.0.2:2222";
     let (name, nodes) = id
         .split_once('@')
@@ -657,7 +660,7 @@ impl Resource for XmppCallbridgeResource {
                     return None;
                 }
                 Ok(Some(_)) => {
-                    let ids: Vec<String> = nodes.iter().map(|n| import_node_id(n)).collect();
+                    let ids: Vec<String> = nodes.iter().map(import_node_id).collect();
                     diags.error(
                         "Call Bridge account already exists",
                         format!(
