@@ -62,16 +62,44 @@ fn format_line(module: &str, event: &Event<'_>) -> String {
     event.record(&mut visitor);
     let level = event.metadata().level().as_str().to_ascii_lowercase();
     let mut line = format!(
-        "{{\"@level\":{},\"@message\":{},\"@module\":{}",
+        "{{\"@level\":{},\"@message\":{},\"@module\":{},\"@timestamp\":{}",
         json_string(&level),
         json_string(&visitor.message),
-        json_string(module)
+        json_string(module),
+        json_string(&timestamp(std::time::SystemTime::now()))
     );
     for (name, value) in &visitor.fields {
         let _ = write!(line, ",{}:{}", json_string(name), json_string(value));
     }
     line.push('}');
     crate::secrets::mask(&line)
+}
+
+/// RFC 3339 UTC with microseconds, the layout go-plugin parses `@timestamp` with
+/// (`2006-01-02T15:04:05.000000Z07:00`); without it Terraform shows a zero time.
+fn timestamp(now: std::time::SystemTime) -> String {
+    let since = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        since.subsec_micros()
+    )
 }
 
 fn json_string(s: &str) -> String {
@@ -133,6 +161,18 @@ mod tests {
         assert_eq!(parsed["@message"], "login with *** failed");
         assert_eq!(parsed["@module"], "provider.test");
         assert_eq!(parsed["device"], "cms1");
+    }
+
+    #[test]
+    fn timestamps_in_go_plugin_layout() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_micros(1_795_000_000_123_456);
+        assert_eq!(timestamp(t), "2026-11-18T11:06:40.123456Z");
+        assert_eq!(
+            timestamp(std::time::UNIX_EPOCH),
+            "1970-01-01T00:00:00.000000Z"
+        );
+        let leap = std::time::UNIX_EPOCH + std::time::Duration::from_secs(951_782_400);
+        assert_eq!(timestamp(leap), "2000-02-29T00:00:00.000000Z");
     }
 
     #[test]

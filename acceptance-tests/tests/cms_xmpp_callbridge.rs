@@ -518,3 +518,99 @@ provider "cms" {
         assert!(out.text().contains("on main.tf line"), "{}", out.all());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_failing_part_way_keeps_the_resource_and_can_be_retried() {
+    let tf = Tf::new("cb-destroy");
+    let lab = cms_lab(3, &tf).await;
+    let nodes = cms_nodes(&lab);
+    let ctl = controls(&lab);
+    tf.write(
+        "main.tf",
+        &format!(
+            "{}\n{}",
+            cms_provider(&lab),
+            callbridge("cb", "cb9", &nodes, "")
+        ),
+    );
+    tf.init().await;
+    tf.apply_ok().await;
+    ctl[1].set_refuse_login(true);
+    let out = tf
+        .run(&[
+            "destroy",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-refresh=false",
+        ])
+        .await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.text().contains("rejected the login of user \"admin\""),
+        "{}",
+        out.all()
+    );
+    let list = tf.run(&["state", "list"]).await;
+    assert_eq!(
+        list.stdout.trim(),
+        "cms_xmpp_callbridge.cb",
+        "nothing is lost: the resource stays in state"
+    );
+    let left = secrets_of(&ctl, "cb9");
+    assert!(
+        left[0].is_none() && left[1].is_some() && left[2].is_none(),
+        "the reachable nodes were cleaned: {left:?}"
+    );
+    ctl[1].clear_faults();
+    tf.destroy_ok().await;
+    assert_eq!(secrets_of(&ctl, "cb9"), vec![None, None, None]);
+    lab.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tf_log_shows_structured_provider_logs_without_secrets() {
+    let tf = Tf::new("cb-log");
+    let lab = cms_lab(2, &tf).await;
+    let nodes = cms_nodes(&lab);
+    let ctl = controls(&lab);
+    tf.write(
+        "main.tf",
+        &format!(
+            "{}\n{}",
+            cms_provider(&lab),
+            callbridge("cb", "cb10", &nodes, "")
+        ),
+    );
+    tf.init().await;
+    let log = tf.dir.join("tf.log");
+    let out = tf
+        .run_with_env(
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+            &[("TF_LOG", "DEBUG"), ("TF_LOG_PATH", log.to_str().unwrap())],
+        )
+        .await;
+    assert_eq!(out.code, 0, "{}", out.all());
+    let text = std::fs::read_to_string(&log).unwrap();
+    let secret = secrets_of(&ctl, "cb10")[0].clone().unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("[DEBUG] provider.terraform-provider-cms")
+                && l.contains(": running command:")
+                && l.contains("command=\"xmpp callbridge add cb10\"")),
+        "Terraform re-emits our structured lines at their level"
+    );
+    assert!(
+        !text.contains("timestamp=0001-01-01"),
+        "our timestamps are understood"
+    );
+    assert!(
+        !text.contains(&secret),
+        "the generated secret never reaches the log"
+    );
+    assert!(
+        !text.contains(lab.password()),
+        "the password never reaches the log"
+    );
+    lab.stop().await;
+}

@@ -117,6 +117,10 @@ impl Tf {
     }
 
     pub async fn run(&self, args: &[&str]) -> TfOut {
+        self.run_with_env(args, &[]).await
+    }
+
+    pub async fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> TfOut {
         let out = tokio::process::Command::new(terraform_bin())
             .args(args)
             .current_dir(&self.dir)
@@ -125,7 +129,9 @@ impl Tf {
             .env("CHECKPOINT_DISABLE", "1")
             .env("RUST_LIB_BACKTRACE", "0")
             .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PATH")
             .env_remove("TF_PLUGIN_CACHE_DIR")
+            .envs(env.iter().copied())
             .output()
             .await
             .expect("cannot run terraform");
