@@ -5,6 +5,7 @@
 
 pub mod backoff;
 pub mod devices;
+pub mod docs;
 pub mod duration;
 pub mod logging;
 pub mod providers;
