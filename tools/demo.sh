@@ -29,6 +29,21 @@ while IFS= read -r line <&"${LAB[0]}"; do
 done
 cp "$work/lab/lab.auto.tfvars.json" "$site/"
 
+# Keys and certificates for the database cluster (the simulator checks their PEM form; a real
+# deployment uses certificates from its CA, the client one with CN=postgres).
+pki="$work/pki"
+mkdir -p "$pki"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=uccluster demo CA" \
+  -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
+for who in server:cms.example.com client:postgres; do
+  name=${who%%:*} cn=${who#*:}
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$cn" \
+    -keyout "$pki/db$name.key" -out "$pki/db$name.csr" 2>/dev/null
+  openssl x509 -req -in "$pki/db$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 30 \
+    -out "$pki/db$name.crt" 2>/dev/null
+done
+printf '{"pki_dir": "%s"}\n' "$pki" > "$site/pki.auto.tfvars.json"
+
 export TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 RUST_LIB_BACKTRACE=0
 cd "$site"
 echo "== terraform init"

@@ -53,5 +53,14 @@ install_protoc() {
   apt-get install -y -qq --no-install-recommends protobuf-compiler >/dev/null
 }
 
+# openssl makes the demo's throw-away certificates.
+install_openssl() {
+  command -v openssl >/dev/null 2>&1 && return
+  [ "$(id -u)" = 0 ] || { say "openssl is missing; install it with: sudo apt-get install -y openssl"; exit 1; }
+  say "installing openssl"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
+}
+
 install_protoc
+install_openssl
 install_terraform

@@ -10,6 +10,9 @@
 //!   (the form OpenSSH writes for non-22 ports);
 //! - `lab.auto.tfvars.json`: Terraform variables `cms_username`, `cms_password`,
 //!   `cms_known_hosts_file` (absolute path) and `cms_nodes` (`name`, `address`, `port`).
+//!
+//! All CMS nodes of a lab share one [`Fabric`], so `database cluster join
+//! <address>` on one node reaches the node whose address that is.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
@@ -21,7 +24,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::cms_mmp::{CmsNode, CmsNodeConfig, NodeControl};
+use crate::cms_mmp::{CmsNode, CmsNodeConfig, Fabric, NodeControl};
 
 /// MMP user every lab node accepts.
 pub const LAB_USERNAME: &str = "admin";
@@ -64,6 +67,7 @@ impl LabSpec {
 /// Running simulated devices.
 pub struct Lab {
     cms: Vec<(String, CmsNode)>,
+    fabric: Fabric,
     password: String,
     out_dir: PathBuf,
 }
@@ -107,6 +111,7 @@ impl Lab {
         let password = random_password();
         let mut lab = Lab {
             cms: Vec::new(),
+            fabric: Fabric::default(),
             password,
             out_dir,
         };
@@ -117,14 +122,17 @@ impl Lab {
                 subnet,
                 u8::try_from(i + 1).context("too many CMS nodes (max 254)")?,
             )));
-            let started = CmsNode::start(CmsNodeConfig {
-                hostname: n.name.clone(),
-                bind,
-                port: n.port.unwrap_or(0),
-                username: LAB_USERNAME.to_string(),
-                password: lab.password.clone(),
-                xmpp_domain: LAB_XMPP_DOMAIN.to_string(),
-            })
+            let started = CmsNode::start_in(
+                CmsNodeConfig {
+                    hostname: n.name.clone(),
+                    bind,
+                    port: n.port.unwrap_or(0),
+                    username: LAB_USERNAME.to_string(),
+                    password: lab.password.clone(),
+                    xmpp_domain: LAB_XMPP_DOMAIN.to_string(),
+                },
+                lab.fabric.clone(),
+            )
             .await;
             match started {
                 Ok(node) => lab.cms.push((n.name.clone(), node)),
@@ -148,6 +156,11 @@ impl Lab {
             .find(|(n, _)| n == name)
             .map(|(_, node)| node.control())
             .unwrap_or_else(|| panic!("no CMS node named {name:?} in this lab"))
+    }
+
+    /// The network the lab's CMS nodes share.
+    pub fn fabric(&self) -> Fabric {
+        self.fabric.clone()
     }
 
     /// Names of the CMS nodes, in spec order.
@@ -316,6 +329,31 @@ mod tests {
         assert_eq!(tfvars["cms_nodes"][1]["address"], a2.to_string());
         assert_eq!(tfvars["cms_nodes"][1]["port"], nodes[1]["port"]);
 
+        lab.stop().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lab_nodes_share_a_fabric() {
+        use crate::cms_mmp::database::{answer, run, Confirm};
+        use crate::cms_mmp::DbRole;
+        let dir = std::env::temp_dir().join(format!("uccluster-lab-fabric-{}", std::process::id()));
+        let lab = Lab::start(&LabSpec::with_cms_nodes(2), &dir).await.unwrap();
+        let pem = |label: &str| format!("-----BEGIN {label}-----\nAAAA\n-----END {label}-----\n");
+        for name in lab.cms_names() {
+            let n = lab.cms(&name);
+            n.set_join_delay(std::time::Duration::ZERO);
+            n.put_file("k", pem("PRIVATE KEY"));
+            n.put_file("c", pem("CERTIFICATE"));
+            run(&n, &["certs", "k", "c", "k", "c", "c"]).unwrap();
+            run(&n, &["localnode", "a"]).unwrap();
+        }
+        let (c1, c2) = (lab.cms("cms1"), lab.cms("cms2"));
+        answer(&c1, &Confirm::Initialize, "y");
+        let address = c1.address();
+        answer(&c2, &Confirm::Join { address }, "y");
+        assert_eq!(c2.db_role(), DbRole::Replica);
+        assert_eq!(c2.db_cluster_members(), lab.fabric().addresses());
         lab.stop().await;
         let _ = std::fs::remove_dir_all(&dir);
     }

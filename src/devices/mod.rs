@@ -2,3 +2,4 @@
 //! Pure: no I/O here. Every parser is tested on captured output, including error output.
 
 pub mod cms;
+pub mod pem;

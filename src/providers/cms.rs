@@ -1,6 +1,7 @@
 //! The `cms` provider type: Cisco Meeting Server nodes reached through the MMP over SSH.
 
 use super::ssh_settings::{ssh_provider_attributes, SshDefaults, SshProviderConfig};
+use crate::resources::cms_database_cluster::DatabaseClusterResource;
 use crate::resources::cms_xmpp_callbridge::XmppCallbridgeResource;
 use crate::transport::interactive_shell::ShellPool;
 use std::collections::HashMap;
@@ -77,10 +78,18 @@ impl Provider for CmsProvider {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
-        Some(HashMap::from([(
-            "xmpp_callbridge".to_string(),
-            Box::new(XmppCallbridgeResource::new(self.client.clone())) as Box<dyn DynamicResource>,
-        )]))
+        Some(HashMap::from([
+            (
+                "xmpp_callbridge".to_string(),
+                Box::new(XmppCallbridgeResource::new(self.client.clone()))
+                    as Box<dyn DynamicResource>,
+            ),
+            (
+                "database_cluster".to_string(),
+                Box::new(DatabaseClusterResource::new(self.client.clone()))
+                    as Box<dyn DynamicResource>,
+            ),
+        ]))
     }
 
     fn get_data_sources(

@@ -22,6 +22,12 @@ pub enum StepError {
     },
     /// The configuration cannot produce a connection (e.g. no credentials).
     Config(String),
+    /// A slow device step (a join, a failover) did not reach the wanted state in time.
+    NotReached {
+        endpoint: String,
+        waiting_for: String,
+        last_seen: String,
+    },
 }
 
 impl StepError {
@@ -49,6 +55,13 @@ impl std::fmt::Display for StepError {
                 format!("unexpected output from `{command}` on {endpoint}: {message}")
             }
             StepError::Config(message) => message.clone(),
+            StepError::NotReached {
+                endpoint,
+                waiting_for,
+                last_seen,
+            } => {
+                format!("{endpoint} did not reach {waiting_for} in time; last seen: {last_seen}")
+            }
         };
         f.write_str(&crate::secrets::mask(&text))
     }

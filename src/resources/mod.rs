@@ -2,5 +2,6 @@
 //! like the operator's procedure, and each step checks before it acts, so a re-run after a
 //! failure finishes the job instead of repeating it.
 
+pub mod cms_database_cluster;
 pub mod cms_xmpp_callbridge;
 pub mod mmp_command;

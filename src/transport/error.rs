@@ -25,6 +25,12 @@ pub enum TransportError {
         command: String,
         question: String,
     },
+    /// An SFTP transfer of a file failed.
+    FileTransfer {
+        endpoint: String,
+        file: String,
+        message: String,
+    },
 }
 
 impl TransportError {
@@ -65,6 +71,9 @@ impl std::fmt::Display for TransportError {
             TransportError::UnexpectedQuestion { endpoint, command, question } => format!(
                 "`{command}` on {endpoint} asked {question:?}, which uccluster does not know how to answer"
             ),
+            TransportError::FileTransfer { endpoint, file, message } => {
+                format!("SFTP transfer of {file} on {endpoint} failed: {message}")
+            }
         };
         f.write_str(&crate::secrets::mask(&text))
     }

@@ -11,7 +11,9 @@ use super::ssh::{connect, SshHandle, SshTarget};
 use super::TransportError;
 use russh::client::Msg;
 use russh::{Channel, ChannelMsg};
+use russh_sftp::client::SftpSession;
 use std::time::Duration;
+use tokio::io::AsyncWriteExt;
 use tokio::sync::OwnedMutexGuard;
 use tokio::time::Instant;
 
@@ -66,6 +68,62 @@ impl InteractiveShell {
 
     pub fn is_closed(&self) -> bool {
         self.handle.is_closed()
+    }
+
+    /// An SFTP session on the same SSH connection (the MMP takes uploads over SFTP).
+    async fn sftp(&self, file: &str) -> Result<SftpSession, TransportError> {
+        let failed = |message: String| TransportError::FileTransfer {
+            endpoint: self.endpoint.clone(),
+            file: file.to_string(),
+            message,
+        };
+        let channel = self
+            .handle
+            .channel_open_session()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        channel
+            .request_subsystem(true, "sftp")
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        SftpSession::new(channel.into_stream())
+            .await
+            .map_err(|e| failed(e.to_string()))
+    }
+
+    /// The content of file `name`, or `None` when the device has no such file.
+    pub async fn read_file(&self, name: &str) -> Result<Option<Vec<u8>>, TransportError> {
+        let sftp = self.sftp(name).await?;
+        let result = match sftp.try_exists(name).await {
+            Ok(false) => Ok(None),
+            Ok(true) => sftp.read(name).await.map(Some),
+            Err(e) => Err(e),
+        };
+        let _ = sftp.close().await;
+        result.map_err(|e| TransportError::FileTransfer {
+            endpoint: self.endpoint.clone(),
+            file: name.into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Create or overwrite file `name` with `content`.
+    pub async fn write_file(&self, name: &str, content: &[u8]) -> Result<(), TransportError> {
+        tracing::debug!(endpoint = %self.endpoint, file = name, bytes = content.len(), "uploading");
+        let sftp = self.sftp(name).await?;
+        let written = async {
+            let mut file = sftp.create(name).await?;
+            file.write_all(content).await?;
+            file.shutdown().await?;
+            Ok::<(), russh_sftp::client::error::Error>(())
+        }
+        .await;
+        let _ = sftp.close().await;
+        written.map_err(|e| TransportError::FileTransfer {
+            endpoint: self.endpoint.clone(),
+            file: name.into(),
+            message: e.to_string(),
+        })
     }
 
     /// Type `command`, answer the expected questions, and return the output between the echoed
@@ -244,17 +302,29 @@ impl ShellSession<'_> {
         self.target.endpoint()
     }
 
-    /// Run one command, connecting (or reconnecting after a failure) first when needed.
+    /// The device's shell, connecting (or reconnecting after a failure) first when needed.
+    async fn shell(&mut self) -> Result<&mut InteractiveShell, TransportError> {
+        if self.guard.as_ref().is_none_or(|s| s.is_closed()) {
+            *self.guard = Some(InteractiveShell::open(self.target).await?);
+        }
+        Ok(self.guard.as_mut().expect("shell was just opened"))
+    }
+
+    pub async fn read_file(&mut self, name: &str) -> Result<Option<Vec<u8>>, TransportError> {
+        self.shell().await?.read_file(name).await
+    }
+
+    pub async fn write_file(&mut self, name: &str, content: &[u8]) -> Result<(), TransportError> {
+        self.shell().await?.write_file(name, content).await
+    }
+
+    /// Run one command.
     pub async fn run(
         &mut self,
         command: &str,
         answers: &[PromptAnswer],
     ) -> Result<String, TransportError> {
-        if self.guard.as_ref().is_none_or(|s| s.is_closed()) {
-            *self.guard = Some(InteractiveShell::open(self.target).await?);
-        }
-        let shell = self.guard.as_mut().expect("shell was just opened");
-        let result = shell.run(command, answers).await;
+        let result = self.shell().await?.run(command, answers).await;
         if result.is_err() {
             // A timed-out or broken shell is in an unknown position in its dialogue: never reuse it.
             *self.guard = None;

@@ -1,5 +1,6 @@
 //! Simulated Cisco Meeting Server (CMS) MMP: the SSH command line of one CMS
-//! node, as far as the XMPP call bridge accounts go.
+//! node, as far as the XMPP call bridge accounts, SFTP uploads and the
+//! database cluster go.
 //!
 //! Sources (see `/work/shared/reference/devices.md` 1.2 and 1.4):
 //! - Cisco TAC 213479 "Configure XMPP Resiliency",
@@ -8,17 +9,30 @@
 //! - Seed `cms-failover-cluster-part2a.txt`, section "XMPP Cluster": the same
 //!   procedure (add on the first node, add-secret on the others; accounts are
 //!   not replicated).
-//! - Cisco TAC 210530 (database cluster): the `<hostname>>` prompt.
+//! - Cisco TAC 210530 "Configure Meeting Server Call Bridge Database Cluster",
+//!   <https://www.cisco.com/c/en/us/support/docs/conferencing/meeting-server/210530-configure-cisco-meeting-server-call-brid.html>:
+//!   the `<hostname>>` prompt, `database cluster certs|localnode|initialize|join|status`,
+//!   the status layout; seed `cms-failover-cluster-part2a.txt`, "Database Cluster".
 //!
 //! Layout: [`state`] (node state + [`NodeControl`]), [`shell`] (pure command
-//! interpreter, exact output formats), [`server`] (SSH accept loop, auth,
-//! shell/exec channels, fault injection). Anything marked [GUESS] is not
-//! documented by Cisco and was chosen for the simulator.
+//! interpreter, exact output formats), [`database`] (the `database cluster`
+//! commands), [`fabric`] (the lab-wide network and the database cluster state
+//! machine), [`files`] + [`pem`] (uploaded files and their checks), [`sftp`]
+//! (the SFTP subsystem), [`server`] (SSH accept loop, auth, shell/exec/sftp
+//! channels, fault injection). Anything marked [GUESS] is not documented by
+//! Cisco and was chosen for the simulator.
 
+pub mod database;
+pub mod fabric;
+pub mod files;
+pub mod pem;
 pub mod server;
+pub mod sftp;
 pub mod shell;
 pub mod state;
 
+#[cfg(test)]
+mod database_tests;
 #[cfg(test)]
 mod tests;
 
@@ -29,6 +43,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use fabric::{DbRole, Fabric};
 pub use state::NodeControl;
 
 /// Configuration of one simulated CMS node.
@@ -52,8 +67,14 @@ pub struct CmsNode {
 }
 
 impl CmsNode {
-    /// Binds the listener and starts serving SSH.
+    /// Binds the listener and starts serving SSH, alone on a private [`Fabric`].
     pub async fn start(cfg: CmsNodeConfig) -> anyhow::Result<CmsNode> {
+        Self::start_in(cfg, Fabric::default()).await
+    }
+
+    /// Binds the listener and starts serving SSH, reachable by the other nodes
+    /// of `fabric` at its bind IP (`database cluster join <bind IP>`).
+    pub async fn start_in(cfg: CmsNodeConfig, fabric: Fabric) -> anyhow::Result<CmsNode> {
         let listener = TcpListener::bind((cfg.bind, cfg.port)).await.map_err(|e| {
             anyhow::anyhow!(
                 "binding CMS simulator {} to {}:{}: {e}",
@@ -63,7 +84,14 @@ impl CmsNode {
             )
         })?;
         let addr = listener.local_addr()?;
-        let control = NodeControl::new(cfg.hostname, cfg.username, cfg.password, cfg.xmpp_domain);
+        let control = NodeControl::new_in(
+            cfg.hostname,
+            cfg.username,
+            cfg.password,
+            cfg.xmpp_domain,
+            fabric,
+            cfg.bind.to_string(),
+        );
         let accept_task = tokio::spawn(server::accept_loop(listener, control.clone()));
         Ok(CmsNode {
             addr,
@@ -82,9 +110,11 @@ impl CmsNode {
         self.control.clone()
     }
 
-    /// Stops listening and cuts every live connection.
+    /// Stops listening and cuts every live connection; the node's database
+    /// becomes unreachable for the rest of the fabric.
     pub async fn stop(self) {
         self.control.inner.stopping.store(true, Ordering::SeqCst);
+        self.control.db(|s, id, now| s.set_offline(id, now));
         self.accept_task.abort();
         let _ = self.accept_task.await;
         self.control.cut_all_connections();

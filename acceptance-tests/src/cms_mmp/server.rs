@@ -7,7 +7,13 @@
 //! (TAC 210530 / 213479 show prompts such as `cb1>`). Public-key login is
 //! accepted for keys registered with [`NodeControl::authorize_key`] [GUESS:
 //! real MMP takes `<username>.pub` uploaded over SFTP]. `exec` requests are
-//! served too (harmless extra; a real MMP may not support them).
+//! served too (harmless extra; a real MMP may not support them). The `sftp`
+//! subsystem serves the node's uploaded files ([`super::sftp`]; devices.md 1.4:
+//! SFTP on the same port and credentials).
+//!
+//! Database cluster commands that ask `(y/n)` ([`Reply::Confirm`]): the answer
+//! line is echoed like any input but not logged as a command; a drop fault on
+//! the command cuts the connection after the answer is applied.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -19,6 +25,8 @@ use russh::{Channel, ChannelId};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
+use super::database::{self, Confirm, CONFIRM_PROMPT};
+use super::sftp;
 use super::shell::{run_command, store_secret, Reply, ADD_SECRET_PROMPT};
 use super::state::{Cut, NodeControl};
 
@@ -71,6 +79,7 @@ async fn serve_connection(control: NodeControl, socket: TcpStream) {
         control: control.clone(),
         conn_id,
         shells: HashMap::new(),
+        channels: HashMap::new(),
     };
     if let Ok(session) = russh::server::run_stream(control.server_config(), socket, handler).await {
         let _ = session.await;
@@ -84,6 +93,10 @@ struct ConnectionHandler {
     conn_id: u64,
     /// Input queues of the running shells, per channel.
     shells: HashMap<ChannelId, mpsc::UnboundedSender<Vec<u8>>>,
+    /// Session channels not yet given a shell, exec or subsystem. Kept only
+    /// until then: a held `Channel` receives a copy of all its data and
+    /// would block the session if nobody read it.
+    channels: HashMap<ChannelId, Channel<Msg>>,
 }
 
 impl russh::server::Handler for ConnectionHandler {
@@ -131,10 +144,11 @@ impl russh::server::Handler for ConnectionHandler {
 
     async fn channel_open_session(
         &mut self,
-        _channel: Channel<Msg>,
+        channel: Channel<Msg>,
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.channels.insert(channel.id(), channel);
         reply.accept().await;
         Ok(())
     }
@@ -159,6 +173,7 @@ impl russh::server::Handler for ConnectionHandler {
         channel: ChannelId,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.channels.remove(&channel);
         session.channel_success(channel)?;
         let (tx, rx) = mpsc::unbounded_channel();
         self.shells.insert(channel, tx);
@@ -178,6 +193,7 @@ impl russh::server::Handler for ConnectionHandler {
         data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        self.channels.remove(&channel);
         session.channel_success(channel)?;
         let shell = Shell {
             control: self.control.clone(),
@@ -187,6 +203,22 @@ impl russh::server::Handler for ConnectionHandler {
         };
         let command = String::from_utf8_lossy(data).trim().to_string();
         tokio::spawn(shell.exec(command));
+        Ok(())
+    }
+
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        match (name, self.channels.remove(&channel)) {
+            ("sftp", Some(ch)) => {
+                session.channel_success(channel)?;
+                tokio::spawn(sftp::serve(ch, session.handle(), self.control.clone()));
+            }
+            _ => session.channel_failure(channel)?,
+        }
         Ok(())
     }
 
@@ -210,6 +242,7 @@ impl russh::server::Handler for ConnectionHandler {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         self.shells.remove(&channel);
+        self.channels.remove(&channel);
         Ok(())
     }
 
@@ -219,6 +252,7 @@ impl russh::server::Handler for ConnectionHandler {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         self.shells.remove(&channel);
+        self.channels.remove(&channel);
         Ok(())
     }
 }
@@ -236,6 +270,11 @@ enum Mode {
     /// when a drop fault matched the command.
     Secret {
         name: String,
+        drop_after: bool,
+    },
+    /// The `y`/`n` answer to a database cluster question.
+    Confirm {
+        action: Confirm,
         drop_after: bool,
     },
 }
@@ -309,6 +348,9 @@ impl Shell {
                     Mode::Secret { name, drop_after } => {
                         self.secret_line(&name, &text, drop_after).await
                     }
+                    Mode::Confirm { action, drop_after } => {
+                        self.confirm_line(&action, &text, drop_after).await
+                    }
                 };
                 if let Flow::Stop = flow {
                     return;
@@ -332,7 +374,7 @@ impl Shell {
             None => false,
         };
         let reply = run_command(&self.control, text);
-        if cut && !matches!(reply, Reply::AskSecret { .. }) {
+        if cut && !matches!(reply, Reply::AskSecret { .. } | Reply::Confirm { .. }) {
             // Applied; now vanish without echo, output or prompt.
             self.control.cut_connection(self.conn_id);
             return Flow::Stop;
@@ -361,7 +403,30 @@ impl Shell {
                 };
                 self.flow(self.send(ADD_SECRET_PROMPT).await)
             }
+            Reply::Confirm { warning, action } => {
+                self.delay().await;
+                *mode = Mode::Confirm {
+                    action,
+                    drop_after: cut,
+                };
+                self.flow(self.send(format!("{warning}\r\n{CONFIRM_PROMPT}")).await)
+            }
         }
+    }
+
+    /// The answer typed at a `(y/n)` question: echoed, not logged.
+    async fn confirm_line(&self, action: &Confirm, raw: &str, drop_after: bool) -> Flow {
+        let lines = database::answer(&self.control, action, raw);
+        if drop_after {
+            self.control.cut_connection(self.conn_id);
+            return Flow::Stop;
+        }
+        if self.send(format!("{raw}\r\n")).await.is_err() {
+            return Flow::Stop;
+        }
+        self.delay().await;
+        let out = format!("{}{}", Self::render(&lines), self.prompt());
+        self.flow(self.send(out).await)
     }
 
     /// The hidden line typed at the add-secret prompt: never echoed nor logged.
@@ -406,6 +471,13 @@ impl Shell {
             // Not simulated: needs interactive input [sim-only message].
             Reply::AskSecret { .. } => {
                 vec!["Failure: add-secret needs an interactive shell".to_string()]
+            }
+            // Not simulated: the (y/n) question needs interactive input [sim-only message].
+            Reply::Confirm { .. } => {
+                vec![
+                    "Failure: this command asks for confirmation; use an interactive shell"
+                        .to_string(),
+                ]
             }
         };
         if cut {

@@ -13,6 +13,12 @@
 //! | `xmpp callbridge del <name>` | nothing on success |
 //! | `xmpp status` | State/Domain/Num. clients/Num. components |
 //! | `hostname` | the hostname |
+//! | `pki list` | the uploaded file names, one per line, sorted |
+//! | `database cluster ...` | see [`super::database`] |
+//!
+//! `pki list` (MMP command reference: lists the user-uploaded keys and
+//! certificates; devices.md 1.4): the real output format is not documented; the
+//! simulator prints just the names [GUESS].
 //!
 //! Record layout: key padded with spaces to 20 characters, then `: ` and the value.
 //! TAC 213479 shows the fields (`Callbridge`, `Domain`, `Secret`); the exact column
@@ -25,6 +31,7 @@
 use rand::distr::Alphanumeric;
 use rand::RngExt;
 
+use super::database::{self, Confirm};
 use super::state::NodeControl;
 
 /// Length of the secrets `xmpp callbridge add` generates (TAC 213479 shows
@@ -43,6 +50,9 @@ pub enum Reply {
     /// Print [`ADD_SECRET_PROMPT`], read the next line without echo, then call
     /// [`store_secret`] with it.
     AskSecret { name: String },
+    /// Print `warning` (one line) and [`database::CONFIRM_PROMPT`], read the
+    /// next line (echoed, not logged), then call [`database::answer`] with it.
+    Confirm { warning: String, action: Confirm },
     /// Close the channel (`exit` / `quit`).
     Exit,
 }
@@ -171,6 +181,16 @@ pub fn run_command(node: &NodeControl, line: &str) -> Reply {
                 return one("Usage: hostname");
             }
             one(node.hostname())
+        }
+        // MMP command reference "pki list": the user-uploaded keys/certificates.
+        ["pki", "list", args @ ..] => {
+            if !args.is_empty() {
+                return one("Usage: pki list");
+            }
+            Reply::Lines(node.files())
+        }
+        ["database", "cluster", args @ ..] => {
+            database::run(node, args).unwrap_or_else(|| one(format!("Unknown command: {line}")))
         }
         [] => Reply::Lines(Vec::new()),
         _ => one(format!("Unknown command: {line}")),

@@ -1,6 +1,10 @@
 //! State of one simulated CMS node (XMPP call bridge accounts, command log,
-//! fault injection) and the [`NodeControl`] handle tests use to inspect and
-//! change it while the node runs.
+//! fault injection, uploaded files, its place on the lab [`Fabric`]) and the
+//! [`NodeControl`] handle tests use to inspect and change it while the node runs.
+//!
+//! Database cluster state lives in the [`Fabric`] (it spans nodes); the
+//! database accessors of [`NodeControl`] are in [`super::database`], the file
+//! accessors in [`super::files`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{Shutdown, TcpStream as StdTcpStream};
@@ -9,6 +13,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use russh::keys::{Algorithm, HashAlg, PrivateKey, PublicKey};
+
+use super::fabric::{Fabric, NodeId};
+use super::files::StoredFile;
 
 /// A fault that closes the connection on a matching command, after or before applying it.
 #[derive(Debug, Clone)]
@@ -50,6 +57,14 @@ pub(crate) struct Inner {
     pub connections: Mutex<HashMap<u64, StdTcpStream>>,
     pub next_connection_id: AtomicU64,
     pub stopping: AtomicBool,
+    /// Files uploaded over SFTP (flat name space), sorted by name.
+    pub files: Mutex<BTreeMap<String, StoredFile>>,
+    /// The lab-wide registry holding this node's database cluster state.
+    pub fabric: Fabric,
+    /// This node's id on [`Inner::fabric`].
+    pub fabric_id: NodeId,
+    /// The address other nodes reach this one at (`database cluster join <address>`).
+    pub address: String,
 }
 
 /// Cheap, cloneable handle to a running simulated CMS node.
@@ -58,7 +73,7 @@ pub struct NodeControl {
     pub(crate) inner: Arc<Inner>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -81,12 +96,34 @@ pub(crate) fn server_config_with_new_key() -> Arc<russh::server::Config> {
 }
 
 impl NodeControl {
+    /// A node alone on its own private fabric, at address `127.0.0.1`.
+    #[cfg(test)]
     pub(crate) fn new(
         hostname: String,
         username: String,
         password: String,
         xmpp_domain: String,
     ) -> Self {
+        Self::new_in(
+            hostname,
+            username,
+            password,
+            xmpp_domain,
+            Fabric::default(),
+            "127.0.0.1".to_string(),
+        )
+    }
+
+    /// A node registered on `fabric` under `address`.
+    pub(crate) fn new_in(
+        hostname: String,
+        username: String,
+        password: String,
+        xmpp_domain: String,
+        fabric: Fabric,
+        address: String,
+    ) -> Self {
+        let fabric_id = fabric.register(&address);
         NodeControl {
             inner: Arc::new(Inner {
                 hostname,
@@ -103,6 +140,10 @@ impl NodeControl {
                 connections: Mutex::new(HashMap::new()),
                 next_connection_id: AtomicU64::new(1),
                 stopping: AtomicBool::new(false),
+                files: Mutex::new(BTreeMap::new()),
+                fabric,
+                fabric_id,
+                address,
             }),
         }
     }
@@ -110,6 +151,11 @@ impl NodeControl {
     /// The node's hostname (also its MMP prompt, `<hostname>> `).
     pub fn hostname(&self) -> String {
         self.inner.hostname.clone()
+    }
+
+    /// The address other nodes of the fabric reach this node at (its bind IP).
+    pub fn address(&self) -> String {
+        self.inner.address.clone()
     }
 
     /// The XMPP domain shown by `xmpp status` and `xmpp callbridge list`.

@@ -10,9 +10,9 @@ use russh::ChannelMsg;
 
 use super::{CmsNode, CmsNodeConfig};
 
-const PASSWORD: &str = "pw-Xy12";
+pub(super) const PASSWORD: &str = "pw-Xy12";
 const PROMPT: &str = "cms1> ";
-const TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn start_node() -> CmsNode {
     CmsNode::start(CmsNodeConfig {
@@ -27,7 +27,7 @@ async fn start_node() -> CmsNode {
     .unwrap()
 }
 
-struct TestClient {
+pub(super) struct TestClient {
     seen_fingerprint: Arc<Mutex<Option<String>>>,
 }
 
@@ -47,7 +47,7 @@ impl client::Handler for TestClient {
 }
 
 /// Connects (accepting any host key); returns the handle and the host key fingerprint seen.
-async fn connect(addr: SocketAddr) -> (client::Handle<TestClient>, String) {
+pub(super) async fn connect(addr: SocketAddr) -> (client::Handle<TestClient>, String) {
     let seen = Arc::new(Mutex::new(None));
     let handle = client::connect(
         Arc::new(client::Config::default()),
@@ -62,7 +62,7 @@ async fn connect(addr: SocketAddr) -> (client::Handle<TestClient>, String) {
     (handle, fp)
 }
 
-async fn login(addr: SocketAddr) -> client::Handle<TestClient> {
+pub(super) async fn login(addr: SocketAddr) -> client::Handle<TestClient> {
     let (mut h, _) = connect(addr).await;
     assert!(h
         .authenticate_password("admin", PASSWORD)
@@ -73,14 +73,21 @@ async fn login(addr: SocketAddr) -> client::Handle<TestClient> {
 }
 
 /// An interactive shell channel with an input buffer.
-struct Term {
+pub(super) struct Term {
     channel: russh::Channel<client::Msg>,
     buf: String,
     closed: bool,
+    /// The node's prompt, `<hostname>> `.
+    prompt: String,
 }
 
 impl Term {
     async fn open(h: &client::Handle<TestClient>, pty: bool) -> Term {
+        Self::open_on(h, pty, PROMPT).await
+    }
+
+    /// Opens a shell on a node whose prompt is `prompt`.
+    pub(super) async fn open_on(h: &client::Handle<TestClient>, pty: bool, prompt: &str) -> Term {
         let channel = h.channel_open_session().await.unwrap();
         if pty {
             channel
@@ -93,6 +100,7 @@ impl Term {
             channel,
             buf: String::new(),
             closed: false,
+            prompt: prompt.to_string(),
         }
     }
 
@@ -113,7 +121,7 @@ impl Term {
     }
 
     /// Everything up to and including `pat`.
-    async fn read_until(&mut self, pat: &str) -> String {
+    pub(super) async fn read_until(&mut self, pat: &str) -> String {
         loop {
             if let Some(i) = self.buf.find(pat) {
                 let rest = self.buf.split_off(i + pat.len());
@@ -129,22 +137,23 @@ impl Term {
     }
 
     /// Reads until the channel ends; returns what arrived.
-    async fn read_to_end(&mut self) -> String {
+    pub(super) async fn read_to_end(&mut self) -> String {
         while self.pump().await {}
         std::mem::take(&mut self.buf)
     }
 
-    async fn send(&self, s: &str) {
+    pub(super) async fn send(&self, s: &str) {
         self.channel.data(s.as_bytes()).await.unwrap();
     }
 
     /// Sends a command; returns its output (between the echo and the next prompt).
-    async fn cmd(&mut self, line: &str) -> String {
+    pub(super) async fn cmd(&mut self, line: &str) -> String {
         self.send(&format!("{line}\r")).await;
-        let out = self.read_until(PROMPT).await;
+        let prompt = self.prompt.clone();
+        let out = self.read_until(&prompt).await;
         let echo = format!("{line}\r\n");
         assert!(out.starts_with(&echo), "no echo in {out:?}");
-        out[echo.len()..out.len() - PROMPT.len()].to_string()
+        out[echo.len()..out.len() - prompt.len()].to_string()
     }
 }
 

@@ -1,5 +1,5 @@
-# Demo site: three Meeting Server nodes (simulated by `uccluster-lab` in `make demo`), each running
-# the XMPP server, with one account per Call Bridge on every node.
+# Demo site: three Meeting Server nodes (simulated by `uccluster-lab` in `make demo`) forming one
+# database cluster, each running the XMPP server with one account per Call Bridge.
 terraform {
   required_providers {
     cms = {
@@ -32,10 +32,22 @@ variable "cms_nodes" {
   }))
 }
 
+variable "pki_dir" {
+  description = "Directory with the database cluster's keys and certificates."
+  type        = string
+}
+
 provider "cms" {
   username         = var.cms_username
   password         = var.cms_password
   known_hosts_file = var.cms_known_hosts_file
+}
+
+module "database" {
+  source = "../../modules/cms_database_cluster"
+
+  nodes   = var.cms_nodes
+  pki_dir = var.pki_dir
 }
 
 module "xmpp_accounts" {
@@ -43,6 +55,10 @@ module "xmpp_accounts" {
 
   call_bridges = ["callbridge01", "callbridge02", "callbridge03"]
   xmpp_nodes   = [for node in var.cms_nodes : { address = node.address, port = node.port }]
+}
+
+output "database_master" {
+  value = module.database.current_master
 }
 
 output "xmpp_domain" {

@@ -1,4 +1,5 @@
 //! Cisco Meeting Server MMP (the SSH command line of CMS).
 
+pub mod database_cluster;
 pub mod mmp_output;
 pub mod xmpp_callbridge;

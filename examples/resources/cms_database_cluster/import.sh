@@ -1,0 +1,3 @@
+# Import a running cluster by naming every node: <name>=<address>[:<ssh port>],...
+# The names must match the node blocks; certificates are read back from the nodes by SFTP.
+terraform import cms_database_cluster.core 'cms1=10.0.10.11,cms2=10.0.10.12,cms3=10.0.20.13,edge1=10.0.30.21'

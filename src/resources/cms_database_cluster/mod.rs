@@ -1,0 +1,796 @@
+//! `cms_database_cluster`: the replicated database cluster of a Cisco Meeting Server deployment,
+//! built, grown, shrunk, healed and imported from one block of configuration.
+//!
+//! Drift is per node (`state`: connected, connecting, disconnected, standalone, other_cluster,
+//! error, unreachable) and per node's certificate set (`certificates`: current, outdated,
+//! other, none); the plan always wants `connected` and `current`. Where the master is
+//! (`current_master`, each node's `role`) is reported, never corrected: a failover is the
+//! cluster doing its job, not drift.
+
+mod converge;
+pub mod state;
+
+use crate::devices::cms::database_cluster::{validate_interface_name, MAX_DATABASE_NODES};
+use crate::devices::pem::{validate_pem, PemKind};
+use crate::providers::cms::CmsClient;
+use crate::providers::ssh_settings::validate_node_connection;
+use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
+use crate::timeouts::{limit, timeouts_block, Operation};
+use converge::{NodeFailure, Procedure};
+use state::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tf_provider::schema::{AttributeType, Block, Description, NestedBlock, Schema};
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+use tokio::time::Instant;
+
+const DEFAULT_CREATE: Duration = Duration::from_secs(900);
+const DEFAULT_READ: Duration = Duration::from_secs(300);
+const DEFAULT_UPDATE: Duration = Duration::from_secs(900);
+const DEFAULT_DELETE: Duration = Duration::from_secs(600);
+
+pub struct DatabaseClusterResource {
+    client: Arc<CmsClient>,
+}
+
+/// A certificate attribute's PEM text: the value itself, or the file it names.
+pub fn resolve_pem(value: &str) -> Result<String, String> {
+    if value.trim_start().starts_with("-----BEGIN") {
+        return Ok(value.to_string());
+    }
+    let path = match (value.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
+        _ => std::path::PathBuf::from(value),
+    };
+    std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "neither PEM text nor a readable file: {}: {e}",
+            path.display()
+        )
+    })
+}
+
+fn cert_kind(attribute: &str) -> PemKind {
+    if attribute.ends_with("_key") {
+        PemKind::PrivateKey
+    } else {
+        PemKind::Certificate
+    }
+}
+
+/// The five PEM contents of a state, or the first problem with one of them.
+fn resolved_certs(state: &ClusterState<'_>) -> Result<[String; 5], (&'static str, String)> {
+    let values = state.cert_values();
+    let mut out: [String; 5] = Default::default();
+    for (i, attribute) in CERT_ATTRIBUTES.iter().enumerate() {
+        let value = text(values[i]).ok_or((*attribute, "is not known".to_string()))?;
+        let pem = resolve_pem(&value).map_err(|e| (*attribute, e))?;
+        validate_pem(&pem, cert_kind(attribute)).map_err(|e| (*attribute, e))?;
+        if cert_kind(attribute) == PemKind::PrivateKey {
+            crate::secrets::register(&pem);
+        }
+        out[i] = pem;
+    }
+    Ok(out)
+}
+
+fn with_plan_defaults<'a>(nodes: Vec<DbNode<'a>>, prior: &[DbNode<'a>]) -> Vec<DbNode<'a>> {
+    nodes
+        .into_iter()
+        .map(|mut node| {
+            if node.interface.is_null() {
+                node.interface = known(DEFAULT_INTERFACE);
+            }
+            if node.membership.is_null() {
+                node.membership = known(MEMBERSHIP_DATABASE);
+            }
+            let before = prior
+                .iter()
+                .find(|p| p.name == node.name && p.membership == node.membership);
+            node.role = if node.is_client() {
+                known("client")
+            } else {
+                match before {
+                    // Still where it was: its role stays what the cluster made it.
+                    Some(p) if text(&p.state).as_deref() == Some(STATE_CONNECTED) => p.role.clone(),
+                    _ => Value::Unknown,
+                }
+            };
+            node.state = known(STATE_CONNECTED);
+            node.certificates = known(CERTS_CURRENT);
+            node
+        })
+        .collect()
+}
+
+impl DatabaseClusterResource {
+    pub fn new(client: Arc<CmsClient>) -> Self {
+        DatabaseClusterResource { client }
+    }
+
+    fn procedure<'r, 'a>(
+        &'r self,
+        nodes: &'r [DbNode<'a>],
+        certs: Option<&'r [String; 5]>,
+        deadline: Instant,
+    ) -> Procedure<'r, 'a> {
+        Procedure {
+            client: &self.client,
+            nodes,
+            certs,
+            deadline,
+        }
+    }
+
+    /// Read back after a write: the state is what the nodes report; every node must now be
+    /// connected with the current certificates.
+    async fn settle<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: &ClusterState<'a>,
+        certs: &[String; 5],
+        outcome: Result<(), NodeFailure>,
+    ) -> Option<(ClusterState<'a>, ValueEmpty)> {
+        let nodes = planned.nodes();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let reports = self
+            .procedure(&nodes, Some(certs), deadline)
+            .observe()
+            .await;
+        let (state, clustered) = observed_state(planned, &reports, diags);
+        match outcome {
+            Err((i, e)) => diags.error(
+                "Database cluster step failed",
+                format!("node {}: {e}", nodes[i].name()),
+                node_path(i),
+            ),
+            Ok(()) => {
+                for (i, node) in state.nodes().iter().enumerate() {
+                    let (s, c) = (text(&node.state), text(&node.certificates));
+                    if s.as_deref() != Some(STATE_CONNECTED) || c.as_deref() != Some(CERTS_CURRENT)
+                    {
+                        diags.error(
+                            "Database node not in place after apply",
+                            format!(
+                                "node {} reports state {s:?}, certificates {c:?}",
+                                node.name()
+                            ),
+                            node_path(i),
+                        );
+                    }
+                }
+            }
+        }
+        clustered.then_some((state, Value::Null))
+    }
+
+    fn warn_about_drift(diags: &mut Diagnostics, observed: &ClusterState<'_>) {
+        for (i, node) in observed.nodes().iter().enumerate() {
+            let state = text(&node.state).unwrap_or_default();
+            let certs = text(&node.certificates).unwrap_or_default();
+            if state != STATE_CONNECTED && state != STATE_UNREACHABLE {
+                diags.warning(
+                    "Database node out of the cluster",
+                    format!(
+                        "node {} ({}) is {state}; the plan joins it again",
+                        node.name(),
+                        node.address()
+                    ),
+                    node_path(i),
+                );
+            }
+            if state == STATE_CONNECTED && certs != CERTS_CURRENT {
+                diags.warning(
+                    "Database cluster certificates changed outside Terraform",
+                    format!("node {} uses {certs} certificate files; the plan uploads and selects the configured ones", node.name()),
+                    node_path(i),
+                );
+            }
+        }
+    }
+}
+
+/// Import ID: `<name>=<address>[:<ssh port>],...`, every node of the cluster.
+pub fn parse_import_id(id: &str) -> Result<Vec<(String, String, Option<u16>)>, String> {
+    let usage = "expected <name>=<address>[:<ssh port>],... listing every node, e.g. cms1=10.0.0.1,cms2=10.0.0.2,cms3=10.0.0.3:2222";
+    let mut nodes = Vec::new();
+    for part in id.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, rest) = part
+            .split_once('=')
+            .ok_or_else(|| format!("{part:?} has no '='; {usage}"))?;
+        let (address, port) = match rest.rsplit_once(':') {
+            Some((a, p)) if !a.contains(':') => (
+                a,
+                Some(
+                    p.parse::<u16>()
+                        .ok()
+                        .filter(|p| *p > 0)
+                        .ok_or_else(|| format!("invalid port {p:?}; {usage}"))?,
+                ),
+            ),
+            _ => (rest, None),
+        };
+        crate::providers::ssh_settings::validate_host(address)
+            .map_err(|e| format!("{e}; {usage}"))?;
+        if name.is_empty() {
+            return Err(format!("empty node name in {part:?}; {usage}"));
+        }
+        nodes.push((name.to_string(), address.to_string(), port));
+    }
+    if nodes.len() < 2 {
+        return Err(format!("a database cluster has at least 2 nodes; {usage}"));
+    }
+    Ok(nodes)
+}
+
+#[async_trait::async_trait]
+impl Resource for DatabaseClusterResource {
+    type State<'a> = ClusterState<'a>;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        use AttributeType::{Number, String};
+        let pem = |what: &str| {
+            format!("{what}: PEM text (e.g. `file(\"dbserver.key\")`) or the path of a PEM file. Uploaded by SFTP to every node under a stable name.")
+        };
+        let node = Block {
+            attributes: HashMap::from([
+                ("name".into(), required(String, "Name of the node in this configuration (used by `initial_master` and in messages).")),
+                ("address".into(), required(String, "Cluster address of the node: what `database cluster join` is given on the other nodes.")),
+                ("interface".into(), optional_computed(String, "MMP interface the node clusters on (`database cluster localnode`): `a`, `b`, `c` or `d`. Default `a`.")),
+                (
+                    "membership".into(),
+                    optional_computed(String, "`database` (default): holds a replica of the database (`join`); `client`: a database-less node that connects to the cluster (`database cluster connect`)."),
+                ),
+                ("ssh_address".into(), optional(String, "Address of the node's MMP over SSH, when it differs from `address`.")),
+                ("ssh_port".into(), optional(Number, "SSH port of the node's MMP. Default: the provider's `port`.")),
+                ("username".into(), optional(String, "MMP user for this node. Default: the provider's `username`.")),
+                ("password".into(), sensitive(optional(String, "MMP password for this node. Default: the provider's credentials."))),
+                ("host_key_fingerprint".into(), optional(String, "Pinned SHA256 fingerprint of the node's SSH host key; takes precedence over `known_hosts_file`.")),
+                ("role".into(), computed(String, "What the node is now: `primary`, `replica`, `client` or `none`. A failover changes it; that is not drift.")),
+                (
+                    "state".into(),
+                    computed(String, "What the node reports: `connected`, `connecting`, `disconnected`, `standalone` (left the cluster), `other_cluster`, `error` or `unreachable`."),
+                ),
+                ("certificates".into(), computed(String, "The node's certificate set: `current`, `outdated` (same files, other content), `other` (other files) or `none`.")),
+            ]),
+            description: Description::markdown("A Meeting Server node of the cluster."),
+            ..Default::default()
+        };
+        Some(Schema {
+            version: 1,
+            block: Block {
+                attributes: HashMap::from([
+                    ("id".into(), computed(String, "The `initial_master` name.")),
+                    (
+                        "initial_master".into(),
+                        required(String, "Name of the node that initializes the cluster (`database cluster initialize`). Only used when there is no cluster yet."),
+                    ),
+                    ("current_master".into(), computed(String, "Name of the node that is the database master now (it moves on failover).")),
+                    ("server_key".into(), sensitive(required(String, &pem("Private key of the database server certificate")))),
+                    ("server_certificate".into(), required(String, &pem("Database server certificate"))),
+                    ("client_key".into(), sensitive(required(String, &pem("Private key of the database client certificate (CN `postgres`)")))),
+                    ("client_certificate".into(), required(String, &pem("Database client certificate (CN `postgres`)"))),
+                    ("ca_bundle".into(), required(String, &pem("CA certificate(s) that signed both certificates"))),
+                ]),
+                blocks: HashMap::from([
+                    ("node".into(), NestedBlock::List(node)),
+                    (
+                        "timeouts".into(),
+                        timeouts_block(&[
+                            (Operation::Create, DEFAULT_CREATE),
+                            (Operation::Read, DEFAULT_READ),
+                            (Operation::Update, DEFAULT_UPDATE),
+                            (Operation::Delete, DEFAULT_DELETE),
+                        ]),
+                    ),
+                ]),
+                description: Description::markdown(
+                    "The replicated database cluster of a Cisco Meeting Server deployment: certificates, interface, master and replicas (and database clients), across 2 to 5 database nodes.",
+                ),
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        for (i, attribute) in CERT_ATTRIBUTES.iter().enumerate() {
+            if let Value::Value(value) = config.cert_values()[i] {
+                if let Err(e) = resolve_pem(value)
+                    .and_then(|pem| validate_pem(&pem, cert_kind(attribute)).map(|_| ()))
+                {
+                    diags.error(
+                        "Invalid PEM",
+                        format!("{attribute}: {e}"),
+                        AttributePath::new(*attribute),
+                    );
+                }
+            }
+        }
+        if let Value::Value(t) = &config.timeouts {
+            t.validate(diags);
+        }
+        let Value::Value(nodes) = &config.node else {
+            return Some(());
+        };
+        let nodes: Vec<&DbNode<'a>> = nodes.iter().filter_map(|n| n.as_ref_option()).collect();
+        if nodes.len() < 2 {
+            diags.error(
+                "Too few nodes",
+                "a database cluster needs at least 2 node blocks",
+                AttributePath::new("node"),
+            );
+        }
+        let database = nodes.iter().filter(|n| !n.is_client()).count();
+        if database > MAX_DATABASE_NODES {
+            diags.error(
+                "Too many database nodes",
+                format!("{database} nodes hold the database, Cisco supports at most {MAX_DATABASE_NODES}; attach the others with membership = \"client\""),
+                AttributePath::new("node"),
+            );
+        }
+        for (i, node) in nodes.iter().enumerate() {
+            let path = node_path(i);
+            for (field, value) in [("name", &node.name), ("address", &node.address)] {
+                if let Some(v) = value.as_ref_option() {
+                    if nodes[..i]
+                        .iter()
+                        .any(|other| other_value(other, field) == Some(v.to_string()))
+                    {
+                        diags.error(
+                            format!("Duplicate node {field}"),
+                            format!("{v} is used by two nodes"),
+                            path.clone().attribute(field),
+                        );
+                    }
+                }
+            }
+            if let Some(interface) = node.interface.as_ref_option() {
+                if let Err(e) = validate_interface_name(interface) {
+                    diags.error("Invalid interface", e, path.clone().attribute("interface"));
+                }
+            }
+            if let Some(m) = node.membership.as_ref_option() {
+                if m != MEMBERSHIP_DATABASE && m != MEMBERSHIP_CLIENT {
+                    diags.error(
+                        "Invalid membership",
+                        format!("{m:?}: use \"database\" or \"client\""),
+                        path.clone().attribute("membership"),
+                    );
+                }
+            }
+            if let Some(a) = node.address.as_ref_option() {
+                if let Err(e) = crate::providers::ssh_settings::validate_host(a) {
+                    diags.error("Invalid address", e, path.clone().attribute("address"));
+                }
+            }
+            validate_node_connection(
+                node.ssh_address.as_ref_option().map(|a| a.as_ref()),
+                node.ssh_port.as_ref_option().copied(),
+                node.host_key_fingerprint
+                    .as_ref_option()
+                    .map(|f| f.as_ref()),
+                &path,
+                diags,
+            );
+        }
+        if let Value::Value(master) = &config.initial_master {
+            match nodes
+                .iter()
+                .find(|n| n.name.as_ref_option() == Some(master))
+            {
+                None if nodes.iter().all(|n| n.name.is_value()) => diags.error(
+                    "Unknown initial master",
+                    format!("initial_master {master:?} is not the name of a node block"),
+                    AttributePath::new("initial_master"),
+                ),
+                Some(n) if n.is_client() => diags.error(
+                    "Initial master is a client",
+                    format!(
+                        "{master:?} has membership = \"client\"; the master must hold the database"
+                    ),
+                    AttributePath::new("initial_master"),
+                ),
+                _ => {}
+            }
+        }
+        Some(())
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        config.register_secrets();
+        let nodes = with_plan_defaults(proposed.nodes(), &[]);
+        let state = ClusterState {
+            id: proposed.initial_master.clone(),
+            current_master: Value::Unknown,
+            ..proposed
+        }
+        .with_nodes(nodes);
+        Some((state, Value::Null))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        _prior_private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        config.register_secrets();
+        let prior_nodes = prior.nodes();
+        let mut nodes = with_plan_defaults(proposed.nodes(), &prior_nodes);
+        // The master stays where it is unless it leaves the cluster; if it leaves, a replica
+        // takes over and any database node's role may change.
+        let master_stays = prior.current_master.as_ref_option().is_some_and(|m| {
+            nodes
+                .iter()
+                .any(|n| n.name.as_ref_option() == Some(m) && !n.is_client() && n.role.is_value())
+        });
+        if !master_stays {
+            for node in nodes.iter_mut().filter(|n| !n.is_client()) {
+                node.role = Value::Unknown;
+            }
+        }
+        let state = ClusterState {
+            id: proposed.initial_master.clone(),
+            current_master: if master_stays {
+                prior.current_master.clone()
+            } else {
+                Value::Unknown
+            },
+            ..proposed
+        }
+        .with_nodes(nodes);
+        Some((state, Value::Null, vec![]))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: Self::State<'a>,
+        _prior_private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(Value::Null)
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        state.register_secrets();
+        let deadline = Instant::now() + limit(&state.timeouts, Operation::Read, DEFAULT_READ);
+        // Content drift is only checked when the configured certificates can be read here.
+        let certs = resolved_certs(&state).ok();
+        let nodes = state.nodes();
+        let reports = self
+            .procedure(&nodes, certs.as_ref(), deadline)
+            .observe()
+            .await;
+        let (observed, clustered) = observed_state(&state, &reports, diags);
+        if !clustered {
+            // Every node standalone: the cluster is gone, so the plan shows a create.
+            return None;
+        }
+        Self::warn_about_drift(diags, &observed);
+        Some((observed, Value::Null))
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        planned.register_secrets();
+        let certs = match resolved_certs(&planned) {
+            Ok(c) => c,
+            Err((attribute, e)) => {
+                diags.error(
+                    "Invalid PEM",
+                    format!("{attribute}: {e}"),
+                    AttributePath::new(attribute),
+                );
+                return None;
+            }
+        };
+        let deadline = Instant::now() + limit(&planned.timeouts, Operation::Create, DEFAULT_CREATE);
+        let nodes = planned.nodes();
+        let procedure = self.procedure(&nodes, Some(&certs), deadline);
+        // Never take over a cluster made by hand: the operator should import it.
+        let reports = procedure.observe().await;
+        for (i, report) in reports.iter().enumerate() {
+            match &report.status {
+                Err(e) => {
+                    diags.error(
+                        "Cannot check the node before creating the cluster",
+                        e.to_string(),
+                        node_path(i),
+                    );
+                    return None;
+                }
+                Ok(status) if node_state(status, None) != STATE_STANDALONE => {
+                    let id: Vec<String> = nodes
+                        .iter()
+                        .map(|n| match n.ssh_port.as_ref_option() {
+                            Some(p) => format!("{}={}:{p}", n.name(), n.address()),
+                            None => format!("{}={}", n.name(), n.address()),
+                        })
+                        .collect();
+                    diags.error(
+                        "Node already in a database cluster",
+                        format!(
+                            "node {} is already in a database cluster (it reports {}). To manage that cluster with Terraform, import it:\n  terraform import <resource address> '{}'",
+                            nodes[i].name(),
+                            node_role(status),
+                            id.join(",")
+                        ),
+                        node_path(i),
+                    );
+                    return None;
+                }
+                Ok(_) => {}
+            }
+        }
+        let master = text(&planned.initial_master)?;
+        let outcome = procedure.converge(&master).await;
+        self.settle(diags, &planned, &certs, outcome).await
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        prior.register_secrets();
+        planned.register_secrets();
+        let certs = match resolved_certs(&planned) {
+            Ok(c) => c,
+            Err((attribute, e)) => {
+                diags.error(
+                    "Invalid PEM",
+                    format!("{attribute}: {e}"),
+                    AttributePath::new(attribute),
+                );
+                return Some((prior, Value::Null));
+            }
+        };
+        let deadline = Instant::now() + limit(&planned.timeouts, Operation::Update, DEFAULT_UPDATE);
+        let nodes = planned.nodes();
+        let master = text(&planned.initial_master)?;
+        let outcome = self
+            .procedure(&nodes, Some(&certs), deadline)
+            .converge(&master)
+            .await;
+        if outcome.is_ok() {
+            // Nodes leaving the configuration leave the cluster, after the others are in place.
+            let prior_nodes = prior.nodes();
+            let leaving: Vec<usize> = (0..prior_nodes.len())
+                .filter(|i| !nodes.iter().any(|n| n.name == prior_nodes[*i].name))
+                .collect();
+            if !leaving.is_empty() {
+                if let Err((i, e)) = self
+                    .procedure(&prior_nodes, None, deadline)
+                    .dismantle(&leaving, true)
+                    .await
+                {
+                    diags.error(
+                        "Cannot remove a node from the database cluster",
+                        format!("node {}: {e}", prior_nodes[i].name()),
+                        AttributePath::new("node"),
+                    );
+                }
+            }
+        }
+        self.settle(diags, &planned, &certs, outcome).await
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        prior.register_secrets();
+        let deadline = Instant::now() + limit(&prior.timeouts, Operation::Delete, DEFAULT_DELETE);
+        let nodes = prior.nodes();
+        let all: Vec<usize> = (0..nodes.len()).collect();
+        if let Err((i, e)) = self
+            .procedure(&nodes, None, deadline)
+            .dismantle(&all, false)
+            .await
+        {
+            diags.error(
+                "Cannot take the node out of the database cluster",
+                format!("node {}: {e}", nodes[i].name()),
+                node_path(i),
+            );
+        }
+        Some(())
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let parsed = match parse_import_id(&id) {
+            Ok(p) => p,
+            Err(e) => {
+                diags.root_error("Invalid import ID", e);
+                return None;
+            }
+        };
+        let nodes: Vec<DbNode<'a>> = parsed
+            .into_iter()
+            .map(|(name, address, port)| DbNode {
+                name: known(name),
+                address: known(address),
+                ssh_port: port
+                    .map(|p| Value::Value(i64::from(p)))
+                    .unwrap_or(Value::Null),
+                ..Default::default()
+            })
+            .collect();
+        let deadline = Instant::now() + DEFAULT_READ;
+        let procedure = self.procedure(&nodes, None, deadline);
+        let reports = procedure.observe().await;
+        let (observed, clustered) = observed_state(
+            &ClusterState::default().with_nodes(nodes.clone()),
+            &reports,
+            diags,
+        );
+        if !clustered {
+            diags.root_error(
+                "Cannot import",
+                format!("none of the nodes in {id:?} is in a database cluster"),
+            );
+            return None;
+        }
+        // What the configuration would say: membership from the role, the master as initial master.
+        let nodes: Vec<DbNode<'a>> = observed
+            .nodes()
+            .into_iter()
+            .map(|mut n| {
+                n.membership = known(if text(&n.role).as_deref() == Some("client") {
+                    MEMBERSHIP_CLIENT
+                } else {
+                    MEMBERSHIP_DATABASE
+                });
+                n
+            })
+            .collect();
+        let master = observed.current_master.clone();
+        let master_index = nodes
+            .iter()
+            .position(|n| n.name.as_ref_option() == master.as_ref_option())
+            .unwrap_or(0);
+        let certs = match procedure.download_certificates(master_index).await {
+            Ok(c) => c,
+            Err(e) => {
+                diags.root_error("Cannot import the certificates", e.to_string());
+                return None;
+            }
+        };
+        let [server_key, server_certificate, client_key, client_certificate, ca_bundle] =
+            certs.map(|c| c.map(known).unwrap_or(Value::Null));
+        let state = ClusterState {
+            id: master.clone(),
+            initial_master: master,
+            server_key,
+            server_certificate,
+            client_key,
+            client_certificate,
+            ca_bundle,
+            ..observed
+        }
+        .with_nodes(nodes);
+        state.register_secrets();
+        Some((state, Value::Null))
+    }
+}
+
+fn other_value(node: &DbNode<'_>, field: &str) -> Option<String> {
+    match field {
+        "name" => text(&node.name),
+        _ => text(&node.address),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_ids() {
+        let nodes =
+            parse_import_id("cms1=10.0.0.1,cms2=10.0.0.2:2222, cms3=cms3.example.com").unwrap();
+        assert_eq!(nodes[1], ("cms2".into(), "10.0.0.2".into(), Some(2222)));
+        assert_eq!(nodes[2], ("cms3".into(), "cms3.example.com".into(), None));
+        assert!(parse_import_id("cms1=10.0.0.1")
+            .unwrap_err()
+            .contains("at least 2"));
+        assert!(parse_import_id("cms1,cms2").unwrap_err().contains("no '='"));
+        assert!(parse_import_id("a=10.0.0.1:x,b=10.0.0.2")
+            .unwrap_err()
+            .contains("invalid port"));
+    }
+
+    #[test]
+    fn pem_values_or_paths() {
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        assert_eq!(resolve_pem(pem).unwrap(), pem);
+        let path = std::env::temp_dir().join(format!("uccluster-pem-{}", std::process::id()));
+        std::fs::write(&path, pem).unwrap();
+        assert_eq!(resolve_pem(path.to_str().unwrap()).unwrap(), pem);
+        assert!(resolve_pem("/nonexistent/ca.crt")
+            .unwrap_err()
+            .contains("neither PEM text nor a readable file"));
+    }
+
+    #[test]
+    fn plan_defaults_keep_roles_of_connected_nodes_only() {
+        let prior = vec![
+            DbNode {
+                name: known("a"),
+                role: known("replica"),
+                state: known("connected"),
+                membership: known("database"),
+                ..Default::default()
+            },
+            DbNode {
+                name: known("b"),
+                role: known("none"),
+                state: known("standalone"),
+                membership: known("database"),
+                ..Default::default()
+            },
+        ];
+        let planned = with_plan_defaults(
+            vec![
+                DbNode {
+                    name: known("a"),
+                    ..Default::default()
+                },
+                DbNode {
+                    name: known("b"),
+                    ..Default::default()
+                },
+                DbNode {
+                    name: known("c"),
+                    membership: known("client"),
+                    ..Default::default()
+                },
+            ],
+            &prior,
+        );
+        assert_eq!(planned[0].role, known("replica"));
+        assert!(planned[1].role.is_unknown());
+        assert_eq!(planned[2].role, known("client"));
+        assert!(planned
+            .iter()
+            .all(|n| n.state == known("connected") && n.certificates == known("current")));
+        assert_eq!(planned[0].interface, known("a"));
+    }
+}
