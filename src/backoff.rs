@@ -21,6 +21,11 @@ impl Default for Backoff {
 }
 
 impl Backoff {
+    /// Delays from `first`, doubling up to `max`.
+    pub fn new(first: Duration, max: Duration) -> Self {
+        Backoff { next: first, max }
+    }
+
     /// The next delay, never sleeping past `deadline`. `None` once the deadline has passed.
     pub fn next_delay(&mut self, deadline: Instant) -> Option<Duration> {
         let now = Instant::now();

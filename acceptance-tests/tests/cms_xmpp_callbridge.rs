@@ -6,6 +6,7 @@ mod support;
 
 use support::*;
 use uccluster_lab::cms_mmp::NodeControl;
+use uccluster_lab::lab::Lab;
 
 fn secrets_of(nodes: &[NodeControl], name: &str) -> Vec<Option<String>> {
     nodes
@@ -19,8 +20,30 @@ fn secrets_of(nodes: &[NodeControl], name: &str) -> Vec<Option<String>> {
         .collect()
 }
 
-fn controls(lab: &uccluster_lab::lab::Lab) -> Vec<NodeControl> {
+fn controls(lab: &Lab) -> Vec<NodeControl> {
     lab.cms_names().iter().map(|n| lab.cms(n)).collect()
+}
+
+/// A lab of `n` nodes and a configuration with one account `name` on all of them, initialized.
+async fn callbridge_site(
+    test: &str,
+    n: usize,
+    name: &str,
+) -> (Tf, Lab, Vec<(String, u16)>, Vec<NodeControl>) {
+    let tf = Tf::new(test);
+    let lab = cms_lab(n, &tf).await;
+    let nodes = cms_nodes(&lab);
+    let ctl = controls(&lab);
+    tf.write(
+        "main.tf",
+        &format!(
+            "{}\n{}",
+            cms_provider(&lab),
+            callbridge("cb", name, &nodes, "")
+        ),
+    );
+    tf.init().await;
+    (tf, lab, nodes, ctl)
 }
 
 fn count_commands(nodes: &[NodeControl], command: &str) -> usize {
@@ -37,19 +60,7 @@ fn count_commands(nodes: &[NodeControl], command: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_protocol_apply_plan_import_drift_heal_destroy() {
-    let tf = Tf::new("cb-protocol");
-    let lab = cms_lab(3, &tf).await;
-    let nodes = cms_nodes(&lab);
-    let ctl = controls(&lab);
-    tf.write(
-        "main.tf",
-        &format!(
-            "{}\n{}",
-            cms_provider(&lab),
-            callbridge("cb", "callbridge01", &nodes, "")
-        ),
-    );
-    tf.init().await;
+    let (tf, lab, nodes, ctl) = callbridge_site("cb-protocol", 3, "callbridge01").await;
 
     // apply: generated on the first node, the same secret given to the others
     tf.apply_ok().await;
@@ -157,19 +168,7 @@ async fn full_protocol_apply_plan_import_drift_heal_destroy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_everywhere_plans_a_create() {
-    let tf = Tf::new("cb-gone");
-    let lab = cms_lab(2, &tf).await;
-    let nodes = cms_nodes(&lab);
-    let ctl = controls(&lab);
-    tf.write(
-        "main.tf",
-        &format!(
-            "{}\n{}",
-            cms_provider(&lab),
-            callbridge("cb", "cb2", &nodes, "")
-        ),
-    );
-    tf.init().await;
+    let (tf, lab, _, ctl) = callbridge_site("cb-gone", 2, "cb2").await;
     tf.apply_ok().await;
     for n in &ctl {
         assert!(n.remove_callbridge("cb2"));
@@ -334,19 +333,7 @@ async fn pinned_fingerprints_work_without_known_hosts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_dropped_mid_command_is_retried_without_duplicates() {
-    let tf = Tf::new("cb-drop");
-    let lab = cms_lab(3, &tf).await;
-    let nodes = cms_nodes(&lab);
-    let ctl = controls(&lab);
-    tf.write(
-        "main.tf",
-        &format!(
-            "{}\n{}",
-            cms_provider(&lab),
-            callbridge("cb", "cb6", &nodes, "")
-        ),
-    );
-    tf.init().await;
+    let (tf, lab, _, ctl) = callbridge_site("cb-drop", 3, "cb6").await;
     // The first node applies `add` and drops the connection before answering; the third does the
     // same with `add-secret`. The provider reconnects, checks, finds the account in place and goes
     // on with that secret instead of adding again.
@@ -374,19 +361,7 @@ async fn connection_dropped_mid_command_is_retried_without_duplicates() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_failing_part_way_keeps_what_exists_and_the_next_apply_converges() {
-    let tf = Tf::new("cb-partial");
-    let lab = cms_lab(3, &tf).await;
-    let nodes = cms_nodes(&lab);
-    let ctl = controls(&lab);
-    tf.write(
-        "main.tf",
-        &format!(
-            "{}\n{}",
-            cms_provider(&lab),
-            callbridge("cb", "cb8", &nodes, "")
-        ),
-    );
-    tf.init().await;
+    let (tf, lab, _, ctl) = callbridge_site("cb-partial", 3, "cb8").await;
     // The link to the third node breaks every time add-secret is sent: retries run out.
     ctl[2].drop_connection_before("xmpp callbridge add-secret cb8", 100);
     let out = tf.apply().await;
@@ -521,19 +496,7 @@ provider "cms" {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn destroy_failing_part_way_keeps_the_resource_and_can_be_retried() {
-    let tf = Tf::new("cb-destroy");
-    let lab = cms_lab(3, &tf).await;
-    let nodes = cms_nodes(&lab);
-    let ctl = controls(&lab);
-    tf.write(
-        "main.tf",
-        &format!(
-            "{}\n{}",
-            cms_provider(&lab),
-            callbridge("cb", "cb9", &nodes, "")
-        ),
-    );
-    tf.init().await;
+    let (tf, lab, _, ctl) = callbridge_site("cb-destroy", 3, "cb9").await;
     tf.apply_ok().await;
     ctl[1].set_refuse_login(true);
     let out = tf
@@ -570,19 +533,7 @@ async fn destroy_failing_part_way_keeps_the_resource_and_can_be_retried() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tf_log_shows_structured_provider_logs_without_secrets() {
-    let tf = Tf::new("cb-log");
-    let lab = cms_lab(2, &tf).await;
-    let nodes = cms_nodes(&lab);
-    let ctl = controls(&lab);
-    tf.write(
-        "main.tf",
-        &format!(
-            "{}\n{}",
-            cms_provider(&lab),
-            callbridge("cb", "cb10", &nodes, "")
-        ),
-    );
-    tf.init().await;
+    let (tf, lab, _, ctl) = callbridge_site("cb-log", 2, "cb10").await;
     let log = tf.dir.join("tf.log");
     let out = tf
         .run_with_env(

@@ -280,6 +280,20 @@ impl XmppCallbridgeResource {
         Ok(())
     }
 
+    /// Remove the account from one node, retrying when the connection drops.
+    async fn remove_from(
+        &self,
+        node: &NodeConnection,
+        name: &str,
+        deadline: Instant,
+    ) -> Result<(), StepError> {
+        let target = self.target(node)?;
+        retry(STEP_ATTEMPTS, deadline, StepError::is_retryable, |_| {
+            self.ensure_absent(&target, name)
+        })
+        .await
+    }
+
     /// Register on every node in order; the first generates the secret when none is given.
     /// On failure, the index of the node that failed.
     async fn register_everywhere(
@@ -704,16 +718,7 @@ impl Resource for XmppCallbridgeResource {
             if planned_nodes.iter().any(|n| same_node(n, &old)) {
                 continue;
             }
-            let removed = match self.target(&old) {
-                Ok(target) => {
-                    retry(STEP_ATTEMPTS, deadline, StepError::is_retryable, |_| {
-                        self.ensure_absent(&target, &name)
-                    })
-                    .await
-                }
-                Err(e) => Err(e),
-            };
-            if let Err(e) = removed {
+            if let Err(e) = self.remove_from(&old, &name, deadline).await {
                 diags.root_error(
                     "Cannot remove the Call Bridge account from a node leaving the list",
                     e.to_string(),
@@ -740,16 +745,7 @@ impl Resource for XmppCallbridgeResource {
         let deadline = Instant::now() + limit(&prior.timeouts, Operation::Delete, DEFAULT_DELETE);
         let name = text(&prior.name)?;
         for (i, node) in known_nodes(&prior).iter().map(connection).enumerate() {
-            let removed = match self.target(&node) {
-                Ok(target) => {
-                    retry(STEP_ATTEMPTS, deadline, StepError::is_retryable, |_| {
-                        self.ensure_absent(&target, &name)
-                    })
-                    .await
-                }
-                Err(e) => Err(e),
-            };
-            if let Err(e) = removed {
+            if let Err(e) = self.remove_from(&node, &name, deadline).await {
                 diags.error(
                     "Cannot delete the Call Bridge account",
                     e.to_string(),

@@ -16,6 +16,7 @@ use crate::providers::cms::CmsClient;
 use crate::resources::mmp_command::{run_mmp, StepError};
 use crate::transport::interactive_shell::{PromptAnswer, ShellSession};
 use crate::transport::ssh::SshTarget;
+use std::time::Duration;
 use tokio::time::Instant;
 
 /// Attempts per idempotent step when the connection drops or cannot be made.
@@ -169,7 +170,8 @@ impl Procedure<'_, '_> {
         waiting_for: &str,
         check: impl Fn(&DatabaseClusterStatus) -> Progress,
     ) -> Result<(), StepError> {
-        let mut backoff = Backoff::default();
+        // Status polls are cheap; a short cap notices a finished join within a second.
+        let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(1));
         loop {
             let status = read_status(&mut self.client.shells.session(target).await).await?;
             let last_seen = match check(&status) {

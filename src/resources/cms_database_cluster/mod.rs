@@ -76,6 +76,19 @@ fn resolved_certs(state: &ClusterState<'_>) -> Result<[String; 5], (&'static str
     Ok(out)
 }
 
+/// The PEM contents to apply, or an error at the offending attribute.
+fn certificates_or_error(state: &ClusterState<'_>, diags: &mut Diagnostics) -> Option<[String; 5]> {
+    resolved_certs(state)
+        .map_err(|(attribute, e)| {
+            diags.error(
+                "Invalid PEM",
+                format!("{attribute}: {e}"),
+                AttributePath::new(attribute),
+            )
+        })
+        .ok()
+}
+
 fn with_plan_defaults<'a>(nodes: Vec<DbNode<'a>>, prior: &[DbNode<'a>]) -> Vec<DbNode<'a>> {
     nodes
         .into_iter()
@@ -499,17 +512,7 @@ impl Resource for DatabaseClusterResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         planned.register_secrets();
-        let certs = match resolved_certs(&planned) {
-            Ok(c) => c,
-            Err((attribute, e)) => {
-                diags.error(
-                    "Invalid PEM",
-                    format!("{attribute}: {e}"),
-                    AttributePath::new(attribute),
-                );
-                return None;
-            }
-        };
+        let certs = certificates_or_error(&planned, diags)?;
         let deadline = Instant::now() + limit(&planned.timeouts, Operation::Create, DEFAULT_CREATE);
         let nodes = planned.nodes();
         let procedure = self.procedure(&nodes, Some(&certs), deadline);
@@ -564,16 +567,8 @@ impl Resource for DatabaseClusterResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         prior.register_secrets();
         planned.register_secrets();
-        let certs = match resolved_certs(&planned) {
-            Ok(c) => c,
-            Err((attribute, e)) => {
-                diags.error(
-                    "Invalid PEM",
-                    format!("{attribute}: {e}"),
-                    AttributePath::new(attribute),
-                );
-                return Some((prior, Value::Null));
-            }
+        let Some(certs) = certificates_or_error(&planned, diags) else {
+            return Some((prior, Value::Null));
         };
         let deadline = Instant::now() + limit(&planned.timeouts, Operation::Update, DEFAULT_UPDATE);
         let nodes = planned.nodes();
