@@ -25,6 +25,12 @@ pub enum TransportError {
         command: String,
         question: String,
     },
+    /// The database server refused a statement.
+    Sql {
+        endpoint: String,
+        statement: String,
+        message: String,
+    },
     /// An SFTP transfer of a file failed.
     FileTransfer {
         endpoint: String,
@@ -71,6 +77,9 @@ impl std::fmt::Display for TransportError {
             TransportError::UnexpectedQuestion { endpoint, command, question } => format!(
                 "`{command}` on {endpoint} asked {question:?}, which uccluster does not know how to answer"
             ),
+            TransportError::Sql { endpoint, statement, message } => {
+                format!("`{statement}` on {endpoint} failed: {message}")
+            }
             TransportError::FileTransfer { endpoint, file, message } => {
                 format!("SFTP transfer of {file} on {endpoint} failed: {message}")
             }

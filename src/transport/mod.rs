@@ -2,8 +2,10 @@
 //! keeps one session per device per provider process and serializes commands on it.
 
 pub mod error;
+pub mod exec;
 pub mod host_key;
 pub mod interactive_shell;
+pub mod mysql;
 pub mod pool;
 pub mod ssh;
 

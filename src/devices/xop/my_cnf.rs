@@ -1,0 +1,174 @@
+//! The option lines uccluster owns in an appliance's my.cnf: one marked section, rendered from
+//! the resource's settings and spliced into the file so every other byte is kept as it was.
+
+/// First and last line of the managed section.
+pub const BEGIN_MARKER: &str =
+    "# BEGIN uccluster xop_replication_member (managed; edits here are overwritten)";
+pub const END_MARKER: &str = "# END uccluster xop_replication_member";
+
+/// Options that take effect only at server start; the others are also set with SET GLOBAL.
+const STARTUP_ONLY: &[&str] = &[
+    "log-bin",
+    "relay-log",
+    "binlog-do-db",
+    "binlog-ignore-db",
+    "log-slave-updates",
+];
+
+/// One `key=value` (or bare `key`) option line, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptionLine {
+    pub key: String,
+    pub value: Option<String>,
+}
+
+impl OptionLine {
+    pub fn new(key: &str, value: impl ToString) -> Self {
+        OptionLine {
+            key: key.to_string(),
+            value: Some(value.to_string()),
+        }
+    }
+
+    pub fn flag(key: &str) -> Self {
+        OptionLine {
+            key: key.to_string(),
+            value: None,
+        }
+    }
+
+    fn render(&self) -> String {
+        match &self.value {
+            Some(v) => format!("{}={}", self.key, v),
+            None => self.key.clone(),
+        }
+    }
+}
+
+/// The managed section's text: markers, a `[mysqld]` group header (read by MySQL and MariaDB),
+/// the options.
+pub fn render_section(options: &[OptionLine]) -> String {
+    let mut out = format!("{BEGIN_MARKER}\n[mysqld]\n");
+    for option in options {
+        out.push_str(&option.render());
+        out.push('\n');
+    }
+    out.push_str(END_MARKER);
+    out.push('\n');
+    out
+}
+
+/// `file` with its managed section replaced by `section` (appended when there is none).
+/// Everything outside the markers is kept byte for byte.
+pub fn splice(file: &str, section: &str) -> String {
+    match find_section(file) {
+        Some((start, end)) => format!("{}{}{}", &file[..start], section, &file[end..]),
+        None if file.is_empty() || file.ends_with('\n') => format!("{file}{section}"),
+        None => format!("{file}\n{section}"),
+    }
+}
+
+/// `file` without the managed section.
+pub fn remove_section(file: &str) -> String {
+    match find_section(file) {
+        Some((start, end)) => format!("{}{}", &file[..start], &file[end..]),
+        None => file.to_string(),
+    }
+}
+
+/// Byte range of the managed section, END line (and its newline) included.
+fn find_section(file: &str) -> Option<(usize, usize)> {
+    let start = file.find(BEGIN_MARKER)?;
+    let rel_end = file[start..].find(END_MARKER)? + END_MARKER.len();
+    let mut end = start + rel_end;
+    if file[end..].starts_with('\n') {
+        end += 1;
+    }
+    Some((start, end))
+}
+
+/// The options in the managed section, `None` when the file has none.
+pub fn parse_section(file: &str) -> Option<Vec<OptionLine>> {
+    let (start, end) = find_section(file)?;
+    let options = file[start..end]
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('['))
+        .map(|l| match l.split_once('=') {
+            Some((k, v)) => OptionLine {
+                key: k.trim().to_string(),
+                value: Some(v.trim().to_string()),
+            },
+            None => OptionLine::flag(l),
+        })
+        .collect();
+    Some(options)
+}
+
+/// Whether going from `before` to `after` needs the server restarted: a startup-only option
+/// changed, or the section is new.
+pub fn needs_restart(before: Option<&[OptionLine]>, after: &[OptionLine]) -> bool {
+    let Some(before) = before else { return true };
+    let startup = |opts: &[OptionLine]| -> Vec<OptionLine> {
+        opts.iter()
+            .filter(|o| STARTUP_ONLY.contains(&o.key.as_str()))
+            .cloned()
+            .collect()
+    };
+    startup(before) != startup(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const APPLIANCE: &str = "# XOP appliance\n[mysqld]\ndatadir=/var/lib/mysql\nsocket=/var/lib/mysql/mysql.sock\n\n[mysqld_safe]\nlog-error=/var/log/mysqld.log\n";
+
+    fn opts() -> Vec<OptionLine> {
+        vec![
+            OptionLine::new("server-id", 1),
+            OptionLine::new("log-bin", "mysql-bin"),
+            OptionLine::new("binlog-do-db", "xopdb"),
+            OptionLine::new("sync_binlog", 1),
+        ]
+    }
+
+    #[test]
+    fn splice_appends_then_replaces_keeping_the_rest_byte_for_byte() {
+        let first = splice(APPLIANCE, &render_section(&opts()));
+        assert!(first.starts_with(APPLIANCE));
+        assert_eq!(parse_section(&first).unwrap(), opts());
+        let mut changed = opts();
+        changed[0] = OptionLine::new("server-id", 2);
+        let second = splice(&first, &render_section(&changed));
+        assert!(second.starts_with(APPLIANCE));
+        assert_eq!(parse_section(&second).unwrap(), changed);
+        assert_eq!(second.matches(BEGIN_MARKER).count(), 1);
+        assert_eq!(remove_section(&second), APPLIANCE);
+    }
+
+    #[test]
+    fn section_in_the_middle_and_missing_newline() {
+        let middle = format!("a=1\n{}b=2\n", render_section(&opts()));
+        let replaced = splice(
+            &middle,
+            &render_section(&[OptionLine::flag("log-slave-updates")]),
+        );
+        assert!(replaced.starts_with("a=1\n") && replaced.ends_with("b=2\n"));
+        assert_eq!(remove_section(&replaced), "a=1\nb=2\n");
+        assert_eq!(splice("x=1", "S\n"), "x=1\nS\n");
+        assert_eq!(parse_section("no section"), None);
+    }
+
+    #[test]
+    fn restart_only_for_startup_options() {
+        let before = opts();
+        let mut dynamic_change = opts();
+        dynamic_change[3] = OptionLine::new("sync_binlog", 0);
+        assert!(!needs_restart(Some(&before), &dynamic_change));
+        let mut startup_change = opts();
+        startup_change[2] = OptionLine::new("binlog-do-db", "other");
+        assert!(needs_restart(Some(&before), &startup_change));
+        assert!(needs_restart(None, &before));
+    }
+}

@@ -1,0 +1,276 @@
+//! SQL for the replication steps of the XOP HA procedure, and the replication status parsed.
+//!
+//! `SHOW SLAVE STATUS` is read by column name (MariaDB 10.x keeps the `Slave_*` names even where
+//! MySQL 8 renamed them); the text protocol returns every value as text or NULL, so a row is a
+//! map of column name to optional text.
+
+use std::collections::BTreeMap;
+
+pub type Row = BTreeMap<String, Option<String>>;
+
+pub const SHOW_SLAVE_STATUS: &str = "SHOW SLAVE STATUS";
+pub const SHOW_MASTER_STATUS: &str = "SHOW MASTER STATUS";
+pub const START_SLAVE: &str = "START SLAVE";
+pub const STOP_SLAVE: &str = "STOP SLAVE";
+pub const RESET_SLAVE_ALL: &str = "RESET SLAVE ALL";
+
+/// Replica thread state as the server reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThreadState {
+    Yes,
+    No,
+    Connecting,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlaveStatus {
+    pub master_host: String,
+    pub master_port: u16,
+    pub master_user: String,
+    pub io_running: ThreadState,
+    pub sql_running: ThreadState,
+    pub seconds_behind: Option<i64>,
+    pub master_log_file: String,
+    pub read_master_log_pos: u64,
+    pub last_io_error: String,
+    pub last_sql_error: String,
+}
+
+impl SlaveStatus {
+    /// Both threads running.
+    pub fn running(&self) -> bool {
+        self.io_running == ThreadState::Yes && self.sql_running == ThreadState::Yes
+    }
+
+    /// The most relevant error text, if any.
+    pub fn last_error(&self) -> Option<String> {
+        [&self.last_sql_error, &self.last_io_error]
+            .into_iter()
+            .find(|e| !e.is_empty())
+            .cloned()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MasterStatus {
+    pub file: String,
+    pub position: u64,
+}
+
+fn field<'r>(row: &'r Row, name: &str) -> Result<Option<&'r str>, String> {
+    row.get(name)
+        .map(|v| v.as_deref())
+        .ok_or_else(|| format!("no column {name} in the status"))
+}
+
+fn thread_state(value: Option<&str>) -> Result<ThreadState, String> {
+    match value {
+        Some("Yes") => Ok(ThreadState::Yes),
+        Some("No") | None => Ok(ThreadState::No),
+        Some("Connecting") | Some("Preparing") => Ok(ThreadState::Connecting),
+        Some(other) => Err(format!("unknown replica thread state {other:?}")),
+    }
+}
+
+fn number<T: std::str::FromStr>(value: Option<&str>, name: &str) -> Result<T, String> {
+    value
+        .unwrap_or("0")
+        .parse()
+        .map_err(|_| format!("{name} is not a number: {value:?}"))
+}
+
+/// `SHOW SLAVE STATUS`: `None` when the server is not a replica (no row).
+pub fn parse_slave_status(rows: &[Row]) -> Result<Option<SlaveStatus>, String> {
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let text = |name: &str| field(row, name).map(|v| v.unwrap_or_default().to_string());
+    Ok(Some(SlaveStatus {
+        master_host: text("Master_Host")?,
+        master_port: number(field(row, "Master_Port")?, "Master_Port")?,
+        master_user: text("Master_User")?,
+        io_running: thread_state(field(row, "Slave_IO_Running")?)?,
+        sql_running: thread_state(field(row, "Slave_SQL_Running")?)?,
+        seconds_behind: field(row, "Seconds_Behind_Master")?
+            .map(|v| number(Some(v), "Seconds_Behind_Master"))
+            .transpose()?,
+        master_log_file: text("Master_Log_File")?,
+        read_master_log_pos: number(field(row, "Read_Master_Log_Pos")?, "Read_Master_Log_Pos")?,
+        last_io_error: text("Last_IO_Error")?,
+        last_sql_error: text("Last_SQL_Error")?,
+    }))
+}
+
+/// `SHOW MASTER STATUS`: `None` when binary logging is off.
+pub fn parse_master_status(rows: &[Row]) -> Result<Option<MasterStatus>, String> {
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(Some(MasterStatus {
+        file: field(row, "File")?.unwrap_or_default().to_string(),
+        position: number(field(row, "Position")?, "Position")?,
+    }))
+}
+
+/// A string literal for SQL: quotes and backslashes escaped.
+pub fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// Account names the procedure uses: letters, digits, `_`, `-`, `.`; at most 80 characters.
+pub fn validate_user_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 80 {
+        return Err("must be 1 to 80 characters".into());
+    }
+    match name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        Some(c) => Err(format!(
+            "must contain only letters, digits, '_', '-' and '.'; {c:?} is not allowed"
+        )),
+        None => Ok(()),
+    }
+}
+
+pub fn create_user_sql(user: &str, host: &str, password: &str) -> String {
+    format!(
+        "CREATE USER IF NOT EXISTS {}@{} IDENTIFIED BY {}",
+        quote(user),
+        quote(host),
+        quote(password)
+    )
+}
+
+pub fn set_password_sql(user: &str, host: &str, password: &str) -> String {
+    format!(
+        "ALTER USER {}@{} IDENTIFIED BY {}",
+        quote(user),
+        quote(host),
+        quote(password)
+    )
+}
+
+pub fn grant_replication_sql(user: &str, host: &str) -> String {
+    format!(
+        "GRANT REPLICATION SLAVE ON *.* TO {}@{}",
+        quote(user),
+        quote(host)
+    )
+}
+
+pub fn drop_user_sql(user: &str, host: &str) -> String {
+    format!("DROP USER IF EXISTS {}@{}", quote(user), quote(host))
+}
+
+/// The seed's CHANGE MASTER TO, from the primary's binlog coordinates.
+pub fn change_master_sql(
+    host: &str,
+    port: u16,
+    user: &str,
+    password: &str,
+    coordinates: &MasterStatus,
+) -> String {
+    format!(
+        "CHANGE MASTER TO MASTER_HOST={}, MASTER_PORT={port}, MASTER_USER={}, MASTER_PASSWORD={}, MASTER_LOG_FILE={}, MASTER_LOG_POS={}, MASTER_CONNECT_RETRY=5",
+        quote(host),
+        quote(user),
+        quote(password),
+        quote(&coordinates.file),
+        coordinates.position
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(pairs: &[(&str, Option<&str>)]) -> Row {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+            .collect()
+    }
+
+    fn slave_row(io: &str, sql: &str, behind: Option<&str>, sql_error: &str) -> Row {
+        row(&[
+            ("Master_Host", Some("127.0.0.1")),
+            ("Master_Port", Some("13306")),
+            ("Master_User", Some("repl")),
+            ("Slave_IO_Running", Some(io)),
+            ("Slave_SQL_Running", Some(sql)),
+            ("Seconds_Behind_Master", behind),
+            ("Master_Log_File", Some("mysql-bin.000001")),
+            ("Read_Master_Log_Pos", Some("328")),
+            ("Last_IO_Error", Some("")),
+            ("Last_SQL_Error", Some(sql_error)),
+        ])
+    }
+
+    #[test]
+    fn healthy_and_broken_replicas() {
+        let ok = parse_slave_status(&[slave_row("Yes", "Yes", Some("0"), "")])
+            .unwrap()
+            .unwrap();
+        assert!(ok.running());
+        assert_eq!(
+            (ok.seconds_behind, ok.master_port, ok.read_master_log_pos),
+            (Some(0), 13306, 328)
+        );
+        assert_eq!(ok.last_error(), None);
+        let broken =
+            "Error 'Duplicate entry '100' for key 'PRIMARY'' on query. Default database: 'xopdb'";
+        let dup = parse_slave_status(&[slave_row("Yes", "No", None, broken)])
+            .unwrap()
+            .unwrap();
+        assert!(!dup.running());
+        assert_eq!(dup.seconds_behind, None);
+        assert_eq!(dup.last_error().as_deref(), Some(broken));
+        let down = parse_slave_status(&[slave_row("Connecting", "Yes", None, "")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(down.io_running, ThreadState::Connecting);
+        assert_eq!(parse_slave_status(&[]).unwrap(), None);
+        assert!(parse_slave_status(&[row(&[("Master_Host", Some("x"))])]).is_err());
+    }
+
+    #[test]
+    fn master_status() {
+        let rows = [row(&[
+            ("File", Some("mysql-bin.000002")),
+            ("Position", Some("4711")),
+            ("Binlog_Do_DB", Some("xopdb")),
+        ])];
+        assert_eq!(
+            parse_master_status(&rows).unwrap(),
+            Some(MasterStatus {
+                file: "mysql-bin.000002".into(),
+                position: 4711
+            })
+        );
+        assert_eq!(parse_master_status(&[]).unwrap(), None);
+    }
+
+    #[test]
+    fn statements_quote_their_values() {
+        assert_eq!(quote("it's\\"), "'it\\'s\\\\'");
+        assert_eq!(
+            create_user_sql("repl", "%", "p'w"),
+            "CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY 'p\\'w'"
+        );
+        assert_eq!(
+            grant_replication_sql("repl", "%"),
+            "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%'"
+        );
+        let coords = MasterStatus {
+            file: "mysql-bin.000001".into(),
+            position: 328,
+        };
+        assert_eq!(
+            change_master_sql("10.0.0.1", 3306, "repl", "pw", &coords),
+            "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='pw', MASTER_LOG_FILE='mysql-bin.000001', MASTER_LOG_POS=328, MASTER_CONNECT_RETRY=5"
+        );
+        assert!(validate_user_name("repl").is_ok());
+        assert!(validate_user_name("re pl").is_err());
+    }
+}

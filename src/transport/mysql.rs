@@ -1,0 +1,155 @@
+//! MySQL/MariaDB protocol sessions (mysql_async, text protocol): one connection per server per
+//! provider process; rows come back as column name → optional text, how admin statements such as
+//! `SHOW SLAVE STATUS` are best read.
+
+use super::pool::DevicePool;
+use super::TransportError;
+use crate::devices::xop::replication::Row;
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, OptsBuilder, SslOpts, Value};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::OwnedMutexGuard;
+
+#[derive(Clone, Debug)]
+pub struct MysqlTarget {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: String,
+    /// Verify the server's TLS certificate against this CA bundle; `None`: no TLS.
+    pub tls_ca_file: Option<PathBuf>,
+    pub connect_timeout: Duration,
+    pub statement_timeout: Duration,
+}
+
+impl MysqlTarget {
+    pub fn endpoint(&self) -> String {
+        format!("mysql://{}@{}:{}", self.user, self.host, self.port)
+    }
+}
+
+#[derive(Default)]
+pub struct MysqlPool {
+    pool: DevicePool<Conn>,
+}
+
+impl MysqlPool {
+    pub async fn session<'a>(&self, target: &'a MysqlTarget) -> MysqlSession<'a> {
+        MysqlSession {
+            guard: self.pool.lock(&target.endpoint()).await,
+            target,
+        }
+    }
+}
+
+pub struct MysqlSession<'a> {
+    guard: OwnedMutexGuard<Option<Conn>>,
+    target: &'a MysqlTarget,
+}
+
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::NULL => None,
+        Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        other => Some(other.as_sql(true).trim_matches('\'').to_string()),
+    }
+}
+
+impl MysqlSession<'_> {
+    pub fn endpoint(&self) -> String {
+        self.target.endpoint()
+    }
+
+    async fn conn(&mut self) -> Result<&mut Conn, TransportError> {
+        if self.guard.is_none() {
+            let t = self.target;
+            let mut opts = OptsBuilder::default()
+                .ip_or_hostname(t.host.clone())
+                .tcp_port(t.port)
+                .user(Some(t.user.clone()))
+                .pass(Some(t.password.clone()))
+                .prefer_socket(false);
+            if let Some(ca) = &t.tls_ca_file {
+                opts = opts.ssl_opts(SslOpts::default().with_root_certs(vec![ca.clone().into()]));
+            }
+            let connecting = Conn::new(opts);
+            let conn = match tokio::time::timeout(t.connect_timeout, connecting).await {
+                Err(_) => {
+                    return Err(TransportError::Connect {
+                        endpoint: t.endpoint(),
+                        message: "no answer within the connect timeout".into(),
+                    })
+                }
+                Ok(Err(mysql_async::Error::Server(e))) if e.code == 1045 => {
+                    return Err(TransportError::Auth {
+                        endpoint: t.endpoint(),
+                        username: t.user.clone(),
+                    })
+                }
+                Ok(Err(e)) => {
+                    return Err(TransportError::Connect {
+                        endpoint: t.endpoint(),
+                        message: e.to_string(),
+                    })
+                }
+                Ok(Ok(conn)) => conn,
+            };
+            *self.guard = Some(conn);
+        }
+        Ok(self.guard.as_mut().expect("connected above"))
+    }
+
+    /// Run `statement` and return its rows (empty for statements without a result set).
+    pub async fn query(&mut self, statement: &str) -> Result<Vec<Row>, TransportError> {
+        let endpoint = self.target.endpoint();
+        let timeout = self.target.statement_timeout;
+        tracing::debug!(endpoint = %endpoint, statement = %crate::secrets::mask(statement), "sql");
+        let conn = self.conn().await?;
+        let result =
+            tokio::time::timeout(timeout, conn.query::<mysql_async::Row, _>(statement)).await;
+        let failed = |message: String| TransportError::Sql {
+            endpoint: endpoint.clone(),
+            statement: statement.to_string(),
+            message,
+        };
+        match result {
+            Err(_) => {
+                *self.guard = None;
+                Err(TransportError::Timeout {
+                    endpoint,
+                    command: statement.to_string(),
+                    after: timeout,
+                    last_output: String::new(),
+                })
+            }
+            Ok(Err(mysql_async::Error::Server(e))) => Err(failed(format!(
+                "ERROR {} ({}): {}",
+                e.code, e.state, e.message
+            ))),
+            Ok(Err(e)) => {
+                *self.guard = None;
+                tracing::debug!(error = %e, "mysql connection lost");
+                Err(TransportError::ConnectionLost {
+                    endpoint,
+                    command: statement.to_string(),
+                })
+            }
+            Ok(Ok(rows)) => Ok(rows
+                .into_iter()
+                .map(|row| {
+                    let columns = row.columns();
+                    columns
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| (c.name_str().into_owned(), row.as_ref(i).and_then(text)))
+                        .collect()
+                })
+                .collect()),
+        }
+    }
+
+    pub async fn execute(&mut self, statement: &str) -> Result<(), TransportError> {
+        self.query(statement).await.map(|_| ())
+    }
+}
