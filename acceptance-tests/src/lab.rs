@@ -13,6 +13,14 @@
 //!
 //! All CMS nodes of a lab share one [`Fabric`], so `database cluster join
 //! <address>` on one node reaches the node whose address that is.
+//!
+//! XOP servers ([`XopServerSpec`]) are real MariaDB servers on 127.0.0.1 laid
+//! out like XOP appliances under `<out>/xop/<name>`, reached over one real
+//! sshd (`<out>/xop/sshd`) started when the lab has any. All of them share one
+//! random admin password. With XOP servers, `lab.json` gains `xop_servers`
+//! and `lab.auto.tfvars.json` gains `xop_ssh_user`, `xop_ssh_private_key_file`,
+//! `xop_known_hosts_file` and `xop_servers` (see [`Lab::endpoints`],
+//! [`Lab::tfvars`]); a lab without CMS nodes leaves out the `cms_*` variables.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
@@ -25,6 +33,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::cms_mmp::{CmsNode, CmsNodeConfig, Fabric, NodeControl};
+pub use crate::xop::XopServerSpec;
+use crate::xop::{Sshd, XopServer};
 
 /// MMP user every lab node accepts.
 pub const LAB_USERNAME: &str = "admin";
@@ -32,11 +42,14 @@ pub const LAB_USERNAME: &str = "admin";
 pub const LAB_XMPP_DOMAIN: &str = "conf.example.com";
 
 /// What to start. Also the format of the `--spec` JSON file:
-/// `{"cms_nodes": [{"name": "cms1"}, {"name": "cms2", "address": "127.0.0.2", "port": 2222}]}`.
+/// `{"cms_nodes": [{"name": "cms1"}, {"name": "cms2", "address": "127.0.0.2", "port": 2222}],
+///   "xop_servers": [{"name": "xop1", "server_id": 1}]}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LabSpec {
     #[serde(default)]
     pub cms_nodes: Vec<CmsNodeSpec>,
+    #[serde(default)]
+    pub xop_servers: Vec<XopServerSpec>,
 }
 
 /// One simulated CMS node; `name` is also its hostname (prompt `<name>> `).
@@ -60,7 +73,19 @@ impl LabSpec {
                     port: None,
                 })
                 .collect(),
+            xop_servers: Vec::new(),
         }
+    }
+
+    /// `xop1..xopN` with server ids `1..N`.
+    pub fn with_xop_servers(mut self, n: usize) -> LabSpec {
+        self.xop_servers = (1..=n)
+            .map(|i| XopServerSpec {
+                name: format!("xop{i}"),
+                server_id: i as u32,
+            })
+            .collect();
+        self
     }
 }
 
@@ -70,6 +95,8 @@ pub struct Lab {
     fabric: Fabric,
     password: String,
     out_dir: PathBuf,
+    xop: Vec<XopServer>,
+    sshd: Option<Sshd>,
 }
 
 static LAB_COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -104,6 +131,15 @@ impl Lab {
                 n.name
             );
         }
+        let mut xop_names = std::collections::HashSet::new();
+        for x in &spec.xop_servers {
+            x.validate()?;
+            anyhow::ensure!(
+                xop_names.insert(x.name.as_str()),
+                "duplicate XOP server name {:?}",
+                x.name
+            );
+        }
         std::fs::create_dir_all(out_dir)
             .with_context(|| format!("creating {}", out_dir.display()))?;
         let out_dir = std::fs::canonicalize(out_dir)?;
@@ -114,6 +150,8 @@ impl Lab {
             fabric: Fabric::default(),
             password,
             out_dir,
+            xop: Vec::new(),
+            sshd: None,
         };
         for (i, n) in spec.cms_nodes.iter().enumerate() {
             let bind = n.address.unwrap_or(IpAddr::V4(Ipv4Addr::new(
@@ -142,11 +180,55 @@ impl Lab {
                 }
             }
         }
+        if let Err(e) = lab.start_xop(&spec.xop_servers).await {
+            lab.stop().await;
+            return Err(e);
+        }
         if let Err(e) = lab.write_files() {
             lab.stop().await;
             return Err(e);
         }
         Ok(lab)
+    }
+
+    /// The sshd (only if there are XOP servers), then the servers, one by one.
+    async fn start_xop(&mut self, specs: &[XopServerSpec]) -> anyhow::Result<()> {
+        if specs.is_empty() {
+            return Ok(());
+        }
+        let xop_dir = self.out_dir.join("xop");
+        let sshd = Sshd::start(&xop_dir.join("sshd")).await?;
+        for spec in specs {
+            let server = XopServer::start_with_admin_password(
+                spec,
+                &xop_dir.join(&spec.name),
+                &sshd,
+                &self.password,
+            )
+            .await
+            .with_context(|| format!("starting XOP server {}", spec.name))?;
+            self.xop.push(server);
+        }
+        self.sshd = Some(sshd);
+        Ok(())
+    }
+
+    /// The XOP server `name`. Panics on an unknown name (a test bug).
+    pub fn xop(&self, name: &str) -> &XopServer {
+        self.xop
+            .iter()
+            .find(|x| x.name() == name)
+            .unwrap_or_else(|| panic!("no XOP server named {name:?} in this lab"))
+    }
+
+    /// Names of the XOP servers, in spec order.
+    pub fn xop_names(&self) -> Vec<String> {
+        self.xop.iter().map(|x| x.name().to_string()).collect()
+    }
+
+    /// The sshd the XOP servers are reached through (None without XOP servers).
+    pub fn sshd(&self) -> Option<&Sshd> {
+        self.sshd.as_ref()
     }
 
     /// Control handle of the CMS node `name`. Panics on an unknown name (a test bug).
@@ -168,7 +250,8 @@ impl Lab {
         self.cms.iter().map(|(n, _)| n.clone()).collect()
     }
 
-    /// MMP password of every node in this lab.
+    /// MMP password of every CMS node and MariaDB admin (and root) password of
+    /// every XOP server in this lab.
     pub fn password(&self) -> &str {
         &self.password
     }
@@ -184,7 +267,10 @@ impl Lab {
     }
 
     /// `{"cms_nodes":[{"name","address","port","username","password","host_key_fingerprint","host_key","xmpp_domain"}]}`
-    /// with the *current* host keys.
+    /// with the *current* host keys; with XOP servers also
+    /// `"xop_servers":[{"name","server_id","ssh":{"host","port","user","private_key_file","known_hosts",
+    /// "host_key_fingerprint"},"mysql":{"host","port","admin_user","admin_password"},"dir","datadir",
+    /// "my_cnf_path","restart_command","iptables_command","sysconf_command"}]`.
     pub fn endpoints(&self) -> serde_json::Value {
         let nodes: Vec<_> = self
             .cms
@@ -203,7 +289,41 @@ impl Lab {
                 })
             })
             .collect();
-        json!({ "cms_nodes": nodes })
+        let mut endpoints = json!({ "cms_nodes": nodes });
+        if let Some(sshd) = &self.sshd {
+            let servers: Vec<_> = self
+                .xop
+                .iter()
+                .map(|x| {
+                    json!({
+                        "name": x.name(),
+                        "server_id": x.server_id(),
+                        "ssh": {
+                            "host": "127.0.0.1",
+                            "port": sshd.port(),
+                            "user": sshd.user(),
+                            "private_key_file": sshd.client_key_path().to_string_lossy(),
+                            "known_hosts": sshd.known_hosts_path().to_string_lossy(),
+                            "host_key_fingerprint": sshd.host_key_fingerprint(),
+                        },
+                        "mysql": {
+                            "host": "127.0.0.1",
+                            "port": x.mysql_port(),
+                            "admin_user": x.admin_user(),
+                            "admin_password": x.admin_password(),
+                        },
+                        "dir": x.dir().to_string_lossy(),
+                        "datadir": x.datadir().to_string_lossy(),
+                        "my_cnf_path": x.my_cnf_path().to_string_lossy(),
+                        "restart_command": x.restart_command(),
+                        "iptables_command": x.iptables_command(),
+                        "sysconf_command": x.sysconf_command(),
+                    })
+                })
+                .collect();
+            endpoints["xop_servers"] = json!(servers);
+        }
+        endpoints
     }
 
     /// OpenSSH `known_hosts` content for the current host keys.
@@ -222,7 +342,12 @@ impl Lab {
             .collect()
     }
 
-    /// Terraform variables for the lab (`lab.auto.tfvars.json`).
+    /// Terraform variables for the lab (`lab.auto.tfvars.json`): `cms_username`,
+    /// `cms_password`, `cms_known_hosts_file`, `cms_nodes` (left out when the lab has
+    /// XOP servers and no CMS node); with XOP servers `xop_ssh_user`,
+    /// `xop_ssh_private_key_file`, `xop_known_hosts_file` and `xop_servers` (`name`,
+    /// `server_id`, `ssh_port`, `mysql_port`, `admin_user`, `admin_password`, `datadir`,
+    /// `my_cnf_path`, `restart_command`, `iptables_command`, `sysconf_command`).
     pub fn tfvars(&self) -> serde_json::Value {
         let nodes: Vec<_> = self
             .cms
@@ -235,12 +360,48 @@ impl Lab {
                 })
             })
             .collect();
-        json!({
-            "cms_username": LAB_USERNAME,
-            "cms_password": self.password,
-            "cms_known_hosts_file": self.known_hosts_path().to_string_lossy(),
-            "cms_nodes": nodes,
-        })
+        let mut vars = serde_json::Map::new();
+        if !self.cms.is_empty() || self.sshd.is_none() {
+            vars.insert("cms_username".into(), json!(LAB_USERNAME));
+            vars.insert("cms_password".into(), json!(self.password));
+            vars.insert(
+                "cms_known_hosts_file".into(),
+                json!(self.known_hosts_path().to_string_lossy()),
+            );
+            vars.insert("cms_nodes".into(), json!(nodes));
+        }
+        if let Some(sshd) = &self.sshd {
+            let servers: Vec<_> = self
+                .xop
+                .iter()
+                .map(|x| {
+                    json!({
+                        "name": x.name(),
+                        "server_id": x.server_id(),
+                        "ssh_port": sshd.port(),
+                        "mysql_port": x.mysql_port(),
+                        "admin_user": x.admin_user(),
+                        "admin_password": x.admin_password(),
+                        "datadir": x.datadir().to_string_lossy(),
+                        "my_cnf_path": x.my_cnf_path().to_string_lossy(),
+                        "restart_command": x.restart_command(),
+                        "iptables_command": x.iptables_command(),
+                        "sysconf_command": x.sysconf_command(),
+                    })
+                })
+                .collect();
+            vars.insert("xop_ssh_user".into(), json!(sshd.user()));
+            vars.insert(
+                "xop_ssh_private_key_file".into(),
+                json!(sshd.client_key_path().to_string_lossy()),
+            );
+            vars.insert(
+                "xop_known_hosts_file".into(),
+                json!(sshd.known_hosts_path().to_string_lossy()),
+            );
+            vars.insert("xop_servers".into(), json!(servers));
+        }
+        serde_json::Value::Object(vars)
     }
 
     /// (Re)writes `lab.json`, `known_hosts` and `lab.auto.tfvars.json`.
@@ -265,6 +426,12 @@ impl Lab {
     pub async fn stop(self) {
         for (_, node) in self.cms {
             node.stop().await;
+        }
+        for server in self.xop {
+            server.stop().await;
+        }
+        if let Some(sshd) = self.sshd {
+            sshd.stop().await;
         }
     }
 }
@@ -355,6 +522,44 @@ mod tests {
         assert_eq!(c2.db_role(), DbRole::Replica);
         assert_eq!(c2.db_cluster_members(), lab.fabric().addresses());
         lab.stop().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn spec_parses_xop_servers() {
+        let spec: LabSpec =
+            serde_json::from_str(r#"{"xop_servers":[{"name":"xop1","server_id":1}]}"#).unwrap();
+        assert!(spec.cms_nodes.is_empty());
+        assert_eq!(
+            spec.xop_servers,
+            [XopServerSpec {
+                name: "xop1".into(),
+                server_id: 1
+            }]
+        );
+        let spec = LabSpec::with_cms_nodes(0).with_xop_servers(2);
+        assert_eq!(spec.xop_servers[1].name, "xop2");
+        assert_eq!(spec.xop_servers[1].server_id, 2);
+    }
+
+    #[tokio::test]
+    async fn bad_xop_server_names_are_rejected_before_starting_anything() {
+        let dir = std::env::temp_dir().join(format!("uccluster-lab-badxop-{}", std::process::id()));
+        for name in ["..", "", "a/b", ".hidden"] {
+            let mut spec = LabSpec::with_cms_nodes(0).with_xop_servers(1);
+            spec.xop_servers[0].name = name.into();
+            let err = Lab::start(&spec, &dir).await.err().expect("rejected");
+            assert!(err.to_string().contains("must match"), "{name:?}: {err:#}");
+        }
+        let spec = LabSpec::with_cms_nodes(0).with_xop_servers(1);
+        let mut twice = spec.clone();
+        twice.xop_servers.push(spec.xop_servers[0].clone());
+        let err = Lab::start(&twice, &dir).await.err().expect("rejected");
+        assert!(
+            err.to_string().contains("duplicate XOP server name"),
+            "{err:#}"
+        );
+        assert!(!dir.join("xop").exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

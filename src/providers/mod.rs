@@ -1,10 +1,40 @@
 //! The five provider types. Each has its own provider block; all are built from this crate.
 
-pub mod cms;
 pub mod empty;
+pub mod ssh_device;
 pub mod ssh_settings;
 
-use tf_provider::DynamicProvider;
+use crate::resources::cms_database_cluster::DatabaseClusterResource;
+use crate::resources::cms_xmpp_callbridge::XmppCallbridgeResource;
+use crate::resources::xop_replication_member::ReplicationMemberResource;
+use ssh_device::{DeviceClient, SshDeviceProvider};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tf_provider::{DynamicProvider, DynamicResource};
+
+fn resource(r: impl DynamicResource + 'static) -> Box<dyn DynamicResource> {
+    Box::new(r)
+}
+
+fn xop_resources(client: &Arc<DeviceClient>) -> HashMap<String, Box<dyn DynamicResource>> {
+    HashMap::from([(
+        "replication_member".to_string(),
+        resource(ReplicationMemberResource::new(client.clone())),
+    )])
+}
+
+fn cms_resources(client: &Arc<DeviceClient>) -> HashMap<String, Box<dyn DynamicResource>> {
+    HashMap::from([
+        (
+            "xmpp_callbridge".to_string(),
+            resource(XmppCallbridgeResource::new(client.clone())),
+        ),
+        (
+            "database_cluster".to_string(),
+            resource(DatabaseClusterResource::new(client.clone())),
+        ),
+    ])
+}
 
 /// Every provider type uccluster ships, in documentation order.
 pub const PROVIDER_TYPES: &[&str] = &["cms", "xop", "imp", "cgp", "lb"];
@@ -12,9 +42,17 @@ pub const PROVIDER_TYPES: &[&str] = &["cms", "xop", "imp", "cgp", "lb"];
 /// A fresh provider of type `type_name` (`cms`, `xop`, ...).
 pub fn provider_for(type_name: &str) -> Option<Box<dyn DynamicProvider>> {
     match type_name {
-        "cms" => Some(Box::new(cms::CmsProvider::default())),
-        "xop" => Some(Box::new(empty::EmptyProvider::new(
-            "XOP Networks servers (MySQL replication HA)",
+        "cms" => Some(Box::new(SshDeviceProvider::new(
+            "CMS",
+            "Meeting Server",
+            "Cisco Meeting Server clusters, configured through each node's MMP (SSH command line).",
+            cms_resources,
+        ))),
+        "xop" => Some(Box::new(SshDeviceProvider::new(
+            "XOP",
+            "XOP Networks server",
+            "XOP Networks servers made highly available by MySQL/MariaDB replication: my.cnf and MySQL restarts over SSH, replication over the MySQL protocol.",
+            xop_resources,
         ))),
         "imp" => Some(Box::new(empty::EmptyProvider::new(
             "Cisco IM and Presence intercluster peering",

@@ -14,7 +14,7 @@ use crate::devices::cms::xmpp_callbridge::{
     add_command, add_secret_command, del_command, parse_callbridge_list, validate_name,
     validate_secret, CallbridgeAccount, LIST_COMMAND, SECRET_QUESTION,
 };
-use crate::providers::cms::CmsClient;
+use crate::providers::ssh_device::DeviceClient;
 use crate::providers::ssh_settings::{validate_node_connection, NodeConnection};
 use crate::resources::mmp_command::{run_mmp, StepError};
 use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
@@ -64,7 +64,7 @@ pub struct XmppNode<'a> {
 }
 
 pub struct XmppCallbridgeResource {
-    client: Arc<CmsClient>,
+    client: Arc<DeviceClient>,
 }
 
 /// What one node reported for the account: present (with its secret), absent, or unknown.
@@ -191,7 +191,7 @@ fn observed_state<'a>(
 }
 
 impl XmppCallbridgeResource {
-    pub fn new(client: Arc<CmsClient>) -> Self {
+    pub fn new(client: Arc<DeviceClient>) -> Self {
         XmppCallbridgeResource { client }
     }
 

@@ -5,3 +5,4 @@
 pub mod cms_database_cluster;
 pub mod cms_xmpp_callbridge;
 pub mod mmp_command;
+pub mod xop_replication_member;

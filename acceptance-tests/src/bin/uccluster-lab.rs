@@ -1,12 +1,14 @@
-//! `uccluster-lab`: starts a lab of simulated devices on loopback.
+//! `uccluster-lab`: starts a lab of simulated devices (and real XOP servers) on loopback.
 //!
 //! ```text
-//! uccluster-lab [--cms-nodes N] [--spec spec.json] [--out DIR] [--stop-on-stdin-eof]
+//! uccluster-lab [--cms-nodes N] [--xop-servers N] [--spec spec.json] [--out DIR] [--stop-on-stdin-eof]
 //! ```
 //! Writes `lab.json`, `known_hosts` and `lab.auto.tfvars.json` into DIR
 //! (default `./lab-out`), prints the endpoints JSON on one line, then `READY`,
 //! and runs until SIGINT/SIGTERM (or stdin EOF with `--stop-on-stdin-eof`).
-//! Without `--spec`, starts `cms1..cmsN` (N defaults to 1). Exit status 2 on errors.
+//! Without `--spec`, starts `cms1..cmsN` (N defaults to 1, or to 0 when
+//! `--xop-servers` is given) and `xop1..xopN` (server ids 1..N; real MariaDB
+//! servers and one sshd, see `uccluster_lab::xop`). Exit status 2 on errors.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,11 +16,11 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use uccluster_lab::lab::{Lab, LabSpec};
 
-const USAGE: &str =
-    "usage: uccluster-lab [--cms-nodes N] [--spec spec.json] [--out DIR] [--stop-on-stdin-eof]";
+const USAGE: &str = "usage: uccluster-lab [--cms-nodes N] [--xop-servers N] [--spec spec.json] [--out DIR] [--stop-on-stdin-eof]";
 
 struct Args {
     cms_nodes: Option<usize>,
+    xop_servers: Option<usize>,
     spec: Option<PathBuf>,
     out: PathBuf,
     stop_on_stdin_eof: bool,
@@ -27,6 +29,7 @@ struct Args {
 fn parse_args() -> anyhow::Result<Args> {
     let mut args = Args {
         cms_nodes: None,
+        xop_servers: None,
         spec: None,
         out: PathBuf::from("lab-out"),
         stop_on_stdin_eof: false,
@@ -47,6 +50,10 @@ fn parse_args() -> anyhow::Result<Args> {
             "--cms-nodes" => {
                 let v = value("--cms-nodes")?;
                 args.cms_nodes = Some(v.parse().with_context(|| format!("--cms-nodes {v:?}"))?);
+            }
+            "--xop-servers" => {
+                let v = value("--xop-servers")?;
+                args.xop_servers = Some(v.parse().with_context(|| format!("--xop-servers {v:?}"))?);
             }
             "--spec" => args.spec = Some(PathBuf::from(value("--spec")?)),
             "--out" => args.out = PathBuf::from(value("--out")?),
@@ -124,9 +131,21 @@ async fn run() -> anyhow::Result<()> {
                     );
                 }
             }
+            if let Some(n) = args.xop_servers {
+                if n != spec.xop_servers.len() {
+                    bail!(
+                        "--xop-servers {n} disagrees with {} XOP servers in the spec",
+                        spec.xop_servers.len()
+                    );
+                }
+            }
             spec
         }
-        None => LabSpec::with_cms_nodes(args.cms_nodes.unwrap_or(1)),
+        None => {
+            let cms_default = if args.xop_servers.is_some() { 0 } else { 1 };
+            LabSpec::with_cms_nodes(args.cms_nodes.unwrap_or(cms_default))
+                .with_xop_servers(args.xop_servers.unwrap_or(0))
+        }
     };
     let lab = Lab::start(&spec, &args.out).await?;
     {

@@ -7,4 +7,9 @@ terraform {
   }
 }
 
-provider "xop" {}
+# XOP appliances are administered as root over SSH; keys, not passwords.
+provider "xop" {
+  username         = "root"
+  private_key      = file("~/.ssh/id_ed25519")
+  known_hosts_file = "~/.ssh/known_hosts"
+}

@@ -7,13 +7,83 @@ pub const BEGIN_MARKER: &str =
 pub const END_MARKER: &str = "# END uccluster xop_replication_member";
 
 /// Options that take effect only at server start; the others are also set with SET GLOBAL.
+/// (Replication filters are dynamic in MariaDB only while the replica is stopped; restarting is
+/// the one way that works on every server version XOP ships.)
 const STARTUP_ONLY: &[&str] = &[
     "log-bin",
     "relay-log",
     "binlog-do-db",
     "binlog-ignore-db",
     "log-slave-updates",
+    "replicate-do-db",
+    "replicate-ignore-db",
+    "replicate-ignore-table",
 ];
+
+/// A word for a POSIX shell command line.
+pub fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
+/// Print the file (run over SSH on the appliance).
+pub fn read_command(path: &str) -> String {
+    format!("cat {}", shell_quote(path))
+}
+
+/// Replace the file with standard input atomically (write a sibling, then rename), keeping the
+/// original's mode when it exists.
+pub fn replace_command(path: &str) -> String {
+    let (p, tmp) = (
+        shell_quote(path),
+        shell_quote(&format!("{path}.uccluster-new")),
+    );
+    format!("cat > {tmp} && (chmod --reference={p} {tmp} 2>/dev/null || true) && mv -f {tmp} {p}")
+}
+
+/// `SET GLOBAL` statements that apply the dynamic options of `options` to a running server.
+pub fn dynamic_settings(options: &[OptionLine]) -> Vec<String> {
+    options
+        .iter()
+        .filter_map(|o| {
+            let value = o.value.as_deref()?;
+            let variable = match o.key.as_str() {
+                "server-id" => "server_id",
+                "auto_increment_offset"
+                | "auto_increment_increment"
+                | "expire_logs_days"
+                | "sync_binlog"
+                | "innodb_flush_log_at_trx_commit" => o.key.as_str(),
+                "max_binlog_size" => {
+                    return size_in_bytes(value)
+                        .map(|b| format!("SET GLOBAL max_binlog_size = {b}"))
+                }
+                _ => return None,
+            };
+            value
+                .parse::<u64>()
+                .ok()
+                .map(|v| format!("SET GLOBAL {variable} = {v}"))
+        })
+        .collect()
+}
+
+/// `500M` style sizes in bytes.
+pub fn size_in_bytes(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let (digits, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = digits.parse().ok()?;
+    let factor = match unit.to_ascii_uppercase().as_str() {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
 
 /// One `key=value` (or bare `key`) option line, in file order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,6 +228,31 @@ mod tests {
         assert_eq!(remove_section(&replaced), "a=1\nb=2\n");
         assert_eq!(splice("x=1", "S\n"), "x=1\nS\n");
         assert_eq!(parse_section("no section"), None);
+    }
+
+    #[test]
+    fn shell_commands_quote_paths() {
+        assert_eq!(read_command("/etc/my.cnf"), "cat '/etc/my.cnf'");
+        assert_eq!(shell_quote("a'b"), "'a'\\''b'");
+        assert!(replace_command("/etc/my.cnf").starts_with("cat > '/etc/my.cnf.uccluster-new' && "));
+    }
+
+    #[test]
+    fn dynamic_options_become_set_global() {
+        let sets = dynamic_settings(&[
+            OptionLine::new("server-id", 3),
+            OptionLine::new("max_binlog_size", "500M"),
+            OptionLine::new("log-bin", "x"),
+        ]);
+        assert_eq!(
+            sets,
+            vec![
+                "SET GLOBAL server_id = 3",
+                "SET GLOBAL max_binlog_size = 524288000"
+            ]
+        );
+        assert_eq!(size_in_bytes("1G"), Some(1 << 30));
+        assert_eq!(size_in_bytes("12X"), None);
     }
 
     #[test]

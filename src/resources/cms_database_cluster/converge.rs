@@ -12,7 +12,7 @@ use crate::devices::cms::database_cluster::{
     REMOVE_COMMAND, STATUS_COMMAND,
 };
 use crate::devices::cms::mmp_output::device_error;
-use crate::providers::cms::CmsClient;
+use crate::providers::ssh_device::DeviceClient;
 use crate::resources::mmp_command::{run_mmp, StepError};
 use crate::transport::interactive_shell::{PromptAnswer, ShellSession};
 use crate::transport::ssh::SshTarget;
@@ -26,7 +26,7 @@ const STEP_ATTEMPTS: u32 = 4;
 pub type NodeFailure = (usize, StepError);
 
 pub struct Procedure<'r, 'a> {
-    pub client: &'r CmsClient,
+    pub client: &'r DeviceClient,
     pub nodes: &'r [DbNode<'a>],
     /// Resolved PEM contents, in [`CERT_FILES`] order; `None` when only reading.
     pub certs: Option<&'r [String; 5]>,

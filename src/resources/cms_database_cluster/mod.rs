@@ -12,7 +12,7 @@ pub mod state;
 
 use crate::devices::cms::database_cluster::{validate_interface_name, MAX_DATABASE_NODES};
 use crate::devices::pem::{validate_pem, PemKind};
-use crate::providers::cms::CmsClient;
+use crate::providers::ssh_device::DeviceClient;
 use crate::providers::ssh_settings::validate_node_connection;
 use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
 use crate::timeouts::{limit, timeouts_block, Operation};
@@ -32,7 +32,7 @@ const DEFAULT_UPDATE: Duration = Duration::from_secs(900);
 const DEFAULT_DELETE: Duration = Duration::from_secs(600);
 
 pub struct DatabaseClusterResource {
-    client: Arc<CmsClient>,
+    client: Arc<DeviceClient>,
 }
 
 /// A certificate attribute's PEM text: the value itself, or the file it names.
@@ -89,14 +89,22 @@ fn certificates_or_error(state: &ClusterState<'_>, diags: &mut Diagnostics) -> O
         .ok()
 }
 
-fn with_plan_defaults<'a>(nodes: Vec<DbNode<'a>>, prior: &[DbNode<'a>]) -> Vec<DbNode<'a>> {
+/// The planned nodes: defaults for what `config` leaves unset (not the prior value Terraform
+/// proposes), roles kept where the node stays connected.
+fn with_plan_defaults<'a>(
+    nodes: Vec<DbNode<'a>>,
+    config: &[DbNode<'a>],
+    prior: &[DbNode<'a>],
+) -> Vec<DbNode<'a>> {
     nodes
         .into_iter()
-        .map(|mut node| {
-            if node.interface.is_null() {
+        .enumerate()
+        .map(|(i, mut node)| {
+            let configured = config.get(i);
+            if configured.is_none_or(|c| c.interface.is_null()) {
                 node.interface = known(DEFAULT_INTERFACE);
             }
-            if node.membership.is_null() {
+            if configured.is_none_or(|c| c.membership.is_null()) {
                 node.membership = known(MEMBERSHIP_DATABASE);
             }
             let before = prior
@@ -119,7 +127,7 @@ fn with_plan_defaults<'a>(nodes: Vec<DbNode<'a>>, prior: &[DbNode<'a>]) -> Vec<D
 }
 
 impl DatabaseClusterResource {
-    pub fn new(client: Arc<CmsClient>) -> Self {
+    pub fn new(client: Arc<DeviceClient>) -> Self {
         DatabaseClusterResource { client }
     }
 
@@ -421,7 +429,7 @@ impl Resource for DatabaseClusterResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         config.register_secrets();
-        let nodes = with_plan_defaults(proposed.nodes(), &[]);
+        let nodes = with_plan_defaults(proposed.nodes(), &config.nodes(), &[]);
         let state = ClusterState {
             id: proposed.initial_master.clone(),
             current_master: Value::Unknown,
@@ -442,7 +450,7 @@ impl Resource for DatabaseClusterResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
         config.register_secrets();
         let prior_nodes = prior.nodes();
-        let mut nodes = with_plan_defaults(proposed.nodes(), &prior_nodes);
+        let mut nodes = with_plan_defaults(proposed.nodes(), &config.nodes(), &prior_nodes);
         // The master stays where it is unless it leaves the cluster; if it leaves, a replica
         // takes over and any database node's role may change.
         let master_stays = prior.current_master.as_ref_option().is_some_and(|m| {
@@ -762,24 +770,22 @@ mod tests {
                 ..Default::default()
             },
         ];
-        let planned = with_plan_defaults(
-            vec![
-                DbNode {
-                    name: known("a"),
-                    ..Default::default()
-                },
-                DbNode {
-                    name: known("b"),
-                    ..Default::default()
-                },
-                DbNode {
-                    name: known("c"),
-                    membership: known("client"),
-                    ..Default::default()
-                },
-            ],
-            &prior,
-        );
+        let configured = vec![
+            DbNode {
+                name: known("a"),
+                ..Default::default()
+            },
+            DbNode {
+                name: known("b"),
+                ..Default::default()
+            },
+            DbNode {
+                name: known("c"),
+                membership: known("client"),
+                ..Default::default()
+            },
+        ];
+        let planned = with_plan_defaults(configured.clone(), &configured, &prior);
         assert_eq!(planned[0].role, known("replica"));
         assert!(planned[1].role.is_unknown());
         assert_eq!(planned[2].role, known("client"));

@@ -1,0 +1,34 @@
+//! XOP server lab: real MariaDB server processes and one real OpenSSH sshd on
+//! loopback, laid out like XOP Networks appliances (seed
+//! `xop-mysql-replication-ha.txt`), for the `xop_replication_member` tests and
+//! the demo.
+//!
+//! - [`Sshd`] (`sshd.rs`): one sshd per lab on 127.0.0.1; all appliances share it
+//!   (they are all on this host), key login as the current user.
+//! - [`XopServer`] (`host.rs`): one appliance = one `mariadbd` on 127.0.0.1 with
+//!   its own `etc/my.cnf`, an admin account, the XOP schema (`xopdb`,
+//!   `xopdb_local`), a restart command and `iptables`/`sysconf` stand-ins.
+//! - `mariadb.rs`: binaries, the per-process template datadir
+//!   (`mariadb-install-db` once), my.cnf lab lines, SQL over TCP.
+//! - `scripts.rs`: the appliance's shell scripts; `process.rs`: daemons, pid-files, ports.
+//!
+//! Recipes and pitfalls: `reference/real-components.md` §1, §2, §5, §6.
+//! The programs come from Debian packages that `make tools` installs
+//! (mariadb-server, mariadb-client, openssh-server).
+
+mod host;
+mod mariadb;
+mod process;
+mod scripts;
+mod sshd;
+
+#[cfg(test)]
+mod tests;
+
+pub use host::{XopServer, XopServerSpec, XOP_ADMIN_USER};
+pub use sshd::{SshEndpoint, Sshd};
+
+/// How long `mariadb-install-db` took for this process's template (runs it if needed).
+pub async fn template_install_time() -> anyhow::Result<std::time::Duration> {
+    Ok(mariadb::template().await?.install_time)
+}

@@ -1,0 +1,410 @@
+//! `xop_replication_member` with real Terraform, real MariaDB servers and a real OpenSSH sshd:
+//! primary + two secondaries built from the seed's procedure, data flow checked row by row,
+//! drift (stopped replica, edited my.cnf) planned and healed, the upgrade step
+//! (`replication_enabled = false` then `true`), a primary that is down, validation, destroy.
+
+mod support;
+
+use support::*;
+use uccluster_lab::xop::{Sshd, XopServer, XopServerSpec};
+
+struct Site {
+    tf: Tf,
+    sshd: Sshd,
+    servers: Vec<XopServer>,
+}
+
+fn member(
+    s: &XopServer,
+    role: &str,
+    server_id: u32,
+    primary: Option<&XopServer>,
+    extra: &str,
+) -> String {
+    let primary_block = primary
+        .map(|p| {
+            format!(
+                "  primary {{\n    address        = \"127.0.0.1\"\n    port           = {}\n    admin_user     = \"{}\"\n    admin_password = \"{}\"\n  }}\n  depends_on = [xop_replication_member.{}]\n",
+                p.mysql_port(),
+                p.admin_user(),
+                p.admin_password(),
+                p.name()
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        r#"resource "xop_replication_member" "{name}" {{
+  name                 = "{name}"
+  role                 = "{role}"
+  server_id            = {server_id}
+  cluster_size         = 3
+  replication_password = "repl-Secret-77"
+{extra}  host {{
+    address         = "127.0.0.1"
+    my_cnf_path     = "{cnf}"
+    restart_command = "{restart}"
+  }}
+  mysql {{
+    port           = {port}
+    admin_user     = "{user}"
+    admin_password = "{pw}"
+  }}
+{primary_block}}}
+"#,
+        name = s.name(),
+        cnf = s.my_cnf_path().display(),
+        restart = s.restart_command(),
+        port = s.mysql_port(),
+        user = s.admin_user(),
+        pw = s.admin_password(),
+    )
+}
+
+impl Site {
+    async fn start(test: &str) -> Site {
+        let tf = Tf::new(test);
+        let sshd = Sshd::start(&tf.dir.join("sshd"))
+            .await
+            .expect("sshd starts (make tools installs openssh-server)");
+        let mut servers = Vec::new();
+        for (i, name) in ["xop1", "xop2", "xop3"].iter().enumerate() {
+            let spec = XopServerSpec {
+                name: name.to_string(),
+                server_id: i as u32 + 1,
+            };
+            servers.push(
+                XopServer::start(&spec, &tf.dir.join(name), &sshd)
+                    .await
+                    .expect("MariaDB starts"),
+            );
+        }
+        Site { tf, sshd, servers }
+    }
+
+    fn provider(&self) -> String {
+        format!(
+            "terraform {{\n  required_providers {{\n    xop = {{\n      source  = \"uccluster/xop\"\n      version = \"{PROVIDER_VERSION}\"\n    }}\n  }}\n}}\n\nprovider \"xop\" {{\n  username         = \"{}\"\n  private_key      = file(\"{}\")\n  port             = {}\n  known_hosts_file = \"{}\"\n  command_timeout  = \"60s\"\n}}\n",
+            self.sshd.user(),
+            self.sshd.client_key_path().display(),
+            self.sshd.port(),
+            self.sshd.known_hosts_path().display()
+        )
+    }
+
+    /// The three members; `secondary_extra` goes into both secondaries.
+    fn write(&self, secondary_extra: &str) {
+        let [p, s2, s3] = [&self.servers[0], &self.servers[1], &self.servers[2]];
+        let config = format!(
+            "{}\n{}\n{}\n{}",
+            self.provider(),
+            member(p, "primary", 1, None, ""),
+            member(s2, "secondary", 2, Some(p), secondary_extra),
+            member(s3, "secondary", 3, Some(p), secondary_extra)
+        );
+        self.tf.write("main.tf", &config);
+    }
+
+    async fn value(&self, server: usize, sql: &str) -> Vec<Vec<Option<String>>> {
+        self.servers[server]
+            .sql(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql} on {}: {e}", self.servers[server].name()))
+    }
+
+    async fn slave_field(&self, server: usize, field: &str) -> Option<String> {
+        let status = self.servers[server].slave_status().await.unwrap()?;
+        status
+            .into_iter()
+            .find(|(k, _)| k == field)
+            .and_then(|(_, v)| v)
+    }
+
+    /// Wait (bounded) until a secondary has applied everything.
+    async fn caught_up(&self, server: usize) {
+        for _ in 0..100 {
+            if self
+                .slave_field(server, "Seconds_Behind_Master")
+                .await
+                .as_deref()
+                == Some("0")
+                && self
+                    .slave_field(server, "Slave_SQL_Running_State")
+                    .await
+                    .is_some_and(|s| s.contains("has read all relay log"))
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "{} did not catch up: {:?}",
+            self.servers[server].name(),
+            self.servers[server].slave_status().await
+        );
+    }
+
+    async fn stop(self) {
+        for s in self.servers {
+            s.stop().await;
+        }
+    }
+}
+
+fn count(rows: &[Vec<Option<String>>]) -> String {
+    rows[0][0].clone().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn primary_and_two_secondaries_replicate_heal_and_come_apart() {
+    let site = Site::start("xop-protocol").await;
+    site.write("");
+    site.tf.init().await;
+    site.tf.apply_ok().await;
+
+    // The managed section is in each my.cnf; everything else in the file is untouched.
+    for s in &site.servers {
+        let cnf = std::fs::read_to_string(s.my_cnf_path()).unwrap();
+        assert!(
+            cnf.starts_with("# XOP appliance my.cnf (uccluster lab)"),
+            "{cnf}"
+        );
+        assert!(
+            cnf.contains("# BEGIN uccluster xop_replication_member"),
+            "{cnf}"
+        );
+    }
+    assert_eq!(
+        site.slave_field(1, "Slave_IO_Running").await.as_deref(),
+        Some("Yes")
+    );
+    assert_eq!(
+        site.slave_field(2, "Slave_SQL_Running").await.as_deref(),
+        Some("Yes")
+    );
+
+    // Data: xopdb replicates; xopdb_local and the seed's per-server tables do not. Like XOP's
+    // applications, write with the database as the default one: binlog-do-db/-ignore-db and
+    // replicate-do-db filter on it (real MariaDB behaviour, reference/real-components.md).
+    site.value(
+        0,
+        "USE xopdb; INSERT INTO call_log(v) VALUES ('from-primary')",
+    )
+    .await;
+    site.value(0, "USE xopdb; INSERT INTO sessions(id) VALUES (42)")
+        .await;
+    site.value(
+        0,
+        "USE xopdb_local; INSERT INTO settings(k, v) VALUES ('local', 'x')",
+    )
+    .await;
+    for s in [1, 2] {
+        site.caught_up(s).await;
+        assert_eq!(
+            count(
+                &site
+                    .value(
+                        s,
+                        "SELECT COUNT(*) FROM xopdb.call_log WHERE v = 'from-primary'"
+                    )
+                    .await
+            ),
+            "1"
+        );
+        assert_eq!(
+            count(&site.value(s, "SELECT COUNT(*) FROM xopdb.sessions").await),
+            "0",
+            "ignored table"
+        );
+        assert_eq!(
+            count(
+                &site
+                    .value(
+                        s,
+                        "SELECT COUNT(*) FROM xopdb_local.settings WHERE k = 'local'"
+                    )
+                    .await
+            ),
+            "0",
+            "local database"
+        );
+    }
+    // Auto-increment values never collide: each member allocates ids = its offset modulo 3.
+    for (s, offset) in [(0, 1), (1, 2), (2, 0)] {
+        let settings = site
+            .value(
+                s,
+                "SELECT @@auto_increment_increment, @@auto_increment_offset",
+            )
+            .await;
+        assert_eq!(settings[0][0].as_deref(), Some("3"));
+        let id: u64 = count(
+            &site
+                .value(
+                    s,
+                    "USE xopdb; INSERT INTO call_log(v) VALUES ('own'); SELECT LAST_INSERT_ID()",
+                )
+                .await,
+        )
+        .parse()
+        .unwrap();
+        assert_eq!(
+            id % 3,
+            offset,
+            "{} allocates ids with its own offset",
+            site.servers[s].name()
+        );
+    }
+    site.tf.assert_empty_plan().await;
+
+    // Drift: a replica stopped behind terraform's back.
+    site.value(1, "STOP SLAVE").await;
+    let plan = site.tf.plan().await;
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.text().contains(r#"~ io_running = "No" -> "Yes""#),
+        "{}",
+        plan.stdout
+    );
+    site.tf.apply_ok().await;
+    assert_eq!(
+        site.slave_field(1, "Slave_IO_Running").await.as_deref(),
+        Some("Yes")
+    );
+    site.tf.assert_empty_plan().await;
+
+    // Drift: someone edits the managed section by hand.
+    let cnf = site.servers[2].my_cnf_path();
+    let edited = std::fs::read_to_string(&cnf)
+        .unwrap()
+        .replace("auto_increment_increment=3", "auto_increment_increment=2");
+    std::fs::write(&cnf, edited).unwrap();
+    let plan = site.tf.plan().await;
+    assert!(plan.text().contains("my_cnf_section"), "{}", plan.stdout);
+    site.tf.apply_ok().await;
+    assert!(std::fs::read_to_string(&cnf)
+        .unwrap()
+        .contains("auto_increment_increment=3"));
+    site.tf.assert_empty_plan().await;
+
+    // Upgrade choreography: replication stopped, then started and verified.
+    site.write("  replication_enabled = false\n");
+    site.tf.apply_ok().await;
+    assert_eq!(
+        site.slave_field(1, "Slave_IO_Running").await.as_deref(),
+        Some("No")
+    );
+    site.tf.assert_empty_plan().await;
+    site.value(
+        0,
+        "USE xopdb; INSERT INTO call_log(v) VALUES ('during-upgrade')",
+    )
+    .await;
+    site.write("");
+    site.tf.apply_ok().await;
+    for s in [1, 2] {
+        site.caught_up(s).await;
+        assert_eq!(
+            count(
+                &site
+                    .value(
+                        s,
+                        "SELECT COUNT(*) FROM xopdb.call_log WHERE v = 'during-upgrade'"
+                    )
+                    .await
+            ),
+            "1",
+            "nothing lost"
+        );
+    }
+    site.tf.assert_empty_plan().await;
+
+    // Destroy: replicas reset, sections gone, the replication account dropped.
+    site.tf.destroy_ok().await;
+    for (i, s) in site.servers.iter().enumerate() {
+        let cnf = std::fs::read_to_string(s.my_cnf_path()).unwrap();
+        assert!(!cnf.contains("BEGIN uccluster"), "{cnf}");
+        assert!(
+            site.servers[i].slave_status().await.unwrap().is_none(),
+            "{} is no replica",
+            s.name()
+        );
+    }
+    assert_eq!(
+        count(
+            &site
+                .value(0, "SELECT COUNT(*) FROM mysql.user WHERE user = 'repl'")
+                .await
+        ),
+        "0"
+    );
+    site.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn primary_down_is_a_clear_error_and_a_reapply_converges() {
+    let site = Site::start("xop-down").await;
+    site.write("");
+    site.tf.init().await;
+    site.tf.apply_ok().await;
+    site.servers[0].stop_mysql().await;
+    site.write("  replication_user = \"repl2\"\n");
+    let out = site.tf.apply().await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.text()
+            .contains(&format!("127.0.0.1:{}", site.servers[0].mysql_port())),
+        "names the primary: {}",
+        out.all()
+    );
+    assert!(
+        out.text().contains("Replication member xop2 not in place"),
+        "{}",
+        out.all()
+    );
+    site.servers[0].start_mysql().await;
+    site.tf.apply_ok().await;
+    assert_eq!(
+        site.slave_field(1, "Master_User").await.as_deref(),
+        Some("repl2")
+    );
+    assert_eq!(
+        site.slave_field(2, "Slave_IO_Running").await.as_deref(),
+        Some("Yes")
+    );
+    site.tf.assert_empty_plan().await;
+    site.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_rejected_at_plan_time() {
+    let tf = Tf::new("xop-validate");
+    let provider = "terraform {\n  required_providers {\n    xop = {\n      source = \"uccluster/xop\"\n    }\n  }\n}\nprovider \"xop\" {\n  password = \"x-unused-x\"\n}\n";
+    let resource = |body: &str| {
+        format!("resource \"xop_replication_member\" \"m\" {{\n  name                 = \"m\"\n  replication_password = \"pw-123456\"\n{body}  host {{\n    address = \"10.0.0.1\"\n  }}\n  mysql {{\n    admin_user     = \"root\"\n    admin_password = \"pw\"\n  }}\n}}\n")
+    };
+    let primary = "  primary {\n    address        = \"10.0.0.9\"\n    admin_user     = \"root\"\n    admin_password = \"pw\"\n  }\n";
+    let cases = [
+        (resource("  role = \"primary\"\n  server_id = 3\n  cluster_size = 2\n"), "auto_increment_offset larger than the increment", "server_id"),
+        (resource("  role = \"secondary\"\n  server_id = 2\n  cluster_size = 2\n"), "Secondary without a primary", "role"),
+        (
+            resource(&format!("  role = \"secondary\"\n  server_id = 2\n  cluster_size = 2\n  ignored_databases = [\"xopdb\"]\n{primary}")),
+            "Database both replicated and ignored",
+            "xopdb",
+        ),
+        (resource("  role = \"leader\"\n  server_id = 1\n  cluster_size = 2\n"), "Invalid role", "leader"),
+        (resource("  role = \"primary\"\n  server_id = 1\n  cluster_size = 2\n  auto_increment_offset = 5\n"), "auto_increment_offset larger than the increment", "auto_increment_offset"),
+    ];
+    tf.write("main.tf", &format!("{provider}\n{}", cases[0].0));
+    tf.init().await;
+    for (config, summary, detail) in cases {
+        tf.write("main.tf", &format!("{provider}\n{config}"));
+        let out = tf.run(&["validate", "-no-color"]).await;
+        assert_eq!(out.code, 1, "{config}\n{}", out.all());
+        assert!(
+            out.text().contains(summary) && out.text().contains(detail),
+            "expected {summary:?} / {detail:?}:\n{}",
+            out.all()
+        );
+        assert!(out.text().contains("on main.tf line"), "{}", out.all());
+    }
+}

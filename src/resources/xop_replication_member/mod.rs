@@ -1,0 +1,537 @@
+//! `xop_replication_member`: one XOP Networks server's membership in the MySQL/MariaDB
+//! replication set, primary or secondary (seed xop-mysql-replication-ha).
+//!
+//! Drift: the managed my.cnf section (`my_cnf_section`, planned as rendered from the
+//! configuration) and, on a secondary, the replica threads (`io_running`/`sql_running`, planned
+//! `Yes` while replication is enabled). `last_error` carries the server's own message.
+
+mod state;
+mod steps;
+
+use crate::devices::xop::my_cnf::render_section;
+use crate::devices::xop::replication::{validate_user_name, ThreadState};
+use crate::providers::ssh_device::DeviceClient;
+use crate::providers::ssh_settings::validate_node_connection;
+use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
+use crate::timeouts::{limit, timeouts_block, Operation};
+use state::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use steps::{is_unreachable, Member, Observation};
+use tf_provider::schema::{Attribute, AttributeType, Block, Description, NestedBlock, Schema};
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+use tokio::time::Instant;
+
+const DEFAULT_CREATE: Duration = Duration::from_secs(600);
+const DEFAULT_READ: Duration = Duration::from_secs(120);
+const DEFAULT_UPDATE: Duration = Duration::from_secs(600);
+const DEFAULT_DELETE: Duration = Duration::from_secs(300);
+
+pub struct ReplicationMemberResource {
+    client: Arc<DeviceClient>,
+}
+
+fn thread_text(state: ThreadState) -> &'static str {
+    match state {
+        ThreadState::Yes => "Yes",
+        ThreadState::No => "No",
+        ThreadState::Connecting => "Connecting",
+    }
+}
+
+/// `base` with what the member reports filled in.
+fn observed_state<'a>(base: &MemberState<'a>, seen: &Observation) -> MemberState<'a> {
+    let mut state = base.clone();
+    state.my_cnf_section = seen.section.clone().map(known).unwrap_or(Value::Null);
+    match (&seen.slave, base.is_primary()) {
+        (Some(s), _) => {
+            state.io_running = known(thread_text(s.io_running));
+            state.sql_running = known(thread_text(s.sql_running));
+            state.seconds_behind = s.seconds_behind.map(Value::Value).unwrap_or(Value::Null);
+            state.master_log_file = known(s.master_log_file.clone());
+            state.master_log_pos = Value::Value(s.read_master_log_pos as i64);
+            state.last_error = s.last_error().map(known).unwrap_or(Value::Null);
+        }
+        (None, primary) => {
+            let not_replica = if primary { Value::Null } else { known("No") };
+            state.io_running = not_replica.clone();
+            state.sql_running = not_replica;
+            state.seconds_behind = Value::Null;
+            state.last_error = Value::Null;
+            // A primary reports its own binlog coordinates.
+            state.master_log_file = seen
+                .master
+                .as_ref()
+                .map(|m| known(m.file.clone()))
+                .unwrap_or(Value::Null);
+            state.master_log_pos = seen
+                .master
+                .as_ref()
+                .map(|m| Value::Value(m.position as i64))
+                .unwrap_or(Value::Null);
+        }
+    }
+    state
+}
+
+/// The values the plan promises for the drift-carrying computed attributes.
+fn planned_state<'a>(
+    proposed: MemberState<'a>,
+    config: &MemberState<'a>,
+    prior: Option<&MemberState<'a>>,
+) -> MemberState<'a> {
+    // An attribute removed from the configuration goes back to its default, not the prior value.
+    let mut plan = proposed.unset_where_unconfigured(config).with_defaults();
+    plan.id = plan.name.clone();
+    plan.my_cnf_section = known(render_section(&plan.managed_options()));
+    let enabled = plan
+        .replication_enabled
+        .as_ref_option()
+        .copied()
+        .unwrap_or(true);
+    let threads = match (plan.is_primary(), enabled) {
+        (true, _) => Value::Null,
+        (false, true) => known("Yes"),
+        (false, false) => known("No"),
+    };
+    plan.io_running = threads.clone();
+    plan.sql_running = threads;
+    // Positions and lag move with every write: known only while nothing changes.
+    let unchanged = prior.is_some_and(|p| {
+        let mut same = plan.clone();
+        same.seconds_behind = p.seconds_behind;
+        same.master_log_file = p.master_log_file.clone();
+        same.master_log_pos = p.master_log_pos;
+        same.last_error = p.last_error.clone();
+        &same == p
+    });
+    if !unchanged {
+        plan.seconds_behind = Value::Unknown;
+        plan.master_log_file = Value::Unknown;
+        plan.master_log_pos = Value::Unknown;
+        plan.last_error = Value::Unknown;
+    } else if let Some(p) = prior {
+        plan.seconds_behind = p.seconds_behind;
+        plan.master_log_file = p.master_log_file.clone();
+        plan.master_log_pos = p.master_log_pos;
+        plan.last_error = p.last_error.clone();
+    }
+    plan
+}
+
+impl ReplicationMemberResource {
+    pub fn new(client: Arc<DeviceClient>) -> Self {
+        ReplicationMemberResource { client }
+    }
+
+    /// Converge to `planned`. On failure the state is `before` (what was in place, for an
+    /// update) with what the server reports, so the next plan shows the change again.
+    async fn apply<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: &MemberState<'a>,
+        before: Option<&MemberState<'a>>,
+        deadline: Instant,
+    ) -> Option<MemberState<'a>> {
+        let password_changed =
+            before.is_some_and(|b| b.replication_password != planned.replication_password);
+        let member = Member {
+            client: &self.client,
+            state: planned,
+            deadline,
+        };
+        let outcome = async {
+            member.configure().await?;
+            if planned.is_primary() {
+                member.prepare_primary().await
+            } else {
+                member.replicate(password_changed).await
+            }
+        }
+        .await;
+        if let Err(e) = &outcome {
+            diags.root_error(
+                format!("Replication member {} not in place", planned.name()),
+                e.to_string(),
+            );
+        }
+        let base = match (&outcome, before) {
+            (Err(_), Some(before)) => before,
+            _ => planned,
+        };
+        match member.observe().await {
+            Ok(seen) => Some(observed_state(base, &seen)).filter(|s| s.my_cnf_section.is_value()),
+            Err(e) => {
+                diags.root_error("Cannot read the member back", e.to_string());
+                // What Terraform planned, minus values nobody could confirm.
+                Some(base.clone()).map(|mut s| {
+                    for v in [
+                        &mut s.master_log_file,
+                        &mut s.last_error,
+                        &mut s.io_running,
+                        &mut s.sql_running,
+                    ] {
+                        if v.is_unknown() {
+                            *v = Value::Null;
+                        }
+                    }
+                    for v in [&mut s.seconds_behind, &mut s.master_log_pos] {
+                        if v.is_unknown() {
+                            *v = Value::Null;
+                        }
+                    }
+                    s
+                })
+            }
+        }
+    }
+}
+
+fn block(attributes: Vec<(&str, Attribute)>, description: &str) -> Block {
+    Block {
+        attributes: attributes
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        description: Description::markdown(description),
+        ..Default::default()
+    }
+}
+
+fn mysql_block(what: &str) -> Block {
+    use AttributeType::{Number, String};
+    block(
+        vec![
+            (
+                "address",
+                optional_computed(
+                    String,
+                    "MySQL/MariaDB address. Default: the host's address (for `mysql`).",
+                ),
+            ),
+            (
+                "port",
+                optional_computed(Number, "MySQL/MariaDB port. Default `3306`."),
+            ),
+            (
+                "admin_user",
+                required(
+                    String,
+                    "Administrative account (needs SUPER/REPLICATION ADMIN and CREATE USER).",
+                ),
+            ),
+            (
+                "admin_password",
+                sensitive(required(String, "Password of `admin_user`.")),
+            ),
+            (
+                "tls_ca_file",
+                optional(
+                    String,
+                    "CA bundle to verify the server's TLS certificate; set it to connect over TLS.",
+                ),
+            ),
+        ],
+        what,
+    )
+}
+
+#[async_trait::async_trait]
+impl Resource for ReplicationMemberResource {
+    type State<'a> = MemberState<'a>;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        use AttributeType::{Bool, List, Number, String};
+        let list = || List(Box::new(String));
+        let host = block(
+            vec![
+                ("address", required(String, "SSH address of the XOP server.")),
+                ("port", optional(Number, "SSH port. Default: the provider's `port`.")),
+                ("username", optional(String, "SSH user (root on XOP appliances). Default: the provider's `username`.")),
+                ("password", sensitive(optional(String, "SSH password. Default: the provider's credentials."))),
+                ("host_key_fingerprint", optional(String, "Pinned SHA256 fingerprint of the server's SSH host key.")),
+                ("my_cnf_path", optional_computed(String, "The server's MySQL options file. Default `/etc/my.cnf`.")),
+                ("restart_command", optional_computed(String, "Command that restarts MySQL and returns when it is up. Default `service mysqld restart`.")),
+            ],
+            "How to reach the server's shell: my.cnf is edited and MySQL restarted over SSH.",
+        );
+        Some(Schema {
+            version: 1,
+            block: Block {
+                attributes: HashMap::from([
+                    ("id".into(), computed(String, "The member's name.")),
+                    ("name".into(), required(String, "Name of the server in this configuration. Changing it replaces the member.")),
+                    ("role".into(), required(String, "`primary` or `secondary`. Changing it replaces the member.")),
+                    ("server_id".into(), required(Number, "MySQL `server-id`, unique in the replication set (1..N).")),
+                    ("cluster_size".into(), required(Number, "Number of servers in the set: `auto_increment_increment`.")),
+                    ("auto_increment_offset".into(), optional_computed(Number, "`auto_increment_offset`; default `server_id`; at most `cluster_size`.")),
+                    ("replicated_databases".into(), optional_computed(list(), "Databases replicated (`binlog-do-db` / `replicate-do-db`). Default `[\"xopdb\"]`.")),
+                    ("ignored_databases".into(), optional_computed(list(), "Databases kept local (`binlog-ignore-db` / `replicate-ignore-db`). Default `[\"xopdb_local\"]`.")),
+                    ("ignored_tables".into(), optional_computed(list(), "Tables a secondary does not replicate (`replicate-ignore-table`). Default: the seed's per-server tables of xopdb.")),
+                    ("log_bin".into(), optional_computed(String, "Binary log base name on the primary. Default `mysql-bin`.")),
+                    ("expire_logs_days".into(), optional_computed(Number, "Binary log retention on the primary. Default `14`.")),
+                    ("max_binlog_size".into(), optional_computed(String, "Binary log file size on the primary. Default `500M`.")),
+                    ("sync_binlog".into(), optional_computed(Number, "`sync_binlog` on the primary. Default `1`.")),
+                    ("innodb_flush_log_at_trx_commit".into(), optional_computed(Number, "`innodb_flush_log_at_trx_commit` on the primary. Default `1`.")),
+                    ("replication_user".into(), optional_computed(String, "Account the secondaries replicate with. Default `repl`.")),
+                    ("replication_password".into(), sensitive(required(String, "Password of the replication account."))),
+                    (
+                        "replication_enabled".into(),
+                        optional_computed(Bool, "Secondary: `false` stops replication (the seed's step before an upgrade); `true` starts it and waits until it is in sync. Default `true`."),
+                    ),
+                    ("my_cnf_section".into(), computed(String, "The managed section of my.cnf as the server has it.")),
+                    ("io_running".into(), computed(String, "Secondary: `Slave_IO_Running` (`Yes`, `No`, `Connecting`).")),
+                    ("sql_running".into(), computed(String, "Secondary: `Slave_SQL_Running`.")),
+                    ("seconds_behind".into(), computed(Number, "Secondary: `Seconds_Behind_Master` (null while broken).")),
+                    ("master_log_file".into(), computed(String, "Secondary: binlog file read from the primary; primary: its current binlog file.")),
+                    ("master_log_pos".into(), computed(Number, "Position in `master_log_file`.")),
+                    ("last_error".into(), computed(String, "The replica's last IO or SQL error, in the server's words.")),
+                ]),
+                blocks: HashMap::from([
+                    ("host".into(), NestedBlock::Single(host)),
+                    ("mysql".into(), NestedBlock::Single(mysql_block("The server's own MySQL/MariaDB."))),
+                    ("primary".into(), NestedBlock::Optional(mysql_block("Secondary only: the primary's MySQL, as the secondary reaches it (`MASTER_HOST`)."))),
+                    (
+                        "timeouts".into(),
+                        timeouts_block(&[
+                            (Operation::Create, DEFAULT_CREATE),
+                            (Operation::Read, DEFAULT_READ),
+                            (Operation::Update, DEFAULT_UPDATE),
+                            (Operation::Delete, DEFAULT_DELETE),
+                        ]),
+                    ),
+                ]),
+                description: Description::markdown("One XOP Networks server's membership in the MySQL replication set that makes XOP HA: my.cnf options, the replication account, CHANGE MASTER / START SLAVE, kept in sync."),
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        if let Value::Value(role) = &config.role {
+            if role != ROLE_PRIMARY && role != ROLE_SECONDARY {
+                diags.error(
+                    "Invalid role",
+                    format!("{role:?}: use \"primary\" or \"secondary\""),
+                    AttributePath::new("role"),
+                );
+            }
+            match (role.as_ref(), config.primary.is_null()) {
+                (ROLE_SECONDARY, true) => diags.error(
+                    "Secondary without a primary",
+                    "a secondary needs a primary block saying how to reach the primary's MySQL",
+                    AttributePath::new("role"),
+                ),
+                (ROLE_PRIMARY, false) => diags.error(
+                    "Primary with a primary block",
+                    "only a secondary replicates from a primary; remove the primary block",
+                    AttributePath::new("primary"),
+                ),
+                _ => {}
+            }
+        }
+        let number = |v: &tf_provider::value::ValueNumber| v.as_ref_option().copied();
+        for (name, value) in [
+            ("server_id", number(&config.server_id)),
+            ("cluster_size", number(&config.cluster_size)),
+        ] {
+            if value.is_some_and(|v| v < 1) {
+                diags.error(
+                    format!("Invalid {name}"),
+                    format!("{name} must be at least 1"),
+                    AttributePath::new(name),
+                );
+            }
+        }
+        let offset = number(&config.auto_increment_offset).or(number(&config.server_id));
+        if let (Some(offset), Some(size)) = (offset, number(&config.cluster_size)) {
+            if offset > size {
+                let at = if config.auto_increment_offset.is_null() {
+                    "server_id"
+                } else {
+                    "auto_increment_offset"
+                };
+                diags.error(
+                    "auto_increment_offset larger than the increment",
+                    format!("auto_increment_offset {offset} > cluster_size {size} (auto_increment_increment): ids from different members would collide"),
+                    AttributePath::new(at),
+                );
+            }
+        }
+        let defaults = config.clone().with_defaults();
+        let replicated = strings(&defaults.replicated_databases);
+        for db in strings(&defaults.ignored_databases) {
+            if replicated.contains(&db) {
+                diags.error(
+                    "Database both replicated and ignored",
+                    format!("{db} is in replicated_databases and ignored_databases"),
+                    AttributePath::new("ignored_databases"),
+                );
+            }
+        }
+        if let Value::Value(user) = &config.replication_user {
+            if let Err(e) = validate_user_name(user) {
+                diags.error(
+                    "Invalid replication user",
+                    format!("replication_user {e}"),
+                    AttributePath::new("replication_user"),
+                );
+            }
+        }
+        if let Value::Value(host) = &config.host {
+            validate_node_connection(
+                host.address.as_ref_option().map(|a| a.as_ref()),
+                host.port.as_ref_option().copied(),
+                host.host_key_fingerprint
+                    .as_ref_option()
+                    .map(|f| f.as_ref()),
+                &AttributePath::new("host"),
+                diags,
+            );
+        }
+        if let Value::Value(t) = &config.timeouts {
+            t.validate(diags);
+        }
+        Some(())
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        config.register_secrets();
+        Some((planned_state(proposed, &config, None), Value::Null))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        _prior_private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        config.register_secrets();
+        let replace = ["name", "role"]
+            .into_iter()
+            .filter(|a| match *a {
+                "name" => prior.name != proposed.name,
+                _ => prior.role != proposed.role,
+            })
+            .map(AttributePath::new)
+            .collect();
+        Some((
+            planned_state(proposed, &config, Some(&prior)),
+            Value::Null,
+            replace,
+        ))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: Self::State<'a>,
+        _prior_private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(Value::Null)
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        state.register_secrets();
+        let deadline = Instant::now() + limit(&state.timeouts, Operation::Read, DEFAULT_READ);
+        let member = Member {
+            client: &self.client,
+            state: &state,
+            deadline,
+        };
+        match member.observe().await {
+            Ok(seen) if seen.section.is_none() => None, // the member was undone by hand: plan a create
+            Ok(seen) => Some((observed_state(&state, &seen), Value::Null)),
+            Err(e) if is_unreachable(&e) => {
+                diags.root_warning(
+                    format!("Replication member {} unreachable", state.name()),
+                    format!("{e}; showing the last known state"),
+                );
+                Some((state, Value::Null))
+            }
+            Err(e) => {
+                diags.root_error(
+                    format!("Cannot read replication member {}", state.name()),
+                    e.to_string(),
+                );
+                Some((state, Value::Null))
+            }
+        }
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        planned.register_secrets();
+        let deadline = Instant::now() + limit(&planned.timeouts, Operation::Create, DEFAULT_CREATE);
+        self.apply(diags, &planned, None, deadline)
+            .await
+            .map(|s| (s, Value::Null))
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        prior.register_secrets();
+        planned.register_secrets();
+        let deadline = Instant::now() + limit(&planned.timeouts, Operation::Update, DEFAULT_UPDATE);
+        match self.apply(diags, &planned, Some(&prior), deadline).await {
+            Some(state) => Some((state, Value::Null)),
+            None => Some((prior, Value::Null)),
+        }
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        prior.register_secrets();
+        let deadline = Instant::now() + limit(&prior.timeouts, Operation::Delete, DEFAULT_DELETE);
+        let member = Member {
+            client: &self.client,
+            state: &prior,
+            deadline,
+        };
+        if let Err(e) = member.dismantle().await {
+            diags.root_error(
+                format!("Cannot remove replication member {}", prior.name()),
+                e.to_string(),
+            );
+        }
+        Some(())
+    }
+}

@@ -1,0 +1,315 @@
+//! Terraform state of `xop_replication_member`, its defaults, and the managed my.cnf options it
+//! stands for.
+
+use crate::devices::xop::my_cnf::OptionLine;
+use crate::providers::ssh_settings::NodeConnection;
+use crate::timeouts::Timeouts;
+use crate::transport::mysql::MysqlTarget;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use tf_provider::value::{self, Value, ValueBool, ValueList, ValueNumber, ValueString};
+
+pub const ROLE_PRIMARY: &str = "primary";
+pub const ROLE_SECONDARY: &str = "secondary";
+/// The tables the seed keeps local to each server (per-box state, not replicated).
+pub const SEED_IGNORED_TABLES: [&str; 6] = [
+    "xopdb.ports",
+    "xopdb.system_parms",
+    "xopdb.sessions",
+    "xopdb.session_keys",
+    "xopdb.session_parms",
+    "xopdb.circuit_groups",
+];
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct MemberState<'a> {
+    pub id: ValueString<'a>,
+    pub name: ValueString<'a>,
+    pub role: ValueString<'a>,
+    pub server_id: ValueNumber,
+    pub cluster_size: ValueNumber,
+    pub auto_increment_offset: ValueNumber,
+    pub replicated_databases: ValueList<ValueString<'a>>,
+    pub ignored_databases: ValueList<ValueString<'a>>,
+    pub ignored_tables: ValueList<ValueString<'a>>,
+    pub log_bin: ValueString<'a>,
+    pub expire_logs_days: ValueNumber,
+    pub max_binlog_size: ValueString<'a>,
+    pub sync_binlog: ValueNumber,
+    pub innodb_flush_log_at_trx_commit: ValueNumber,
+    pub replication_user: ValueString<'a>,
+    pub replication_password: ValueString<'a>,
+    pub replication_enabled: ValueBool,
+    pub my_cnf_section: ValueString<'a>,
+    pub io_running: ValueString<'a>,
+    pub sql_running: ValueString<'a>,
+    pub seconds_behind: ValueNumber,
+    pub master_log_file: ValueString<'a>,
+    pub master_log_pos: ValueNumber,
+    pub last_error: ValueString<'a>,
+    pub host: Value<HostBlock<'a>>,
+    pub mysql: Value<MysqlBlock<'a>>,
+    #[serde(with = "value::serde_as_vec")]
+    pub primary: Value<MysqlBlock<'a>>,
+    #[serde(with = "value::serde_as_vec")]
+    pub timeouts: Value<Timeouts<'a>>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct HostBlock<'a> {
+    pub address: ValueString<'a>,
+    pub port: ValueNumber,
+    pub username: ValueString<'a>,
+    pub password: ValueString<'a>,
+    pub host_key_fingerprint: ValueString<'a>,
+    pub my_cnf_path: ValueString<'a>,
+    pub restart_command: ValueString<'a>,
+}
+
+/// A MySQL endpoint with admin credentials: the member's own (`mysql`) or its primary's.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct MysqlBlock<'a> {
+    pub address: ValueString<'a>,
+    pub port: ValueNumber,
+    pub admin_user: ValueString<'a>,
+    pub admin_password: ValueString<'a>,
+    pub tls_ca_file: ValueString<'a>,
+}
+
+pub fn text(v: &ValueString<'_>) -> Option<String> {
+    v.as_ref_option().map(|s| s.to_string())
+}
+
+pub fn known<T: Into<String>>(v: T) -> ValueString<'static> {
+    Value::Value(v.into().into())
+}
+
+pub fn strings(v: &ValueList<ValueString<'_>>) -> Vec<String> {
+    v.as_ref_option()
+        .map(|l| l.iter().filter_map(text).collect())
+        .unwrap_or_default()
+}
+
+fn or_default<T: Clone>(v: &Value<T>, default: T) -> Value<T> {
+    match v {
+        Value::Null => Value::Value(default),
+        other => other.clone(),
+    }
+}
+
+impl<'a> MemberState<'a> {
+    pub fn is_primary(&self) -> bool {
+        text(&self.role).as_deref() == Some(ROLE_PRIMARY)
+    }
+
+    pub fn name(&self) -> String {
+        text(&self.name).unwrap_or_default()
+    }
+
+    /// Attributes with defaults that `config` leaves unset, cleared (Terraform proposes their
+    /// prior value), so [`Self::with_defaults`] sets the default again.
+    pub fn unset_where_unconfigured(mut self, config: &MemberState<'_>) -> Self {
+        fn clear<T>(v: &mut Value<T>, configured: bool) {
+            if !configured {
+                *v = Value::Null;
+            }
+        }
+        clear(
+            &mut self.auto_increment_offset,
+            config.auto_increment_offset.is_value(),
+        );
+        clear(
+            &mut self.replicated_databases,
+            config.replicated_databases.is_value(),
+        );
+        clear(
+            &mut self.ignored_databases,
+            config.ignored_databases.is_value(),
+        );
+        clear(&mut self.ignored_tables, config.ignored_tables.is_value());
+        clear(&mut self.log_bin, config.log_bin.is_value());
+        clear(
+            &mut self.expire_logs_days,
+            config.expire_logs_days.is_value(),
+        );
+        clear(&mut self.max_binlog_size, config.max_binlog_size.is_value());
+        clear(&mut self.sync_binlog, config.sync_binlog.is_value());
+        clear(
+            &mut self.innodb_flush_log_at_trx_commit,
+            config.innodb_flush_log_at_trx_commit.is_value(),
+        );
+        clear(
+            &mut self.replication_user,
+            config.replication_user.is_value(),
+        );
+        clear(
+            &mut self.replication_enabled,
+            config.replication_enabled.is_value(),
+        );
+        if let (Value::Value(h), Some(c)) = (&mut self.host, config.host.as_ref_option()) {
+            clear(&mut h.my_cnf_path, c.my_cnf_path.is_value());
+            clear(&mut h.restart_command, c.restart_command.is_value());
+        }
+        if let (Value::Value(m), Some(c)) = (&mut self.mysql, config.mysql.as_ref_option()) {
+            clear(&mut m.address, c.address.is_value());
+            clear(&mut m.port, c.port.is_value());
+        }
+        if let (Value::Value(m), Some(c)) = (&mut self.primary, config.primary.as_ref_option()) {
+            clear(&mut m.port, c.port.is_value());
+        }
+        self
+    }
+
+    /// The configuration with every unset default filled in, as the plan shows it.
+    pub fn with_defaults(mut self) -> Self {
+        self.auto_increment_offset = match (&self.auto_increment_offset, &self.server_id) {
+            (Value::Null, id) => *id,
+            (other, _) => *other,
+        };
+        self.replicated_databases = or_default(&self.replicated_databases, vec![known("xopdb")]);
+        self.ignored_databases = or_default(&self.ignored_databases, vec![known("xopdb_local")]);
+        self.ignored_tables = or_default(
+            &self.ignored_tables,
+            SEED_IGNORED_TABLES.iter().map(|t| known(*t)).collect(),
+        );
+        self.log_bin = or_default(&self.log_bin, "mysql-bin".into());
+        self.expire_logs_days = or_default(&self.expire_logs_days, 14);
+        self.max_binlog_size = or_default(&self.max_binlog_size, "500M".into());
+        self.sync_binlog = or_default(&self.sync_binlog, 1);
+        self.innodb_flush_log_at_trx_commit = or_default(&self.innodb_flush_log_at_trx_commit, 1);
+        self.replication_user = or_default(&self.replication_user, "repl".into());
+        self.replication_enabled = or_default(&self.replication_enabled, true);
+        if let Value::Value(host) = &mut self.host {
+            host.my_cnf_path = or_default(&host.my_cnf_path, "/etc/my.cnf".into());
+            host.restart_command =
+                or_default(&host.restart_command, "service mysqld restart".into());
+        }
+        let host_address = self
+            .host
+            .as_ref_option()
+            .map(|h| h.address.clone())
+            .unwrap_or(Value::Null);
+        if let Value::Value(mysql) = &mut self.mysql {
+            if mysql.address.is_null() {
+                mysql.address = host_address;
+            }
+            mysql.port = or_default(&mysql.port, 3306);
+        }
+        if let Value::Value(primary) = &mut self.primary {
+            primary.port = or_default(&primary.port, 3306);
+        }
+        self
+    }
+
+    /// The options uccluster owns in this member's my.cnf (seed: "Primary Server" and
+    /// "Secondary Server" configurations).
+    pub fn managed_options(&self) -> Vec<OptionLine> {
+        let number = |v: &ValueNumber| v.as_ref_option().copied().unwrap_or_default();
+        let mut options = vec![
+            OptionLine::new("server-id", number(&self.server_id)),
+            OptionLine::new("auto_increment_offset", number(&self.auto_increment_offset)),
+            OptionLine::new("auto_increment_increment", number(&self.cluster_size)),
+        ];
+        if self.is_primary() {
+            options.push(OptionLine::new(
+                "log-bin",
+                text(&self.log_bin).unwrap_or_default(),
+            ));
+            options.extend(
+                strings(&self.replicated_databases)
+                    .iter()
+                    .map(|d| OptionLine::new("binlog-do-db", d)),
+            );
+            options.extend(
+                strings(&self.ignored_databases)
+                    .iter()
+                    .map(|d| OptionLine::new("binlog-ignore-db", d)),
+            );
+            options.push(OptionLine::new(
+                "expire_logs_days",
+                number(&self.expire_logs_days),
+            ));
+            options.push(OptionLine::new(
+                "max_binlog_size",
+                text(&self.max_binlog_size).unwrap_or_default(),
+            ));
+            options.push(OptionLine::new(
+                "innodb_flush_log_at_trx_commit",
+                number(&self.innodb_flush_log_at_trx_commit),
+            ));
+            options.push(OptionLine::new("sync_binlog", number(&self.sync_binlog)));
+        } else {
+            options.extend(
+                strings(&self.replicated_databases)
+                    .iter()
+                    .map(|d| OptionLine::new("replicate-do-db", d)),
+            );
+            options.extend(
+                strings(&self.ignored_databases)
+                    .iter()
+                    .map(|d| OptionLine::new("replicate-ignore-db", d)),
+            );
+            options.extend(
+                strings(&self.ignored_tables)
+                    .iter()
+                    .map(|t| OptionLine::new("replicate-ignore-table", t)),
+            );
+        }
+        options
+    }
+
+    pub fn register_secrets(&self) {
+        let mut secrets = vec![text(&self.replication_password)];
+        if let Some(h) = self.host.as_ref_option() {
+            secrets.push(text(&h.password));
+        }
+        for m in [&self.mysql, &self.primary] {
+            if let Some(m) = m.as_ref_option() {
+                secrets.push(text(&m.admin_password));
+            }
+        }
+        for s in secrets.into_iter().flatten() {
+            crate::secrets::register(&s);
+        }
+    }
+
+    pub fn host_connection(&self) -> NodeConnection {
+        let h = self.host.as_ref_option().cloned().unwrap_or_default();
+        NodeConnection {
+            address: text(&h.address).unwrap_or_default(),
+            port: h.port.as_ref_option().and_then(|p| u16::try_from(*p).ok()),
+            username: text(&h.username),
+            password: text(&h.password),
+            host_key_fingerprint: text(&h.host_key_fingerprint),
+        }
+    }
+}
+
+impl MysqlBlock<'_> {
+    pub fn target(&self, connect_timeout: Duration, statement_timeout: Duration) -> MysqlTarget {
+        MysqlTarget {
+            host: text(&self.address).unwrap_or_default(),
+            port: self
+                .port
+                .as_ref_option()
+                .and_then(|p| u16::try_from(*p).ok())
+                .unwrap_or(3306),
+            user: text(&self.admin_user).unwrap_or_default(),
+            password: text(&self.admin_password).unwrap_or_default(),
+            tls_ca_file: text(&self.tls_ca_file).map(Into::into),
+            connect_timeout,
+            statement_timeout,
+        }
+    }
+
+    pub fn address(&self) -> String {
+        text(&self.address).unwrap_or_default()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+            .as_ref_option()
+            .and_then(|p| u16::try_from(*p).ok())
+            .unwrap_or(3306)
+    }
+}

@@ -1,0 +1,371 @@
+//! The seed's procedure for one member (xop-mysql-replication-ha, "Primary Server" / "Secondary
+//! Server"): the managed my.cnf options, a restart only when a startup option changed, the
+//! replication account on the primary, CHANGE MASTER from the primary's current coordinates,
+//! START SLAVE and waiting until both threads run with no lag. Each step checks first.
+
+use super::state::{text, MemberState};
+use crate::backoff::Backoff;
+use crate::devices::xop::my_cnf::{
+    dynamic_settings, needs_restart, parse_section, read_command, remove_section, render_section,
+    replace_command, splice,
+};
+use crate::devices::xop::replication::{
+    change_master_sql, create_user_sql, drop_user_sql, grant_replication_sql, parse_master_status,
+    parse_slave_status, quote, set_password_sql, MasterStatus, SlaveStatus, RESET_SLAVE_ALL,
+    SHOW_MASTER_STATUS, SHOW_SLAVE_STATUS, START_SLAVE, STOP_SLAVE,
+};
+use crate::providers::ssh_device::DeviceClient;
+use crate::resources::mmp_command::StepError;
+use crate::transport::mysql::MysqlTarget;
+use crate::transport::ssh::SshTarget;
+use crate::transport::TransportError;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// What the member reports.
+pub struct Observation {
+    /// The managed section as it stands in my.cnf (`None`: no section).
+    pub section: Option<String>,
+    pub slave: Option<SlaveStatus>,
+    pub master: Option<MasterStatus>,
+}
+
+pub struct Member<'r, 'a> {
+    pub client: &'r DeviceClient,
+    pub state: &'r MemberState<'a>,
+    pub deadline: Instant,
+}
+
+fn output_error(endpoint: String, command: &str, message: String) -> StepError {
+    StepError::Output {
+        endpoint,
+        command: command.to_string(),
+        message,
+    }
+}
+
+impl Member<'_, '_> {
+    fn host(&self) -> Result<SshTarget, StepError> {
+        self.client
+            .settings()
+            .and_then(|s| s.target(&self.state.host_connection()))
+            .map_err(StepError::Config)
+    }
+
+    fn mysql_timeouts(&self) -> Result<(Duration, Duration), StepError> {
+        let s = self.client.settings().map_err(StepError::Config)?;
+        Ok((s.connect_timeout, s.command_timeout))
+    }
+
+    fn own_sql(&self) -> Result<MysqlTarget, StepError> {
+        let (connect, statement) = self.mysql_timeouts()?;
+        let block = self
+            .state
+            .mysql
+            .as_ref_option()
+            .ok_or_else(|| StepError::Config("no mysql block".into()))?;
+        Ok(block.target(connect, statement))
+    }
+
+    fn primary_sql(&self) -> Result<MysqlTarget, StepError> {
+        let (connect, statement) = self.mysql_timeouts()?;
+        let block = self
+            .state
+            .primary
+            .as_ref_option()
+            .ok_or_else(|| StepError::Config("a secondary needs a primary block".into()))?;
+        Ok(block.target(connect, statement))
+    }
+
+    fn my_cnf_path(&self) -> String {
+        self.state
+            .host
+            .as_ref_option()
+            .and_then(|h| text(&h.my_cnf_path))
+            .unwrap_or_else(|| "/etc/my.cnf".into())
+    }
+
+    /// Run a host command; a non-zero exit is an error carrying the command's own output.
+    async fn host_command(&self, command: &str, stdin: Option<&[u8]>) -> Result<String, StepError> {
+        let target = self.host()?;
+        let out = self
+            .client
+            .hosts
+            .session(&target)
+            .await
+            .exec(command, stdin)
+            .await?;
+        if out.status != 0 {
+            let said = if out.stderr.trim().is_empty() {
+                out.stdout.trim()
+            } else {
+                out.stderr.trim()
+            };
+            return Err(StepError::Device {
+                endpoint: target.endpoint(),
+                command: command.to_string(),
+                message: format!("exit status {}: {said}", out.status),
+            });
+        }
+        Ok(out.stdout)
+    }
+
+    async fn sql(
+        &self,
+        target: &MysqlTarget,
+        statement: &str,
+    ) -> Result<Vec<crate::devices::xop::replication::Row>, StepError> {
+        Ok(self
+            .client
+            .mysql
+            .session(target)
+            .await
+            .query(statement)
+            .await?)
+    }
+
+    pub async fn observe(&self) -> Result<Observation, StepError> {
+        let file = self
+            .host_command(&read_command(&self.my_cnf_path()), None)
+            .await?;
+        let section = parse_section(&file).map(|options| render_section(&options));
+        let own = self.own_sql()?;
+        let slave = parse_slave_status(&self.sql(&own, SHOW_SLAVE_STATUS).await?)
+            .map_err(|m| output_error(own.endpoint(), SHOW_SLAVE_STATUS, m))?;
+        let master = parse_master_status(&self.sql(&own, SHOW_MASTER_STATUS).await?)
+            .map_err(|m| output_error(own.endpoint(), SHOW_MASTER_STATUS, m))?;
+        Ok(Observation {
+            section,
+            slave,
+            master,
+        })
+    }
+
+    /// The managed my.cnf section in place; the server restarted when a startup option changed,
+    /// else the dynamic options set on the running server.
+    pub async fn configure(&self) -> Result<(), StepError> {
+        let path = self.my_cnf_path();
+        let file = self.host_command(&read_command(&path), None).await?;
+        let wanted = self.state.managed_options();
+        let before = parse_section(&file);
+        if before.as_deref() == Some(wanted.as_slice()) {
+            return Ok(());
+        }
+        let updated = splice(&file, &render_section(&wanted));
+        self.host_command(&replace_command(&path), Some(updated.as_bytes()))
+            .await?;
+        if needs_restart(before.as_deref(), &wanted) {
+            self.restart().await
+        } else {
+            let own = self.own_sql()?;
+            for statement in dynamic_settings(&wanted) {
+                self.sql(&own, &statement).await?;
+            }
+            Ok(())
+        }
+    }
+
+    async fn restart(&self) -> Result<(), StepError> {
+        let command = self
+            .state
+            .host
+            .as_ref_option()
+            .and_then(|h| text(&h.restart_command))
+            .unwrap_or_default();
+        self.host_command(&command, None).await?;
+        // The pooled SQL connection died with the server; wait until a new one answers.
+        let own = self.own_sql()?;
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
+        loop {
+            match self.sql(&own, "SELECT 1").await {
+                Ok(_) => return Ok(()),
+                Err(StepError::Transport(e)) if e.is_retryable() => {
+                    match backoff.next_delay(self.deadline) {
+                        Some(d) => tokio::time::sleep(d).await,
+                        None => return Err(StepError::Transport(e)),
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The replication account exists on `target` with the configured password.
+    async fn ensure_replication_user(&self, target: &MysqlTarget) -> Result<(), StepError> {
+        let user = text(&self.state.replication_user).unwrap_or_default();
+        let password = text(&self.state.replication_password).unwrap_or_default();
+        self.sql(target, &create_user_sql(&user, "%", &password))
+            .await?;
+        self.sql(target, &set_password_sql(&user, "%", &password))
+            .await?;
+        self.sql(target, &grant_replication_sql(&user, "%")).await?;
+        Ok(())
+    }
+
+    /// Primary: the account the secondaries replicate with.
+    pub async fn prepare_primary(&self) -> Result<(), StepError> {
+        self.ensure_replication_user(&self.own_sql()?).await
+    }
+
+    /// Secondary: replicating from the primary (or stopped, with `replication_enabled = false`).
+    pub async fn replicate(&self, password_changed: bool) -> Result<(), StepError> {
+        let primary = self.primary_sql()?;
+        let primary_block = self
+            .state
+            .primary
+            .as_ref_option()
+            .expect("checked by primary_sql");
+        let own = self.own_sql()?;
+        let user = text(&self.state.replication_user).unwrap_or_default();
+        let password = text(&self.state.replication_password).unwrap_or_default();
+        let status = parse_slave_status(&self.sql(&own, SHOW_SLAVE_STATUS).await?)
+            .map_err(|m| output_error(own.endpoint(), SHOW_SLAVE_STATUS, m))?;
+        let enabled = self
+            .state
+            .replication_enabled
+            .as_ref_option()
+            .copied()
+            .unwrap_or(true);
+        if !enabled {
+            if status.as_ref().is_some_and(|s| {
+                s.io_running != crate::devices::xop::replication::ThreadState::No
+                    || s.sql_running != crate::devices::xop::replication::ThreadState::No
+            }) {
+                self.sql(&own, STOP_SLAVE).await?;
+            }
+            return Ok(());
+        }
+        self.ensure_replication_user(&primary).await?;
+        let configured = status.as_ref().is_some_and(|s| {
+            s.master_host == primary_block.address()
+                && s.master_port == primary_block.port()
+                && s.master_user == user
+        });
+        if !configured {
+            self.sql(&own, STOP_SLAVE).await?;
+            let coordinates = parse_master_status(&self.sql(&primary, SHOW_MASTER_STATUS).await?)
+                .map_err(|m| output_error(primary.endpoint(), SHOW_MASTER_STATUS, m))?
+                .ok_or_else(|| {
+                    output_error(
+                        primary.endpoint(),
+                        SHOW_MASTER_STATUS,
+                        "binary logging is off on the primary (no log-bin)".into(),
+                    )
+                })?;
+            self.sql(
+                &own,
+                &change_master_sql(
+                    &primary_block.address(),
+                    primary_block.port(),
+                    &user,
+                    &password,
+                    &coordinates,
+                ),
+            )
+            .await?;
+            self.sql(&own, START_SLAVE).await?;
+        } else if password_changed {
+            self.sql(&own, STOP_SLAVE).await?;
+            self.sql(
+                &own,
+                &format!("CHANGE MASTER TO MASTER_PASSWORD={}", quote(&password)),
+            )
+            .await?;
+            self.sql(&own, START_SLAVE).await?;
+        } else if !status.as_ref().is_some_and(|s| s.running()) {
+            self.sql(&own, START_SLAVE).await?;
+        }
+        self.wait_until_in_sync(&own).await
+    }
+
+    /// Poll until both replica threads run and the lag is 0.
+    async fn wait_until_in_sync(&self, own: &MysqlTarget) -> Result<(), StepError> {
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
+        loop {
+            let status = parse_slave_status(&self.sql(own, SHOW_SLAVE_STATUS).await?)
+                .map_err(|m| output_error(own.endpoint(), SHOW_SLAVE_STATUS, m))?;
+            let seen =
+                match &status {
+                    Some(s) if s.running() && s.seconds_behind == Some(0) => return Ok(()),
+                    Some(s) => format!(
+                    "Slave_IO_Running {:?}, Slave_SQL_Running {:?}, Seconds_Behind_Master {:?}{}",
+                    s.io_running,
+                    s.sql_running,
+                    s.seconds_behind,
+                    s.last_error().map(|e| format!(", last error: {e}")).unwrap_or_default()
+                ),
+                    None => "not configured as a replica".to_string(),
+                };
+            match backoff.next_delay(self.deadline) {
+                Some(d) => tokio::time::sleep(d).await,
+                None => {
+                    return Err(StepError::NotReached {
+                        endpoint: own.endpoint(),
+                        waiting_for: "both replica threads running with no lag".into(),
+                        last_seen: seen,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Undo the member: replica stopped and reset, the replication account dropped from a primary
+    /// no replica still uses, the managed section removed (with a restart, as it held log-bin).
+    pub async fn dismantle(&self) -> Result<(), StepError> {
+        let own = self.own_sql()?;
+        if self.state.is_primary() {
+            let user = text(&self.state.replication_user).unwrap_or_default();
+            // A replica that was just reset leaves its dump thread behind until the primary next
+            // writes to it: rotate the binlog once so such threads notice, then give them a few
+            // seconds before deciding that someone still replicates with the account.
+            let query = format!(
+                "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = {} AND COMMAND LIKE 'Binlog Dump%'",
+                quote(&user)
+            );
+            let grace = Instant::now() + Duration::from_secs(5);
+            let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_millis(500));
+            let mut rotated = false;
+            loop {
+                let rows = self.sql(&own, &query).await?;
+                let replicas = rows
+                    .first()
+                    .and_then(|r| r.get("n").cloned().flatten())
+                    .unwrap_or_default();
+                if replicas == "0" {
+                    self.sql(&own, &drop_user_sql(&user, "%")).await?;
+                    break;
+                }
+                if !rotated {
+                    self.sql(&own, "FLUSH BINARY LOGS").await?;
+                    rotated = true;
+                }
+                match backoff.next_delay(grace.min(self.deadline)) {
+                    Some(d) => tokio::time::sleep(d).await,
+                    None => {
+                        tracing::warn!(user = %user, replicas = %replicas, "replication account kept: replicas still use it");
+                        break;
+                    }
+                }
+            }
+        } else {
+            self.sql(&own, STOP_SLAVE).await?;
+            self.sql(&own, RESET_SLAVE_ALL).await?;
+        }
+        let path = self.my_cnf_path();
+        let file = self.host_command(&read_command(&path), None).await?;
+        if parse_section(&file).is_some() {
+            self.host_command(
+                &replace_command(&path),
+                Some(remove_section(&file).as_bytes()),
+            )
+            .await?;
+            self.restart().await?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether the failure means the member could not be reached at all.
+pub fn is_unreachable(e: &StepError) -> bool {
+    matches!(e, StepError::Transport(t) if t.is_unreachable() || matches!(t, TransportError::ConnectionLost { .. }))
+}
