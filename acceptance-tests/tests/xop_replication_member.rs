@@ -43,6 +43,8 @@ fn member(
     address         = "127.0.0.1"
     my_cnf_path     = "{cnf}"
     restart_command = "{restart}"
+    dump_command    = "{dump}"
+    client_command  = "{client}"
   }}
   mysql {{
     port           = {port}
@@ -54,6 +56,8 @@ fn member(
         name = s.name(),
         cnf = s.my_cnf_path().display(),
         restart = s.restart_command(),
+        dump = s.mariadb_dump_path().display(),
+        client = s.mariadb_client_path().display(),
         port = s.mysql_port(),
         user = s.admin_user(),
         pw = s.admin_password(),
@@ -407,4 +411,153 @@ async fn bad_input_is_rejected_at_plan_time() {
         );
         assert!(out.text().contains("on main.tf line"), "{}", out.all());
     }
+}
+
+/// Secondaries whose updates give up after a minute, so a failing case cannot hang the suite.
+const BOUNDED: &str = "  timeouts {\n    update = \"60s\"\n  }\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_key_break_shows_last_error_and_resync_heals_without_losing_rows() {
+    let site = Site::start("xop-resync").await;
+    site.write(BOUNDED);
+    site.tf.init().await;
+    site.tf.apply_ok().await;
+
+    // 100k rows in xopdb (MariaDB's sequence engine), replicated normally.
+    site.value(
+        0,
+        "USE xopdb; INSERT INTO call_log(v) SELECT CONCAT('row-', seq) FROM seq_1_to_100000",
+    )
+    .await;
+    site.caught_up(1).await;
+    // Break: the same key written on the secondary first, then on the primary.
+    site.value(
+        1,
+        "USE xopdb; INSERT INTO call_log(id, v) VALUES (900001, 'secondary-only')",
+    )
+    .await;
+    site.value(
+        0,
+        "USE xopdb; INSERT INTO call_log(id, v) VALUES (900001, 'primary-row')",
+    )
+    .await;
+    for _ in 0..50 {
+        if site.slave_field(1, "Slave_SQL_Running").await.as_deref() == Some("No") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let refreshed = site
+        .tf
+        .run(&[
+            "apply",
+            "-refresh-only",
+            "-auto-approve",
+            "-no-color",
+            "-input=false",
+        ])
+        .await;
+    assert_eq!(refreshed.code, 0, "{}", refreshed.all());
+    let state = site.tf.resource_values("xop_replication_member.xop2").await;
+    assert_eq!(state["sql_running"], "No");
+    assert!(
+        state["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Duplicate entry '900001'"),
+        "{state}"
+    );
+    let plan = site.tf.plan().await;
+    assert!(
+        plan.text().contains(r#"~ sql_running = "No" -> "Yes""#),
+        "{}",
+        plan.stdout
+    );
+
+    // Starting the replica again cannot fix it: the apply says so, with the server's words.
+    let out = site.tf.apply().await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.text().contains("Duplicate entry '900001'")
+            && out.text().contains("set resync_trigger"),
+        "{}",
+        out.all()
+    );
+
+    // The resync heals it: every primary row, the per-server table untouched.
+    let local_before = site
+        .value(
+            1,
+            "SELECT value FROM xopdb.system_parms WHERE name = 'hostname'",
+        )
+        .await;
+    let members = format!(
+        "{}\n{}\n{}\n{}",
+        site.provider(),
+        member(&site.servers[0], "primary", 1, None, ""),
+        member(
+            &site.servers[1],
+            "secondary",
+            2,
+            Some(&site.servers[0]),
+            &format!("{BOUNDED}  resync_trigger = \"2026-11-23\"\n")
+        ),
+        member(
+            &site.servers[2],
+            "secondary",
+            3,
+            Some(&site.servers[0]),
+            BOUNDED
+        )
+    );
+    site.tf.write("main.tf", &members);
+    let started = std::time::Instant::now();
+    site.tf.apply_ok().await;
+    eprintln!(
+        "resync of a 100k-row table (plan + apply) took {:?}",
+        started.elapsed()
+    );
+    site.caught_up(1).await;
+    let primary_rows = count(&site.value(0, "SELECT COUNT(*) FROM xopdb.call_log").await);
+    assert_eq!(
+        count(&site.value(1, "SELECT COUNT(*) FROM xopdb.call_log").await),
+        primary_rows,
+        "no row lost"
+    );
+    assert_eq!(
+        count(
+            &site
+                .value(1, "SELECT v FROM xopdb.call_log WHERE id = 900001")
+                .await
+        ),
+        "primary-row"
+    );
+    assert_eq!(
+        site.value(
+            1,
+            "SELECT value FROM xopdb.system_parms WHERE name = 'hostname'"
+        )
+        .await,
+        local_before,
+        "local table kept"
+    );
+    site.value(
+        0,
+        "USE xopdb; INSERT INTO call_log(v) VALUES ('after-resync')",
+    )
+    .await;
+    site.caught_up(1).await;
+    assert_eq!(
+        count(
+            &site
+                .value(
+                    1,
+                    "SELECT COUNT(*) FROM xopdb.call_log WHERE v = 'after-resync'"
+                )
+                .await
+        ),
+        "1"
+    );
+    site.tf.assert_empty_plan().await;
+    site.stop().await;
 }

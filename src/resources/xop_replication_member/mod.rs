@@ -147,6 +147,11 @@ impl ReplicationMemberResource {
             if planned.is_primary() {
                 member.prepare_primary().await
             } else {
+                let resync = before.is_some_and(|b| b.resync_trigger != planned.resync_trigger)
+                    && planned.resync_trigger.is_value();
+                if resync {
+                    member.resync().await?;
+                }
                 member.replicate(password_changed).await
             }
         }
@@ -256,6 +261,8 @@ impl Resource for ReplicationMemberResource {
                 ("host_key_fingerprint", optional(String, "Pinned SHA256 fingerprint of the server's SSH host key.")),
                 ("my_cnf_path", optional_computed(String, "The server's MySQL options file. Default `/etc/my.cnf`.")),
                 ("restart_command", optional_computed(String, "Command that restarts MySQL and returns when it is up. Default `service mysqld restart`.")),
+                ("dump_command", optional_computed(String, "The dump tool used by a resync, run on this server. Default `mysqldump`.")),
+                ("client_command", optional_computed(String, "The SQL client that loads a resync dump, run on this server. Default `mysql`.")),
             ],
             "How to reach the server's shell: my.cnf is edited and MySQL restarted over SSH.",
         );
@@ -290,6 +297,10 @@ impl Resource for ReplicationMemberResource {
                     ("master_log_file".into(), computed(String, "Secondary: binlog file read from the primary; primary: its current binlog file.")),
                     ("master_log_pos".into(), computed(Number, "Position in `master_log_file`.")),
                     ("last_error".into(), computed(String, "The replica's last IO or SQL error, in the server's words.")),
+                    (
+                        "resync_trigger".into(),
+                        optional(String, "Secondary: any change runs the seed's resync: replication stopped, the replicated databases dumped from the primary with its binlog coordinates (the ignored, per-server tables are left alone) and loaded here, replication started and verified."),
+                    ),
                 ]),
                 blocks: HashMap::from([
                     ("host".into(), NestedBlock::Single(host)),
@@ -372,6 +383,9 @@ impl Resource for ReplicationMemberResource {
                     AttributePath::new("ignored_databases"),
                 );
             }
+        }
+        if config.resync_trigger.is_value() && text(&config.role).as_deref() == Some(ROLE_PRIMARY) {
+            diags.error("Resync on a primary", "resync_trigger resynchronises a secondary from its primary; a primary has nothing to resync from", AttributePath::new("resync_trigger"));
         }
         if let Value::Value(user) = &config.replication_user {
             if let Err(e) = validate_user_name(user) {

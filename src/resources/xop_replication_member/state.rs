@@ -47,6 +47,7 @@ pub struct MemberState<'a> {
     pub master_log_file: ValueString<'a>,
     pub master_log_pos: ValueNumber,
     pub last_error: ValueString<'a>,
+    pub resync_trigger: ValueString<'a>,
     pub host: Value<HostBlock<'a>>,
     pub mysql: Value<MysqlBlock<'a>>,
     #[serde(with = "value::serde_as_vec")]
@@ -64,6 +65,8 @@ pub struct HostBlock<'a> {
     pub host_key_fingerprint: ValueString<'a>,
     pub my_cnf_path: ValueString<'a>,
     pub restart_command: ValueString<'a>,
+    pub dump_command: ValueString<'a>,
+    pub client_command: ValueString<'a>,
 }
 
 /// A MySQL endpoint with admin credentials: the member's own (`mysql`) or its primary's.
@@ -149,6 +152,8 @@ impl<'a> MemberState<'a> {
         if let (Value::Value(h), Some(c)) = (&mut self.host, config.host.as_ref_option()) {
             clear(&mut h.my_cnf_path, c.my_cnf_path.is_value());
             clear(&mut h.restart_command, c.restart_command.is_value());
+            clear(&mut h.dump_command, c.dump_command.is_value());
+            clear(&mut h.client_command, c.client_command.is_value());
         }
         if let (Value::Value(m), Some(c)) = (&mut self.mysql, config.mysql.as_ref_option()) {
             clear(&mut m.address, c.address.is_value());
@@ -183,6 +188,8 @@ impl<'a> MemberState<'a> {
             host.my_cnf_path = or_default(&host.my_cnf_path, "/etc/my.cnf".into());
             host.restart_command =
                 or_default(&host.restart_command, "service mysqld restart".into());
+            host.dump_command = or_default(&host.dump_command, "mysqldump".into());
+            host.client_command = or_default(&host.client_command, "mysql".into());
         }
         let host_address = self
             .host

@@ -5,10 +5,12 @@
 
 use super::state::{text, MemberState};
 use crate::backoff::Backoff;
+use crate::devices::xop::my_cnf::shell_quote;
 use crate::devices::xop::my_cnf::{
     dynamic_settings, needs_restart, parse_section, read_command, remove_section, render_section,
     replace_command, splice,
 };
+use crate::devices::xop::replication::ThreadState;
 use crate::devices::xop::replication::{
     change_master_sql, create_user_sql, drop_user_sql, grant_replication_sql, parse_master_status,
     parse_slave_status, quote, set_password_sql, MasterStatus, SlaveStatus, RESET_SLAVE_ALL,
@@ -228,8 +230,7 @@ impl Member<'_, '_> {
             .unwrap_or(true);
         if !enabled {
             if status.as_ref().is_some_and(|s| {
-                s.io_running != crate::devices::xop::replication::ThreadState::No
-                    || s.sql_running != crate::devices::xop::replication::ThreadState::No
+                s.io_running != ThreadState::No || s.sql_running != ThreadState::No
             }) {
                 self.sql(&own, STOP_SLAVE).await?;
             }
@@ -278,6 +279,43 @@ impl Member<'_, '_> {
         self.wait_until_in_sync(&own).await
     }
 
+    /// The seed's resync: stop the replica, dump the replicated databases from the primary with
+    /// its binlog coordinates (`--master-data=1` makes the dump set them here), load the dump,
+    /// and leave `replicate` to start and verify. Tables kept local (ignored tables) are not in
+    /// the dump, so this server's own rows in them survive, which is what the seed's backup and
+    /// restore of `system_parms` achieves.
+    pub async fn resync(&self) -> Result<(), StepError> {
+        let own = self.own_sql()?;
+        let primary = self.primary_sql()?;
+        let host = self.state.host.as_ref_option().cloned().unwrap_or_default();
+        let dump = text(&host.dump_command).unwrap_or_else(|| "mysqldump".into());
+        let client = text(&host.client_command).unwrap_or_else(|| "mysql".into());
+        self.sql(&own, STOP_SLAVE).await?;
+        let databases: Vec<String> = super::state::strings(&self.state.replicated_databases)
+            .iter()
+            .map(|d| shell_quote(d))
+            .collect();
+        let ignored: Vec<String> = super::state::strings(&self.state.ignored_tables)
+            .iter()
+            .map(|t| format!("--ignore-table={}", shell_quote(t)))
+            .collect();
+        let command = format!(
+            "f=$(mktemp) && MYSQL_PWD={ppw} {dump} -h{ph} -P{pp} -u{pu} --single-transaction --master-data=1 --routines --databases {dbs} {ignored} > \"$f\" && MYSQL_PWD={opw} {client} -h{oh} -P{op} -u{ou} < \"$f\"; rc=$?; rm -f \"$f\"; exit $rc",
+            ppw = shell_quote(&primary.password),
+            ph = shell_quote(&primary.host),
+            pp = primary.port,
+            pu = shell_quote(&primary.user),
+            dbs = databases.join(" "),
+            ignored = ignored.join(" "),
+            opw = shell_quote(&own.password),
+            oh = shell_quote(&own.host),
+            op = own.port,
+            ou = shell_quote(&own.user),
+        );
+        self.host_command(&command, None).await?;
+        Ok(())
+    }
+
     /// Poll until both replica threads run and the lag is 0.
     async fn wait_until_in_sync(&self, own: &MysqlTarget) -> Result<(), StepError> {
         let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
@@ -287,6 +325,17 @@ impl Member<'_, '_> {
             let seen =
                 match &status {
                     Some(s) if s.running() && s.seconds_behind == Some(0) => return Ok(()),
+                    // The SQL thread stopped on an error: waiting will not help.
+                    Some(s) if s.sql_running == ThreadState::No && !s.last_sql_error.is_empty() => {
+                        return Err(StepError::Device {
+                            endpoint: own.endpoint(),
+                            command: START_SLAVE.into(),
+                            message: format!(
+                                "replication stopped: {}; set resync_trigger to resynchronise this secondary",
+                                s.last_sql_error
+                            ),
+                        })
+                    }
                     Some(s) => format!(
                     "Slave_IO_Running {:?}, Slave_SQL_Running {:?}, Seconds_Behind_Master {:?}{}",
                     s.io_running,
