@@ -8,6 +8,9 @@ mod support;
 use support::*;
 use uccluster_lab::xop::{Sshd, XopServer, XopServerSpec};
 
+/// The primary opens MySQL to the two secondaries' (documentation) addresses.
+const FIREWALL: &str = "  firewall_allow = [\"192.0.2.12\", \"192.0.2.13\"]\n";
+
 struct Site {
     tf: Tf,
     sshd: Sshd,
@@ -45,6 +48,7 @@ fn member(
     restart_command = "{restart}"
     dump_command    = "{dump}"
     client_command  = "{client}"
+    iptables_command = "{ipt}"
   }}
   mysql {{
     port           = {port}
@@ -58,6 +62,7 @@ fn member(
         restart = s.restart_command(),
         dump = s.mariadb_dump_path().display(),
         client = s.mariadb_client_path().display(),
+        ipt = s.iptables_command(),
         port = s.mysql_port(),
         user = s.admin_user(),
         pw = s.admin_password(),
@@ -101,7 +106,7 @@ impl Site {
         let config = format!(
             "{}\n{}\n{}\n{}",
             self.provider(),
-            member(p, "primary", 1, None, ""),
+            member(p, "primary", 1, None, FIREWALL),
             member(s2, "secondary", 2, Some(p), secondary_extra),
             member(s3, "secondary", 3, Some(p), secondary_extra)
         );
@@ -124,24 +129,32 @@ impl Site {
     }
 
     /// Wait (bounded) until a secondary has applied everything.
+    /// Wait (bounded) until a secondary has executed everything the primary has logged so far.
     async fn caught_up(&self, server: usize) {
-        for _ in 0..100 {
-            if self
-                .slave_field(server, "Seconds_Behind_Master")
+        let master = self.value(0, "SHOW MASTER STATUS").await;
+        let (file, position) = (
+            master[0][0].clone(),
+            master[0][1]
+                .clone()
+                .unwrap_or_default()
+                .parse::<u64>()
+                .unwrap(),
+        );
+        for _ in 0..200 {
+            let executed = self
+                .slave_field(server, "Exec_Master_Log_Pos")
                 .await
-                .as_deref()
-                == Some("0")
-                && self
-                    .slave_field(server, "Slave_SQL_Running_State")
-                    .await
-                    .is_some_and(|s| s.contains("has read all relay log"))
+                .and_then(|p| p.parse::<u64>().ok())
+                .unwrap_or(0);
+            if self.slave_field(server, "Relay_Master_Log_File").await == file
+                && executed >= position
             {
                 return;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         panic!(
-            "{} did not catch up: {:?}",
+            "{} did not catch up with {file:?}:{position}: {:?}",
             self.servers[server].name(),
             self.servers[server].slave_status().await
         );
@@ -260,6 +273,44 @@ async fn primary_and_two_secondaries_replicate_heal_and_come_apart() {
     }
     site.tf.assert_empty_plan().await;
 
+    // Firewall: one ACCEPT rule per peer on the primary's MySQL port; a rule deleted by hand is
+    // drift, and the apply puts it back.
+    let port = site.servers[0].mysql_port();
+    let rule = |peer: &str| format!("-A INPUT -s {peer}/32 -p tcp -m tcp --dport {port} -j ACCEPT");
+    assert_eq!(
+        site.servers[0].iptables_rules().len(),
+        2,
+        "{:?}",
+        site.servers[0].iptables_rules()
+    );
+    assert!(site.servers[0]
+        .iptables_rules()
+        .contains(&rule("192.0.2.13")));
+    let deleted = std::process::Command::new(site.servers[0].iptables_command())
+        .args([
+            "-D",
+            "INPUT",
+            "-p",
+            "tcp",
+            "-s",
+            "192.0.2.13",
+            "--dport",
+            &port.to_string(),
+            "-j",
+            "ACCEPT",
+        ])
+        .status()
+        .unwrap();
+    assert!(deleted.success());
+    let plan = site.tf.plan().await;
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(plan.text().contains(r#"+ "192.0.2.13""#), "{}", plan.stdout);
+    site.tf.apply_ok().await;
+    assert!(site.servers[0]
+        .iptables_rules()
+        .contains(&rule("192.0.2.13")));
+    site.tf.assert_empty_plan().await;
+
     // Drift: a replica stopped behind terraform's back.
     site.value(1, "STOP SLAVE").await;
     let plan = site.tf.plan().await;
@@ -333,6 +384,10 @@ async fn primary_and_two_secondaries_replicate_heal_and_come_apart() {
             s.name()
         );
     }
+    assert!(
+        site.servers[0].iptables_rules().is_empty(),
+        "firewall rules removed"
+    );
     assert_eq!(
         count(
             &site
@@ -494,7 +549,7 @@ async fn duplicate_key_break_shows_last_error_and_resync_heals_without_losing_ro
     let members = format!(
         "{}\n{}\n{}\n{}",
         site.provider(),
-        member(&site.servers[0], "primary", 1, None, ""),
+        member(&site.servers[0], "primary", 1, None, FIREWALL),
         member(
             &site.servers[1],
             "secondary",

@@ -2,5 +2,6 @@
 //! hand (seed xop-mysql-replication-ha): options in /etc/my.cnf, a replication user, binlog
 //! coordinates, CHANGE MASTER, START SLAVE.
 
+pub mod firewall;
 pub mod my_cnf;
 pub mod replication;

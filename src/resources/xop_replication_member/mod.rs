@@ -45,6 +45,15 @@ fn thread_text(state: ThreadState) -> &'static str {
 fn observed_state<'a>(base: &MemberState<'a>, seen: &Observation) -> MemberState<'a> {
     let mut state = base.clone();
     state.my_cnf_section = seen.section.clone().map(known).unwrap_or(Value::Null);
+    if let Some(allowed) = &seen.allowed {
+        // Our peers that still have their rule; rules made by others are not ours to report.
+        let kept: Vec<_> = strings(&base.firewall_allow)
+            .into_iter()
+            .filter(|p| allowed.contains(p))
+            .map(known)
+            .collect();
+        state.firewall_allow = Value::Value(kept);
+    }
     match (&seen.slave, base.is_primary()) {
         (Some(s), _) => {
             state.io_running = known(thread_text(s.io_running));
@@ -142,8 +151,12 @@ impl ReplicationMemberResource {
             state: planned,
             deadline,
         };
+        let previous_peers = before
+            .map(|b| strings(&b.firewall_allow))
+            .unwrap_or_default();
         let outcome = async {
             member.configure().await?;
+            member.open_firewall(&previous_peers).await?;
             if planned.is_primary() {
                 member.prepare_primary().await
             } else {
@@ -263,6 +276,7 @@ impl Resource for ReplicationMemberResource {
                 ("restart_command", optional_computed(String, "Command that restarts MySQL and returns when it is up. Default `service mysqld restart`.")),
                 ("dump_command", optional_computed(String, "The dump tool used by a resync, run on this server. Default `mysqldump`.")),
                 ("client_command", optional_computed(String, "The SQL client that loads a resync dump, run on this server. Default `mysql`.")),
+                ("iptables_command", optional_computed(String, "The firewall tool used for `firewall_allow`. Default `iptables`.")),
             ],
             "How to reach the server's shell: my.cnf is edited and MySQL restarted over SSH.",
         );
@@ -300,6 +314,10 @@ impl Resource for ReplicationMemberResource {
                     (
                         "resync_trigger".into(),
                         optional(String, "Secondary: any change runs the seed's resync: replication stopped, the replicated databases dumped from the primary with its binlog coordinates (the ignored, per-server tables are left alone) and loaded here, replication started and verified."),
+                    ),
+                    (
+                        "firewall_allow".into(),
+                        optional(list(), "Addresses (or networks) allowed to reach this server's MySQL port: one iptables INPUT rule each (`-p tcp -s <peer> --dport <port> -j ACCEPT`). Rules for peers removed from the list are deleted. The seed opens 3306 to the other members only."),
                     ),
                 ]),
                 blocks: HashMap::from([

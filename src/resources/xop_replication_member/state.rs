@@ -48,6 +48,7 @@ pub struct MemberState<'a> {
     pub master_log_pos: ValueNumber,
     pub last_error: ValueString<'a>,
     pub resync_trigger: ValueString<'a>,
+    pub firewall_allow: ValueList<ValueString<'a>>,
     pub host: Value<HostBlock<'a>>,
     pub mysql: Value<MysqlBlock<'a>>,
     #[serde(with = "value::serde_as_vec")]
@@ -67,6 +68,7 @@ pub struct HostBlock<'a> {
     pub restart_command: ValueString<'a>,
     pub dump_command: ValueString<'a>,
     pub client_command: ValueString<'a>,
+    pub iptables_command: ValueString<'a>,
 }
 
 /// A MySQL endpoint with admin credentials: the member's own (`mysql`) or its primary's.
@@ -154,6 +156,7 @@ impl<'a> MemberState<'a> {
             clear(&mut h.restart_command, c.restart_command.is_value());
             clear(&mut h.dump_command, c.dump_command.is_value());
             clear(&mut h.client_command, c.client_command.is_value());
+            clear(&mut h.iptables_command, c.iptables_command.is_value());
         }
         if let (Value::Value(m), Some(c)) = (&mut self.mysql, config.mysql.as_ref_option()) {
             clear(&mut m.address, c.address.is_value());
@@ -190,6 +193,7 @@ impl<'a> MemberState<'a> {
                 or_default(&host.restart_command, "service mysqld restart".into());
             host.dump_command = or_default(&host.dump_command, "mysqldump".into());
             host.client_command = or_default(&host.client_command, "mysql".into());
+            host.iptables_command = or_default(&host.iptables_command, "iptables".into());
         }
         let host_address = self
             .host

@@ -5,6 +5,7 @@
 
 use super::state::{text, MemberState};
 use crate::backoff::Backoff;
+use crate::devices::xop::firewall::{allowed_peers, rule_spec};
 use crate::devices::xop::my_cnf::shell_quote;
 use crate::devices::xop::my_cnf::{
     dynamic_settings, needs_restart, parse_section, read_command, remove_section, render_section,
@@ -30,6 +31,8 @@ pub struct Observation {
     pub section: Option<String>,
     pub slave: Option<SlaveStatus>,
     pub master: Option<MasterStatus>,
+    /// Peers with an ACCEPT rule for the MySQL port, when `firewall_allow` is managed.
+    pub allowed: Option<Vec<String>>,
 }
 
 pub struct Member<'r, 'a> {
@@ -136,11 +139,78 @@ impl Member<'_, '_> {
             .map_err(|m| output_error(own.endpoint(), SHOW_SLAVE_STATUS, m))?;
         let master = parse_master_status(&self.sql(&own, SHOW_MASTER_STATUS).await?)
             .map_err(|m| output_error(own.endpoint(), SHOW_MASTER_STATUS, m))?;
+        let allowed = match self.state.firewall_allow.is_value() {
+            true => Some(allowed_peers(
+                &self
+                    .host_command(&format!("{} -S INPUT", self.iptables()), None)
+                    .await?,
+                self.mysql_port(),
+            )),
+            false => None,
+        };
         Ok(Observation {
             section,
             slave,
             master,
+            allowed,
         })
+    }
+
+    fn iptables(&self) -> String {
+        self.state
+            .host
+            .as_ref_option()
+            .and_then(|h| text(&h.iptables_command))
+            .unwrap_or_else(|| "iptables".into())
+    }
+
+    fn mysql_port(&self) -> u16 {
+        self.state
+            .mysql
+            .as_ref_option()
+            .map(|m| m.port())
+            .unwrap_or(3306)
+    }
+
+    /// One ACCEPT rule per configured peer (checked with `-C` before `-I`), and the rules of
+    /// peers that left the list deleted.
+    pub async fn open_firewall(&self, previous: &[String]) -> Result<(), StepError> {
+        let wanted = super::state::strings(&self.state.firewall_allow);
+        let (iptables, port) = (self.iptables(), self.mysql_port());
+        let target = self.host()?;
+        for peer in previous.iter().filter(|p| !wanted.contains(p)) {
+            let spec = rule_spec(peer, port);
+            let present = self
+                .client
+                .hosts
+                .session(&target)
+                .await
+                .exec(&format!("{iptables} -C {spec}"), None)
+                .await?
+                .status
+                == 0;
+            if present {
+                self.host_command(&format!("{iptables} -D {spec}"), None)
+                    .await?;
+            }
+        }
+        for peer in &wanted {
+            let spec = rule_spec(peer, port);
+            let present = self
+                .client
+                .hosts
+                .session(&target)
+                .await
+                .exec(&format!("{iptables} -C {spec}"), None)
+                .await?
+                .status
+                == 0;
+            if !present {
+                self.host_command(&format!("{iptables} -I {spec}"), None)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// The managed my.cnf section in place; the server restarted when a startup option changed,
@@ -399,6 +469,20 @@ impl Member<'_, '_> {
         } else {
             self.sql(&own, STOP_SLAVE).await?;
             self.sql(&own, RESET_SLAVE_ALL).await?;
+        }
+        let ours = super::state::strings(&self.state.firewall_allow);
+        if !ours.is_empty() {
+            let nobody = MemberState {
+                firewall_allow: tf_provider::value::Value::Value(vec![]),
+                ..self.state.clone()
+            };
+            Member {
+                client: self.client,
+                state: &nobody,
+                deadline: self.deadline,
+            }
+            .open_firewall(&ours)
+            .await?;
         }
         let path = self.my_cnf_path();
         let file = self.host_command(&read_command(&path), None).await?;
