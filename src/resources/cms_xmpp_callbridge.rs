@@ -70,9 +70,7 @@ pub struct XmppCallbridgeResource {
 /// What one node reported for the account: present (with its secret), absent, or unknown.
 type NodeView = Result<Option<CallbridgeAccount>, StepError>;
 
-fn text(v: &ValueString<'_>) -> Option<String> {
-    v.as_ref_option().map(|s| s.to_string())
-}
+use crate::resources::values::text;
 
 fn node_path(i: usize) -> AttributePath {
     AttributePath::new("xmpp_node").index(i as i64)

@@ -467,10 +467,12 @@ impl XopServer {
 
     /// Runs the restart command as the provider would (locally, not over SSH).
     pub async fn restart_mysql(&self) -> anyhow::Result<()> {
-        let out = tokio::process::Command::new(self.restart_command())
-            .stdin(std::process::Stdio::null())
-            .output()
-            .await?;
+        let out = process::output_retrying_busy(|| {
+            let mut cmd = tokio::process::Command::new(self.restart_command());
+            cmd.stdin(std::process::Stdio::null());
+            cmd
+        })
+        .await?;
         if !out.status.success() {
             bail!(
                 "{} failed ({}): {}",

@@ -220,6 +220,24 @@ pub(crate) fn write_executable(path: &Path, content: &str) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Runs a command built by `make`, again while exec fails with ETXTBSY ("Text file busy"): a
+/// script written moments ago can still be open for writing in a child that another test
+/// thread forked at that instant; the descriptor goes away at that child's exec.
+pub(crate) async fn output_retrying_busy(
+    make: impl Fn() -> tokio::process::Command,
+) -> std::io::Result<std::process::Output> {
+    let mut attempts = 0;
+    loop {
+        match make().output().await {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempts < 50 => {
+                attempts += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Writes a file only its owner can read (0600).
 pub(crate) fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;

@@ -12,7 +12,17 @@ struct Run {
 }
 
 fn run(script: &Path, args: &[&str]) -> Run {
-    let out = Command::new(script).args(args).output().unwrap();
+    // ETXTBSY: see process::output_retrying_busy (the script was written just before).
+    let mut attempts = 0;
+    let out = loop {
+        match Command::new(script).args(args).output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempts < 50 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other.unwrap(),
+        }
+    };
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -76,13 +76,7 @@ pub struct DbNode<'a> {
     pub certificates: ValueString<'a>,
 }
 
-pub fn text(v: &ValueString<'_>) -> Option<String> {
-    v.as_ref_option().map(|s| s.to_string())
-}
-
-pub fn known<T: Into<String>>(v: T) -> ValueString<'static> {
-    Value::Value(v.into().into())
-}
+pub use crate::resources::values::{known, text};
 
 pub fn node_path(i: usize) -> AttributePath {
     AttributePath::new("node").index(i as i64)

@@ -81,13 +81,7 @@ pub struct MysqlBlock<'a> {
     pub tls_ca_file: ValueString<'a>,
 }
 
-pub fn text(v: &ValueString<'_>) -> Option<String> {
-    v.as_ref_option().map(|s| s.to_string())
-}
-
-pub fn known<T: Into<String>>(v: T) -> ValueString<'static> {
-    Value::Value(v.into().into())
-}
+pub use crate::resources::values::{known, text};
 
 pub fn strings(v: &ValueList<ValueString<'_>>) -> Vec<String> {
     v.as_ref_option()

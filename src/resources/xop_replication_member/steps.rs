@@ -172,6 +172,25 @@ impl Member<'_, '_> {
             .unwrap_or(3306)
     }
 
+    /// Whether the firewall has the rule (`iptables -C` exits 0).
+    async fn rule_present(
+        &self,
+        target: &SshTarget,
+        iptables: &str,
+        spec: &str,
+    ) -> Result<bool, StepError> {
+        let check = format!("{iptables} -C {spec}");
+        Ok(self
+            .client
+            .hosts
+            .session(target)
+            .await
+            .exec(&check, None)
+            .await?
+            .status
+            == 0)
+    }
+
     /// One ACCEPT rule per configured peer (checked with `-C` before `-I`), and the rules of
     /// peers that left the list deleted.
     pub async fn open_firewall(&self, previous: &[String]) -> Result<(), StepError> {
@@ -180,15 +199,7 @@ impl Member<'_, '_> {
         let target = self.host()?;
         for peer in previous.iter().filter(|p| !wanted.contains(p)) {
             let spec = rule_spec(peer, port);
-            let present = self
-                .client
-                .hosts
-                .session(&target)
-                .await
-                .exec(&format!("{iptables} -C {spec}"), None)
-                .await?
-                .status
-                == 0;
+            let present = self.rule_present(&target, &iptables, &spec).await?;
             if present {
                 self.host_command(&format!("{iptables} -D {spec}"), None)
                     .await?;
@@ -196,15 +207,7 @@ impl Member<'_, '_> {
         }
         for peer in &wanted {
             let spec = rule_spec(peer, port);
-            let present = self
-                .client
-                .hosts
-                .session(&target)
-                .await
-                .exec(&format!("{iptables} -C {spec}"), None)
-                .await?
-                .status
-                == 0;
+            let present = self.rule_present(&target, &iptables, &spec).await?;
             if !present {
                 self.host_command(&format!("{iptables} -I {spec}"), None)
                     .await?;
