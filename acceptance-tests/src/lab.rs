@@ -14,8 +14,8 @@
 //! All CMS nodes of a lab share one [`Fabric`], so `database cluster join
 //! <address>` on one node reaches the node whose address that is.
 //!
-//! XOP servers ([`XopServerSpec`]) are real MariaDB servers on 127.0.0.1 laid
-//! out like XOP appliances under `<out>/xop/<name>`, reached over one real
+//! XOP servers ([`XopServerSpec`]) are real MariaDB servers on 127.0.0.1 (until
+//! [`Lab::rebind_xop`] moves one to another loopback address) laid out like XOP appliances under `<out>/xop/<name>`, reached over one real
 //! sshd (`<out>/xop/sshd`) started when the lab has any. All of them share one
 //! random admin password. With XOP servers, `lab.json` gains `xop_servers`
 //! and `lab.auto.tfvars.json` gains `xop_ssh_user`, `xop_ssh_private_key_file`,
@@ -221,6 +221,19 @@ impl Lab {
             .unwrap_or_else(|| panic!("no XOP server named {name:?} in this lab"))
     }
 
+    /// Moves the MySQL of XOP server `name` to `address` (127.0.0.0/8, see
+    /// [`XopServer::rebind`]) and rewrites the lab's files, so `lab.json` and
+    /// `lab.auto.tfvars.json` name the new address. Panics on an unknown name.
+    pub async fn rebind_xop(&mut self, name: &str, address: Ipv4Addr) -> anyhow::Result<()> {
+        self.xop
+            .iter_mut()
+            .find(|x| x.name() == name)
+            .unwrap_or_else(|| panic!("no XOP server named {name:?} in this lab"))
+            .rebind(address)
+            .await?;
+        self.write_files()
+    }
+
     /// Names of the XOP servers, in spec order.
     pub fn xop_names(&self) -> Vec<String> {
         self.xop.iter().map(|x| x.name().to_string()).collect()
@@ -270,7 +283,8 @@ impl Lab {
     /// with the *current* host keys; with XOP servers also
     /// `"xop_servers":[{"name","server_id","ssh":{"host","port","user","private_key_file","known_hosts",
     /// "host_key_fingerprint"},"mysql":{"host","port","admin_user","admin_password"},"dir","datadir",
-    /// "my_cnf_path","restart_command","iptables_command","sysconf_command"}]`.
+    /// "my_cnf_path","restart_command","iptables_command","firewall_save_command","sysconf_command"}]`
+    /// (`mysql.host`: [`XopServer::mysql_address`]).
     pub fn endpoints(&self) -> serde_json::Value {
         let nodes: Vec<_> = self
             .cms
@@ -307,7 +321,7 @@ impl Lab {
                             "host_key_fingerprint": sshd.host_key_fingerprint(),
                         },
                         "mysql": {
-                            "host": "127.0.0.1",
+                            "host": x.mysql_address(),
                             "port": x.mysql_port(),
                             "admin_user": x.admin_user(),
                             "admin_password": x.admin_password(),
@@ -317,6 +331,7 @@ impl Lab {
                         "my_cnf_path": x.my_cnf_path().to_string_lossy(),
                         "restart_command": x.restart_command(),
                         "iptables_command": x.iptables_command(),
+                        "firewall_save_command": x.firewall_save_command(),
                         "sysconf_command": x.sysconf_command(),
                     })
                 })
@@ -346,8 +361,9 @@ impl Lab {
     /// `cms_password`, `cms_known_hosts_file`, `cms_nodes` (left out when the lab has
     /// XOP servers and no CMS node); with XOP servers `xop_ssh_user`,
     /// `xop_ssh_private_key_file`, `xop_known_hosts_file` and `xop_servers` (`name`,
-    /// `server_id`, `ssh_port`, `mysql_port`, `admin_user`, `admin_password`, `datadir`,
-    /// `my_cnf_path`, `restart_command`, `iptables_command`, `sysconf_command`).
+    /// `server_id`, `ssh_port`, `mysql_host`, `mysql_port`, `admin_user`, `admin_password`,
+    /// `datadir`, `my_cnf_path`, `restart_command`, `iptables_command`,
+    /// `firewall_save_command`, `sysconf_command`).
     pub fn tfvars(&self) -> serde_json::Value {
         let nodes: Vec<_> = self
             .cms
@@ -379,6 +395,7 @@ impl Lab {
                         "name": x.name(),
                         "server_id": x.server_id(),
                         "ssh_port": sshd.port(),
+                        "mysql_host": x.mysql_address(),
                         "mysql_port": x.mysql_port(),
                         "admin_user": x.admin_user(),
                         "admin_password": x.admin_password(),
@@ -386,6 +403,7 @@ impl Lab {
                         "my_cnf_path": x.my_cnf_path().to_string_lossy(),
                         "restart_command": x.restart_command(),
                         "iptables_command": x.iptables_command(),
+                        "firewall_save_command": x.firewall_save_command(),
                         "sysconf_command": x.sysconf_command(),
                     })
                 })

@@ -1,11 +1,13 @@
 //! The XOP lab against the real programs: MariaDB servers laid out like XOP
 //! appliances, the restart command, replication set up by hand (the seed's
-//! SQL), the stand-ins and the shared sshd driven by the real OpenSSH client,
-//! and a lab with two XOP servers writing its files.
+//! SQL), moving MySQL to another loopback address, the stand-ins and the
+//! shared sshd driven by the real OpenSSH client, and a lab with two XOP
+//! servers writing its files.
 //!
 //! The tests of this file share one template datadir (`mariadb-install-db`
 //! runs once per test process).
 
+use std::net::{Ipv4Addr, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -259,6 +261,173 @@ async fn two_servers_replicate_xopdb_set_up_by_hand() {
     assert_eq!(n.as_deref(), Some("2"));
 }
 
+async fn wait_for_rows(server: &XopServer, sql: &str, want: usize) -> Vec<Vec<Option<String>>> {
+    let mut rows = Vec::new();
+    for _ in 0..400 {
+        rows = server.sql(sql).await.unwrap();
+        if rows.len() >= want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebind_moves_mysql_to_another_loopback_address() {
+    let sshd = Sshd::start_in_temp_dir().await.unwrap();
+    let (s1, s2) = (spec("xop1", 1), spec("xop2", 2));
+    let (primary, secondary) = tokio::join!(
+        XopServer::start_in_temp_dir(&s1, &sshd),
+        XopServer::start_in_temp_dir(&s2, &sshd)
+    );
+    let (mut primary, mut secondary) = (primary.unwrap(), secondary.unwrap());
+    assert_eq!(primary.mysql_address(), "127.0.0.1");
+    // a provider section after the lab lines, as the provider splices it in
+    append(
+        &primary.my_cnf_path(),
+        "\n# BEGIN uccluster xop_replication_member (managed; edits here are overwritten)\n\
+         [mysqld]\nserver-id=1\nlog-bin=mysql-bin\nbinlog-do-db=xopdb\n\
+         # END uccluster xop_replication_member\n",
+    );
+    run_restart(&primary);
+    primary
+        .sql("USE xopdb; INSERT INTO call_log (v) VALUES ('before rebind')")
+        .await
+        .unwrap();
+    let port = primary.mysql_port();
+    let cnf_before = std::fs::read_to_string(primary.my_cnf_path()).unwrap();
+    assert_eq!(cnf_before.matches("bind-address=127.0.0.1\n").count(), 1);
+
+    // only loopback addresses: nothing changes otherwise
+    let err = primary
+        .rebind(Ipv4Addr::new(10, 0, 0, 1))
+        .await
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("127.0.0.0/8"), "{err:#}");
+    assert_eq!(
+        std::fs::read_to_string(primary.my_cnf_path()).unwrap(),
+        cnf_before
+    );
+    assert_eq!(primary.mysql_address(), "127.0.0.1");
+
+    // a failed move (the port is taken there) puts my.cnf and the address back
+    let squatter = std::net::TcpListener::bind(("127.0.0.5", port)).unwrap();
+    let err = primary
+        .rebind(Ipv4Addr::new(127, 0, 0, 5))
+        .await
+        .unwrap_err();
+    drop(squatter);
+    assert!(format!("{err:#}").contains("127.0.0.5"), "{err:#}");
+    assert_eq!(
+        std::fs::read_to_string(primary.my_cnf_path()).unwrap(),
+        cnf_before
+    );
+    assert_eq!(primary.mysql_address(), "127.0.0.1");
+    let rows = primary.sql("SELECT v FROM xopdb.call_log").await.unwrap();
+    assert_eq!(cell(&rows).as_deref(), Some("before rebind"));
+
+    let pid_before = primary.mysql_pid().unwrap();
+    let t = Instant::now();
+    primary.rebind(Ipv4Addr::new(127, 0, 0, 2)).await.unwrap();
+    eprintln!("rebind {:?}", t.elapsed());
+    assert_eq!(primary.mysql_address(), "127.0.0.2");
+    assert_ne!(primary.mysql_pid().unwrap(), pid_before, "restarted");
+
+    // SQL goes to 127.0.0.2 and sees the row; the managed section still applies
+    let rows = primary
+        .sql("SELECT v FROM xopdb.call_log; SELECT @@bind_address, @@server_id")
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            vec![Some("before rebind".to_string())],
+            vec![Some("127.0.0.2".to_string()), Some("1".to_string())]
+        ]
+    );
+    // the old address refuses, the new one takes TCP connections
+    let refused = TcpStream::connect(("127.0.0.1", port)).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+    TcpStream::connect(("127.0.0.2", port)).expect("mariadbd listens on 127.0.0.2");
+    // the real client with the admin account, as on the box
+    let client = |host: &str| {
+        std::process::Command::new(primary.mariadb_client_path())
+            .args(["--no-defaults", "--connect-timeout=5", "-N", "-e"])
+            .arg("SELECT CURRENT_USER()")
+            .arg(format!("-h{host}"))
+            .arg(format!("-P{port}"))
+            .arg(format!("-u{}", primary.admin_user()))
+            .arg(format!("-p{}", primary.admin_password()))
+            .output()
+            .unwrap()
+    };
+    let out = client("127.0.0.2");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "xopadmin@%");
+    assert!(!client("127.0.0.1").status.success());
+
+    // my.cnf: only the bind-address line changed (the managed section byte for byte)
+    assert_eq!(
+        std::fs::read_to_string(primary.my_cnf_path()).unwrap(),
+        cnf_before.replace("bind-address=127.0.0.1\n", "bind-address=127.0.0.2\n")
+    );
+
+    // the restart command and stop/start keep to the new address
+    run_restart(&primary);
+    primary.stop_mysql().await;
+    primary.start_mysql().await;
+    let rows = primary.sql("SELECT @@bind_address").await.unwrap();
+    assert_eq!(cell(&rows).as_deref(), Some("127.0.0.2"));
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+
+    // replication to and from moved servers: a '%' replication user on 127.0.0.2,
+    // a replica moved to 127.0.0.3
+    secondary.rebind(Ipv4Addr::new(127, 0, 0, 3)).await.unwrap();
+    assert_eq!(secondary.mysql_address(), "127.0.0.3");
+    append(&secondary.my_cnf_path(), "[mysqld]\nserver-id=2\n");
+    run_restart(&secondary);
+    primary
+        .sql("CREATE USER 'repl'@'%' IDENTIFIED BY 'slavepass'; GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%'")
+        .await
+        .unwrap();
+    let status = primary.sql("SHOW MASTER STATUS").await.unwrap();
+    let (file, pos) = (status[0][0].clone().unwrap(), status[0][1].clone().unwrap());
+    secondary
+        .sql(&format!(
+            "CHANGE MASTER TO MASTER_HOST='{}', MASTER_PORT={port}, MASTER_USER='repl', \
+             MASTER_PASSWORD='slavepass', MASTER_LOG_FILE='{file}', MASTER_LOG_POS={pos}, \
+             MASTER_CONNECT_RETRY=1; START SLAVE",
+            primary.mysql_address()
+        ))
+        .await
+        .unwrap();
+    primary
+        .sql("USE xopdb; INSERT INTO call_log (v) VALUES ('after rebind')")
+        .await
+        .unwrap();
+    let rows = wait_for_rows(
+        &secondary,
+        "SELECT v FROM xopdb.call_log WHERE v = 'after rebind'",
+        1,
+    )
+    .await;
+    assert_eq!(rows, [vec![Some("after rebind".to_string())]]);
+    let status = secondary.slave_status().await.unwrap().unwrap();
+    let get = |k: &str| {
+        status
+            .iter()
+            .find(|(n, _)| n == k)
+            .and_then(|(_, v)| v.clone())
+    };
+    assert_eq!(get("Master_Host").as_deref(), Some("127.0.0.2"));
+    assert_eq!(get("Slave_IO_Running").as_deref(), Some("Yes"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sshd_logs_in_with_the_client_key_only_and_runs_the_stand_ins() {
     let sshd = Sshd::start_in_temp_dir().await.unwrap();
@@ -331,6 +500,27 @@ async fn sshd_logs_in_with_the_client_key_only_and_runs_the_stand_ins() {
         server.iptables_rules(),
         ["-A INPUT -s 10.0.0.2/32 -p tcp -m tcp --dport 3306 -j ACCEPT"]
     );
+    assert!(server.saved_firewall_rules().is_empty());
+    let out = sshd
+        .ssh_command(&server.firewall_save_command())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "iptables: Saving firewall rules to /etc/sysconfig/iptables:[  OK  ]\n"
+    );
+    assert_eq!(server.saved_firewall_rules(), server.iptables_rules());
+    let saved = std::fs::read_to_string(server.dir().join("etc/sysconfig/iptables")).unwrap();
+    assert!(
+        saved.contains("\n*filter\n:INPUT ACCEPT [0:0]\n"),
+        "{saved}"
+    );
+    assert!(saved.contains("\nCOMMIT\n# Completed on "), "{saved}");
     let out = sshd
         .ssh_command(&format!(
             "{} member 10.0.0.3 10.0.0.2",
@@ -371,7 +561,7 @@ async fn lab_with_two_xop_servers_writes_its_files() {
         r#"{"xop_servers":[{"name":"xop1","server_id":1},{"name":"xop2","server_id":2}]}"#,
     )
     .unwrap();
-    let lab = Lab::start(&spec, out.path()).await.unwrap();
+    let mut lab = Lab::start(&spec, out.path()).await.unwrap();
     let endpoints: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("lab.json")).unwrap())
             .unwrap();
@@ -401,6 +591,11 @@ async fn lab_with_two_xop_servers_writes_its_files() {
         assert_eq!(s["my_cnf_path"], x.my_cnf_path().to_string_lossy().as_ref());
         assert_eq!(s["restart_command"], x.restart_command());
         assert_eq!(s["iptables_command"], x.iptables_command());
+        assert_eq!(s["firewall_save_command"], x.firewall_save_command());
+        assert_eq!(
+            s["firewall_save_command"],
+            format!("{} iptables save", x.dir().join("bin/service").display())
+        );
         assert_eq!(s["sysconf_command"], x.sysconf_command());
         assert!(x
             .dir()
@@ -436,20 +631,41 @@ async fn lab_with_two_xop_servers_writes_its_files() {
         "my_cnf_path",
         "restart_command",
         "iptables_command",
+        "firewall_save_command",
         "sysconf_command",
     ] {
         assert!(xs[0][key].is_string(), "{key}");
     }
+    assert_eq!(xs[0]["mysql_host"], "127.0.0.1");
+
+    // moving one server's MySQL rewrites both files
+    lab.rebind_xop("xop2", Ipv4Addr::new(127, 0, 0, 4))
+        .await
+        .unwrap();
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.path().join(name)).unwrap()).unwrap()
+    };
+    let (endpoints, tfvars) = (read("lab.json"), read("lab.auto.tfvars.json"));
+    assert_eq!(endpoints["xop_servers"][1]["mysql"]["host"], "127.0.0.4");
+    assert_eq!(endpoints["xop_servers"][0]["mysql"]["host"], "127.0.0.1");
+    assert_eq!(tfvars["xop_servers"][1]["mysql_host"], "127.0.0.4");
+    let rows = lab.xop("xop2").sql("SELECT @@bind_address").await.unwrap();
+    assert_eq!(rows, [vec![Some("127.0.0.4".to_string())]]);
 
     let pids: Vec<i32> = lab
         .xop_names()
         .iter()
         .map(|n| lab.xop(n).mysql_pid().unwrap())
         .collect();
-    let ssh_port = sshd.port();
+    let ssh_port = lab.sshd().unwrap().port();
     lab.stop().await;
+    // xop2's mariadbd was started by the restart script (rebind), so it is no child
+    // of this process: init reaps it a moment after it dies.
     for pid in pids {
-        assert!(!Path::new(&format!("/proc/{pid}")).exists());
+        assert!(
+            wait_until(|| !Path::new(&format!("/proc/{pid}")).exists()).await,
+            "mariadbd {pid} survived lab.stop()"
+        );
     }
     assert!(std::net::TcpStream::connect(("127.0.0.1", ssh_port)).is_err());
 }

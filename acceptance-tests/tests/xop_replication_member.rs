@@ -27,10 +27,8 @@ fn member(
     let primary_block = primary
         .map(|p| {
             format!(
-                "  primary {{\n    address        = \"127.0.0.1\"\n    port           = {}\n    admin_user     = \"{}\"\n    admin_password = \"{}\"\n  }}\n  depends_on = [xop_replication_member.{}]\n",
+                "  replication_password = \"repl-Secret-77\"\n  primary {{\n    address = \"127.0.0.1\"\n    port    = {}\n  }}\n  depends_on = [xop_replication_member.{}]\n",
                 p.mysql_port(),
-                p.admin_user(),
-                p.admin_password(),
                 p.name()
             )
         })
@@ -41,7 +39,6 @@ fn member(
   role                 = "{role}"
   server_id            = {server_id}
   cluster_size         = 3
-  replication_password = "repl-Secret-77"
 {extra}  host {{
     address         = "127.0.0.1"
     my_cnf_path     = "{cnf}"
@@ -49,11 +46,10 @@ fn member(
     dump_command    = "{dump}"
     client_command  = "{client}"
     iptables_command = "{ipt}"
+    firewall_save_command = "{save}"
   }}
   mysql {{
-    port           = {port}
-    admin_user     = "{user}"
-    admin_password = "{pw}"
+    port = {port}
   }}
 {primary_block}}}
 "#,
@@ -63,11 +59,29 @@ fn member(
         dump = s.mariadb_dump_path().display(),
         client = s.mariadb_client_path().display(),
         ipt = s.iptables_command(),
+        save = s.firewall_save_command(),
         port = s.mysql_port(),
-        user = s.admin_user(),
-        pw = s.admin_password(),
     )
 }
+
+/// The import ID of a lab server: every path that differs from the appliance's default (the
+/// SSH port is the provider's, so the ID leaves it out).
+fn import_id(s: &XopServer) -> String {
+    format!(
+        "{}@127.0.0.1;host.my_cnf_path={};host.restart_command={};host.dump_command={};host.client_command={};host.iptables_command={};host.firewall_save_command={};mysql.port={}",
+        s.name(),
+        s.my_cnf_path().display(),
+        s.restart_command(),
+        s.mariadb_dump_path().display(),
+        s.mariadb_client_path().display(),
+        s.iptables_command(),
+        s.firewall_save_command(),
+        s.mysql_port()
+    )
+}
+
+/// One admin password for the lab's servers, given once in the provider block.
+const ADMIN_PASSWORD: &str = "lab-Admin-Shared-31";
 
 impl Site {
     async fn start(test: &str) -> Site {
@@ -82,9 +96,14 @@ impl Site {
                 server_id: i as u32 + 1,
             };
             servers.push(
-                XopServer::start(&spec, &tf.dir.join(name), &sshd)
-                    .await
-                    .expect("MariaDB starts"),
+                XopServer::start_with_admin_password(
+                    &spec,
+                    &tf.dir.join(name),
+                    &sshd,
+                    ADMIN_PASSWORD,
+                )
+                .await
+                .expect("MariaDB starts"),
             );
         }
         Site { tf, sshd, servers }
@@ -92,11 +111,12 @@ impl Site {
 
     fn provider(&self) -> String {
         format!(
-            "terraform {{\n  required_providers {{\n    xop = {{\n      source  = \"uccluster/xop\"\n      version = \"{PROVIDER_VERSION}\"\n    }}\n  }}\n}}\n\nprovider \"xop\" {{\n  username         = \"{}\"\n  private_key      = file(\"{}\")\n  port             = {}\n  known_hosts_file = \"{}\"\n  command_timeout  = \"60s\"\n}}\n",
+            "terraform {{\n  required_providers {{\n    xop = {{\n      source  = \"uccluster/xop\"\n      version = \"{PROVIDER_VERSION}\"\n    }}\n  }}\n}}\n\nprovider \"xop\" {{\n  username         = \"{}\"\n  private_key      = file(\"{}\")\n  port             = {}\n  known_hosts_file = \"{}\"\n  command_timeout  = \"60s\"\n  mysql_admin_user = \"{}\"\n  mysql_admin_password = \"{ADMIN_PASSWORD}\"\n}}\n",
             self.sshd.user(),
             self.sshd.client_key_path().display(),
             self.sshd.port(),
-            self.sshd.known_hosts_path().display()
+            self.sshd.known_hosts_path().display(),
+            self.servers[0].admin_user()
         )
     }
 
@@ -273,6 +293,84 @@ async fn primary_and_two_secondaries_replicate_heal_and_come_apart() {
     }
     site.tf.assert_empty_plan().await;
 
+    // Import and compare, nothing ignored: each member dropped from the state and imported by
+    // its ID (the server's address and paths; credentials come from the provider block).
+    let refreshed = site
+        .tf
+        .run(&[
+            "apply",
+            "-refresh-only",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+        ])
+        .await;
+    assert_eq!(refreshed.code, 0, "{}", refreshed.all());
+    for s in &site.servers {
+        let address = format!("xop_replication_member.{}", s.name());
+        let applied = site.tf.resource_values(&address).await;
+        let rm = site.tf.run(&["state", "rm", &address]).await;
+        assert_eq!(rm.code, 0, "{}", rm.all());
+        let id = import_id(s);
+        let imported = site
+            .tf
+            .run(&["import", "-input=false", "-no-color", &address, &id])
+            .await;
+        assert_eq!(imported.code, 0, "{}", imported.all());
+        assert_eq!(
+            site.tf.resource_values(&address).await,
+            applied,
+            "imported {} equals applied",
+            s.name()
+        );
+    }
+    site.tf.assert_empty_plan().await;
+
+    // After an import, a resync_trigger the configuration has is adopted, not run: a row only
+    // xop2 has (a resync would drop it) survives the apply.
+    site.value(1, "INSERT INTO xopdb.call_log(v) VALUES ('only-on-xop2')")
+        .await;
+    let rs = site
+        .tf
+        .run(&["state", "rm", "xop_replication_member.xop2"])
+        .await;
+    assert_eq!(rs.code, 0, "{}", rs.all());
+    let imported = site
+        .tf
+        .run(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "xop_replication_member.xop2",
+            &import_id(&site.servers[1]),
+        ])
+        .await;
+    assert_eq!(imported.code, 0, "{}", imported.all());
+    site.write("  resync_trigger = \"2026-11\"\n");
+    let plan = site.tf.plan().await;
+    assert!(
+        plan.text()
+            .contains("resync_trigger of imported member xop2 adopted"),
+        "{}",
+        plan.all()
+    );
+    site.tf.apply_ok().await;
+    assert_eq!(
+        count(
+            &site
+                .value(
+                    1,
+                    "SELECT COUNT(*) FROM xopdb.call_log WHERE v = 'only-on-xop2'"
+                )
+                .await
+        ),
+        "1",
+        "no resync ran"
+    );
+    site.write("");
+    site.tf.apply_ok().await;
+    site.tf.assert_empty_plan().await;
+
     // Firewall: one ACCEPT rule per peer on the primary's MySQL port; a rule deleted by hand is
     // drift, and the apply puts it back.
     let port = site.servers[0].mysql_port();
@@ -286,6 +384,11 @@ async fn primary_and_two_secondaries_replicate_heal_and_come_apart() {
     assert!(site.servers[0]
         .iptables_rules()
         .contains(&rule("192.0.2.13")));
+    // Saved, so they survive a reboot (the appliance's /etc/sysconfig/iptables).
+    assert_eq!(
+        site.servers[0].saved_firewall_rules(),
+        site.servers[0].iptables_rules()
+    );
     let deleted = std::process::Command::new(site.servers[0].iptables_command())
         .args([
             "-D",
@@ -387,6 +490,10 @@ async fn primary_and_two_secondaries_replicate_heal_and_come_apart() {
     assert!(
         site.servers[0].iptables_rules().is_empty(),
         "firewall rules removed"
+    );
+    assert!(
+        site.servers[0].saved_firewall_rules().is_empty(),
+        "and saved without them"
     );
     assert_eq!(
         count(
@@ -614,5 +721,176 @@ async fn duplicate_key_break_shows_last_error_and_resync_heals_without_losing_ro
         "1"
     );
     site.tf.assert_empty_plan().await;
+    site.stop().await;
+}
+
+/// xop2 and xop3 with their cluster addresses and the primary's shell (for `sysconf member`),
+/// replicating from the primary at `primary_address`.
+fn network_config(site: &Site, primary_address: &str, xop2_address: &str, xop3_id: u32) -> String {
+    let [p, s2, s3] = [&site.servers[0], &site.servers[1], &site.servers[2]];
+    let primary_host = format!(
+        "  primary_host {{\n    address         = \"127.0.0.1\"\n    sysconf_command = \"{}\"\n  }}\n",
+        p.sysconf_command()
+    );
+    // The secondaries' own sysconf (their hosts entry for the primary).
+    let own_sysconf = |s: &XopServer, text: String| {
+        text.replace(
+            "    iptables_command",
+            &format!(
+                "    sysconf_command = \"{}\"\n    iptables_command",
+                s.sysconf_command()
+            ),
+        )
+    };
+    let with_primary_at = |text: String| {
+        text.replace(
+            "  primary {\n    address = \"127.0.0.1\"",
+            &format!("  primary {{\n    address = \"{primary_address}\""),
+        )
+    };
+    let primary = member(p, "primary", 1, None, FIREWALL).replace(
+        "  mysql {\n",
+        &format!("  mysql {{\n    address = \"{primary_address}\"\n"),
+    );
+    let s2_text = member(
+        s2,
+        "secondary",
+        2,
+        Some(p),
+        &format!("  cluster_address = \"{xop2_address}\"\n{primary_host}"),
+    );
+    let s3_text = member(
+        s3,
+        "secondary",
+        xop3_id,
+        Some(p),
+        &format!("  cluster_address = \"192.0.2.13\"\n{primary_host}"),
+    );
+    format!(
+        "{}\n{}\n{}\n{}",
+        site.provider(),
+        primary,
+        with_primary_at(own_sysconf(s2, s2_text)),
+        with_primary_at(own_sysconf(s3, s3_text))
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_change_follows_the_seed_and_server_ids_must_differ() {
+    let mut site = Site::start("xop-network").await;
+    site.tf.write(
+        "main.tf",
+        &network_config(&site, "127.0.0.1", "192.0.2.12", 3),
+    );
+    site.tf.init().await;
+    site.tf.apply_ok().await;
+    site.tf.assert_empty_plan().await;
+    assert!(
+        site.servers[0].sysconf_calls().is_empty(),
+        "create runs no network step"
+    );
+
+    // A server id shared with the primary, or with another replica, is refused before the
+    // member changes; state and server stay as they were.
+    for (id, says) in [
+        (1, "server_id 1 is the primary's server-id too"),
+        (2, "server_id 2 is already used by replica \"xop2\""),
+    ] {
+        site.tf.write(
+            "main.tf",
+            &network_config(&site, "127.0.0.1", "192.0.2.12", id),
+        );
+        let out = site.tf.apply().await;
+        assert_eq!(out.code, 1, "{}", out.all());
+        assert!(out.text().contains(says), "{}", out.all());
+        assert_eq!(
+            count(&site.value(2, "SELECT @@server_id").await),
+            "3",
+            "xop3 untouched"
+        );
+    }
+    site.tf.write(
+        "main.tf",
+        &network_config(&site, "127.0.0.1", "192.0.2.12", 3),
+    );
+    site.tf.assert_empty_plan().await;
+
+    // xop2 was re-addressed at its console (seed steps 4-6): the primary's hosts entry and HA
+    // membership follow, in the seed's order.
+    let hostname = count(&site.value(1, "SELECT @@hostname").await);
+    site.tf.write(
+        "main.tf",
+        &network_config(&site, "127.0.0.1", "192.0.2.22", 3),
+    );
+    let plan = site.tf.plan().await;
+    assert!(
+        plan.text()
+            .contains(r#"~ cluster_address = "192.0.2.12" -> "192.0.2.22""#),
+        "{}",
+        plan.stdout
+    );
+    site.tf.apply_ok().await;
+    assert_eq!(
+        site.servers[0].sysconf_calls(),
+        [
+            "delhost 192.0.2.12".to_string(),
+            format!("addhost 192.0.2.22 {hostname}"),
+            "member 192.0.2.22 192.0.2.12".to_string(),
+        ]
+    );
+    site.tf.assert_empty_plan().await;
+
+    // The primary moves to 127.0.0.2. Rows written while the secondaries still look for it at
+    // the old address arrive once they follow: replication continues from what each executed.
+    site.value(
+        0,
+        "USE xopdb; INSERT INTO call_log(v) VALUES ('before-move')",
+    )
+    .await;
+    site.caught_up(1).await;
+    site.caught_up(2).await;
+    site.servers[0]
+        .rebind(std::net::Ipv4Addr::new(127, 0, 0, 2))
+        .await
+        .expect("primary moves");
+    site.value(
+        0,
+        "USE xopdb; INSERT INTO call_log(v) VALUES ('while-moving')",
+    )
+    .await;
+    site.tf.write(
+        "main.tf",
+        &network_config(&site, "127.0.0.2", "192.0.2.22", 3),
+    );
+    site.tf.apply_ok().await;
+    for s in [1, 2] {
+        site.caught_up(s).await;
+        assert_eq!(
+            count(
+                &site
+                    .value(s, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('before-move', 'while-moving')")
+                    .await
+            ),
+            "2",
+            "{}: nothing skipped, nothing twice",
+            site.servers[s].name()
+        );
+        assert_eq!(
+            site.slave_field(s, "Master_Host").await.as_deref(),
+            Some("127.0.0.2")
+        );
+        let primary_name = count(&site.value(0, "SELECT @@hostname").await);
+        assert_eq!(
+            site.servers[s].sysconf_calls(),
+            [
+                "delhost 127.0.0.1".to_string(),
+                format!("addhost 127.0.0.2 {primary_name}"),
+            ],
+            "{}'s hosts entry for the primary follows",
+            site.servers[s].name()
+        );
+    }
+    site.tf.assert_empty_plan().await;
+    site.tf.destroy_ok().await;
     site.stop().await;
 }

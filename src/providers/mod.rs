@@ -53,7 +53,7 @@ pub fn provider_for(type_name: &str) -> Option<Box<dyn DynamicProvider>> {
             "XOP Networks server",
             "XOP Networks servers made highly available by MySQL/MariaDB replication: my.cnf and MySQL restarts over SSH, replication over the MySQL protocol.",
             xop_resources,
-        ))),
+        ).with_sql_admin())),
         "imp" => Some(Box::new(empty::EmptyProvider::new(
             "Cisco IM and Presence intercluster peering",
         ))),

@@ -1,7 +1,9 @@
 //! A provider type whose devices are reached over SSH (and, for some, their SQL port): the
 //! provider block's SSH settings, and the client every resource of the process shares.
 
-use super::ssh_settings::{ssh_provider_attributes, SshDefaults, SshProviderConfig};
+use super::ssh_settings::{
+    sql_admin_attributes, ssh_provider_attributes, SshDefaults, SshProviderConfig,
+};
 use crate::transport::exec::HostPool;
 use crate::transport::interactive_shell::ShellPool;
 use crate::transport::mysql::MysqlPool;
@@ -39,6 +41,8 @@ pub struct SshDeviceProvider {
     device: &'static str,
     description: &'static str,
     resources: ResourceSet,
+    /// The devices also have a MySQL side: the provider block takes its admin account.
+    sql_admin: bool,
 }
 
 impl SshDeviceProvider {
@@ -55,7 +59,13 @@ impl SshDeviceProvider {
             device,
             description,
             resources,
+            sql_admin: false,
         }
+    }
+
+    pub fn with_sql_admin(mut self) -> Self {
+        self.sql_admin = true;
+        self
     }
 }
 
@@ -68,7 +78,13 @@ impl Provider for SshDeviceProvider {
         Some(Schema {
             version: 1,
             block: Block {
-                attributes: ssh_provider_attributes(self.env_prefix, self.device),
+                attributes: ssh_provider_attributes(self.env_prefix, self.device)
+                    .into_iter()
+                    .chain(match self.sql_admin {
+                        true => sql_admin_attributes(self.env_prefix),
+                        false => HashMap::new(),
+                    })
+                    .collect(),
                 description: Description::markdown(self.description),
                 ..Default::default()
             },
@@ -92,6 +108,9 @@ impl Provider for SshDeviceProvider {
             "configuring provider"
         );
         let settings = SshDefaults::from_config(&config, self.env_prefix, diags)?;
+        if let Some(p) = &settings.mysql_admin_password {
+            crate::secrets::register(p);
+        }
         *self
             .client
             .settings

@@ -28,6 +28,12 @@ pub struct SshProviderConfig<'a> {
     pub insecure_skip_host_key_check: ValueBool,
     pub connect_timeout: ValueString<'a>,
     pub command_timeout: ValueString<'a>,
+    /// Only in the schema of providers whose devices also have a SQL side (see
+    /// [`sql_admin_attributes`]); absent elsewhere.
+    #[serde(default)]
+    pub mysql_admin_user: ValueString<'a>,
+    #[serde(default)]
+    pub mysql_admin_password: ValueString<'a>,
 }
 
 pub fn ssh_provider_attributes(env_prefix: &str, device: &str) -> HashMap<String, Attribute> {
@@ -57,6 +63,23 @@ pub fn ssh_provider_attributes(env_prefix: &str, device: &str) -> HashMap<String
     ])
 }
 
+/// The default MySQL administrative account, for providers whose devices are also reached over
+/// SQL. Provider-level, like the SSH credentials, so resources (and their import) need not carry
+/// it.
+pub fn sql_admin_attributes(env_prefix: &str) -> HashMap<String, Attribute> {
+    use AttributeType::String;
+    HashMap::from([
+        (
+            "mysql_admin_user".into(),
+            optional(String, &format!("Administrative MySQL account of the servers (needs SUPER or REPLICATION ADMIN, and CREATE USER), or `{env_prefix}_MYSQL_ADMIN_USER`. A resource's `admin_user` takes precedence.")),
+        ),
+        (
+            "mysql_admin_password".into(),
+            sensitive(optional(String, &format!("Password of `mysql_admin_user`, or `{env_prefix}_MYSQL_ADMIN_PASSWORD`."))),
+        ),
+    ])
+}
+
 /// Per-node connection overrides written in a resource.
 #[derive(Clone, Debug, Default)]
 pub struct NodeConnection {
@@ -78,6 +101,8 @@ pub struct SshDefaults {
     pub insecure_skip_host_key_check: bool,
     pub connect_timeout: Duration,
     pub command_timeout: Duration,
+    pub mysql_admin_user: Option<String>,
+    pub mysql_admin_password: Option<String>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -155,6 +180,10 @@ impl SshDefaults {
                 .unwrap_or(false),
             connect_timeout,
             command_timeout,
+            mysql_admin_user: text(&config.mysql_admin_user)
+                .or_else(|| env(&format!("{env_prefix}_MYSQL_ADMIN_USER"))),
+            mysql_admin_password: text(&config.mysql_admin_password)
+                .or_else(|| env(&format!("{env_prefix}_MYSQL_ADMIN_PASSWORD"))),
         })
     }
 
@@ -262,7 +291,7 @@ fn expand_home(path: &str) -> PathBuf {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -276,7 +305,7 @@ mod tests {
         assert!(validate_host("-x.example").is_err());
     }
 
-    fn defaults() -> SshDefaults {
+    pub fn defaults() -> SshDefaults {
         SshDefaults {
             username: "admin".into(),
             password: Some("pw-default".into()),
@@ -286,6 +315,8 @@ mod tests {
             insecure_skip_host_key_check: false,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             command_timeout: DEFAULT_COMMAND_TIMEOUT,
+            mysql_admin_user: None,
+            mysql_admin_password: None,
         }
     }
 

@@ -1,21 +1,24 @@
-//! One XOP appliance: a real `mariadbd` on 127.0.0.1 laid out like the box
-//! (`/etc/my.cnf`, a restart command, `iptables` and `sysconf`), reached over
-//! the lab's shared [`Sshd`].
+//! One XOP appliance: a real `mariadbd` on 127.0.0.1 (or another loopback
+//! address after [`XopServer::rebind`]) laid out like the box (`/etc/my.cnf`, a
+//! restart command, `iptables`, `service iptables save` and `sysconf`), reached
+//! over the lab's shared [`Sshd`].
 //!
 //! Layout of `<dir>`:
 //! ```text
 //! etc/my.cnf          the appliance's "/etc/my.cnf" (lab lines only; the provider appends its section)
 //! etc/admin.cnf       [client] options of the admin account (used by bin/mysqld-restart)
 //! etc/hosts           entries kept by `sysconf addhost|delhost`
+//! etc/sysconfig/iptables  rules saved by `service iptables save` (absent until then)
 //! data/               datadir (a copy of the per-process template)
 //! run/mysqld.pid      pid-file (socket too, unless the path would be too long for a unix socket)
 //! log/error.log       mariadbd's log-error; log/mariadbd.out its stdout/stderr
 //! tmp/                its tmpdir
-//! bin/mysqld-restart  restart command; bin/iptables, bin/sysconf stand-ins
+//! bin/mysqld-restart  restart command; bin/iptables, bin/service, bin/sysconf stand-ins
 //! iptables.rules      rules kept by bin/iptables (iptables-save form)
 //! sysconf.log         accepted sysconf calls, one per line
 //! ```
 
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -62,6 +65,7 @@ pub struct XopServer {
     name: String,
     server_id: u32,
     dir: PathBuf,
+    address: Ipv4Addr,
     port: u16,
     admin_password: String,
     paths: InstancePaths,
@@ -71,6 +75,9 @@ pub struct XopServer {
     start_time: Duration,
     _temp: Option<tempfile::TempDir>,
 }
+
+/// Where MariaDB listens until [`XopServer::rebind`].
+const FIRST_ADDRESS: Ipv4Addr = Ipv4Addr::LOCALHOST;
 
 /// Unix socket paths must stay below 108 bytes.
 const MAX_SOCKET_PATH: usize = 100;
@@ -155,11 +162,14 @@ impl XopServer {
             error_log: dir.join("log/error.log"),
         };
         std::fs::write(dir.join("etc/hosts"), "")?;
+        // The box has the directory; `service iptables save` writes into it.
+        std::fs::create_dir_all(dir.join("etc/sysconfig"))?;
 
         let mut server = XopServer {
             name: spec.name.clone(),
             server_id: spec.server_id,
             dir,
+            address: FIRST_ADDRESS,
             port: 0,
             admin_password: admin_password.to_string(),
             paths,
@@ -176,10 +186,16 @@ impl XopServer {
             server.port = process::free_port()?;
             std::fs::write(
                 server.my_cnf_path(),
-                mariadb::lab_my_cnf(&server.paths, server.port, process::is_root()),
+                mariadb::lab_my_cnf(
+                    &server.paths,
+                    server.address,
+                    server.port,
+                    process::is_root(),
+                ),
             )?;
             let daemon = server.spawn_mariadbd()?;
             let root = Account {
+                host: server.address,
                 port: server.port,
                 user: "root".into(),
                 password: String::new(),
@@ -212,6 +228,7 @@ impl XopServer {
     /// Root passwords, the admin account, the XOP schema.
     async fn secure_and_provision(&self, password: &str) -> anyhow::Result<()> {
         let root = Account {
+            host: self.address,
             port: self.port,
             user: "root".into(),
             password: String::new(),
@@ -237,20 +254,29 @@ impl XopServer {
         Ok(())
     }
 
-    fn write_files(&self) -> anyhow::Result<()> {
+    /// `etc/admin.cnf`: the restart script's `SELECT 1` goes to `address`.
+    fn write_admin_cnf(&self, address: Ipv4Addr) -> anyhow::Result<()> {
         process::write_private(
-            &self.dir.join("etc/admin.cnf"),
+            &self.admin_cnf_path(),
             &format!(
-                "# admin account of XOP appliance {} (uccluster lab)\n[client]\nhost=127.0.0.1\nport={}\nuser={XOP_ADMIN_USER}\npassword={}\n",
+                "# admin account of XOP appliance {} (uccluster lab)\n[client]\nhost={address}\nport={}\nuser={XOP_ADMIN_USER}\npassword={}\n",
                 self.name, self.port, self.admin_password
             ),
-        )?;
+        )
+    }
+
+    fn admin_cnf_path(&self) -> PathBuf {
+        self.dir.join("etc/admin.cnf")
+    }
+
+    fn write_files(&self) -> anyhow::Result<()> {
+        self.write_admin_cnf(self.address)?;
         let restart = scripts::restart_script(&scripts::RestartScript {
             name: &self.name,
             mariadbd: &self.binaries.mariadbd,
             mariadb: &self.binaries.client,
             my_cnf: &self.my_cnf_path(),
-            admin_cnf: &self.dir.join("etc/admin.cnf"),
+            admin_cnf: &self.admin_cnf_path(),
             pid_file: &self.paths.pid_file,
             error_log: &self.paths.error_log,
             stdout_log: &self.dir.join("log/mariadbd.out"),
@@ -260,6 +286,14 @@ impl XopServer {
         process::write_executable(
             Path::new(&self.iptables_command()),
             &scripts::iptables_script(&self.name, &self.iptables_rules_path()),
+        )?;
+        process::write_executable(
+            &self.service_path(),
+            &scripts::service_script(
+                &self.name,
+                &self.iptables_rules_path(),
+                &self.saved_firewall_path(),
+            ),
         )?;
         process::write_executable(
             Path::new(&self.sysconf_command()),
@@ -286,7 +320,12 @@ impl XopServer {
     }
 
     fn admin(&self) -> Account {
+        self.admin_at(self.address)
+    }
+
+    fn admin_at(&self, address: Ipv4Addr) -> Account {
         Account {
+            host: address,
             port: self.port,
             user: XOP_ADMIN_USER.into(),
             password: self.admin_password.clone(),
@@ -301,16 +340,23 @@ impl XopServer {
         self.server_id
     }
 
-    /// MariaDB listens on 127.0.0.1:`mysql_port()`.
+    /// MariaDB listens on `mysql_address()`:`mysql_port()`.
     pub fn mysql_port(&self) -> u16 {
         self.port
+    }
+
+    /// The address MariaDB listens on: "127.0.0.1", or the one of the last
+    /// [`XopServer::rebind`].
+    pub fn mysql_address(&self) -> String {
+        self.address.to_string()
     }
 
     pub fn admin_user(&self) -> &str {
         XOP_ADMIN_USER
     }
 
-    /// Password of the admin account (root@localhost/127.0.0.1/::1 have it too).
+    /// Password of the admin account (root@localhost/127.0.0.1/::1 have it too;
+    /// connections to another loopback address also come from 127.0.0.1).
     pub fn admin_password(&self) -> &str {
         &self.admin_password
     }
@@ -365,6 +411,32 @@ impl XopServer {
     /// `<dir>/bin/iptables` stand-in (see [`XopServer::iptables_rules`]).
     pub fn iptables_command(&self) -> String {
         self.dir.join("bin/iptables").to_string_lossy().into_owned()
+    }
+
+    /// `<dir>/bin/service iptables save`: writes the `iptables` stand-in's rules
+    /// to `<dir>/etc/sysconfig/iptables` (iptables-save form) and prints
+    /// `iptables: Saving firewall rules to /etc/sysconfig/iptables:[  OK  ]`
+    /// (see [`XopServer::saved_firewall_rules`]).
+    pub fn firewall_save_command(&self) -> String {
+        format!("{} iptables save", shell_word(&self.service_path()))
+    }
+
+    fn service_path(&self) -> PathBuf {
+        self.dir.join("bin/service")
+    }
+
+    /// The appliance's "/etc/sysconfig/iptables": `<dir>/etc/sysconfig/iptables`.
+    pub fn saved_firewall_path(&self) -> PathBuf {
+        self.dir.join("etc/sysconfig/iptables")
+    }
+
+    /// The `-A` lines of the saved firewall file, in file order; empty when
+    /// nothing was saved yet.
+    pub fn saved_firewall_rules(&self) -> Vec<String> {
+        read_lines(&self.saved_firewall_path())
+            .into_iter()
+            .filter(|l| l.starts_with("-A "))
+            .collect()
     }
 
     /// `<dir>/bin/sysconf` stand-in (see [`XopServer::sysconf_calls`]).
@@ -519,6 +591,59 @@ impl XopServer {
         }))
     }
 
+    /// Moves MariaDB to `address` (127.0.0.0/8), as the seed's network change
+    /// does for MySQL: sets `bind-address` in my.cnf (outside the uccluster
+    /// section, which is kept byte for byte), runs the restart command and
+    /// checks that the admin answers on `address`. On failure my.cnf and the
+    /// address are put back (restarted on the old address) and the error says
+    /// why. Accounts with host '%' (the admin, the seed's replication user)
+    /// accept the connections there; root only has loopback hosts.
+    pub async fn rebind(&mut self, address: Ipv4Addr) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            address.is_loopback(),
+            "XOP server {}: {address} is not in 127.0.0.0/8 (the lab only has loopback addresses)",
+            self.name
+        );
+        let cnf_path = self.my_cnf_path();
+        let old_cnf = std::fs::read_to_string(&cnf_path)
+            .with_context(|| format!("reading {}", cnf_path.display()))?;
+        let new_cnf = mariadb::set_bind_address(&old_cnf, address)
+            .with_context(|| format!("XOP server {}: {}", self.name, cnf_path.display()))?;
+        std::fs::write(&cnf_path, &new_cnf)?;
+        self.write_admin_cnf(address)?;
+        let moved = async {
+            self.restart_mysql().await?;
+            // The script's check went through admin.cnf; this one is the lab's own.
+            self.admin_at(address)
+                .query("SELECT 1")
+                .await
+                .with_context(|| format!("MariaDB does not answer on {address}"))
+        }
+        .await;
+        match moved {
+            Ok(_) => {
+                self.address = address;
+                Ok(())
+            }
+            Err(e) => {
+                // Leave the appliance as it was, reachable where callers expect it.
+                std::fs::write(&cnf_path, &old_cnf)?;
+                self.write_admin_cnf(self.address)?;
+                let e = e.context(format!(
+                    "XOP server {}: moving MariaDB to {address}",
+                    self.name
+                ));
+                match self.restart_mysql().await {
+                    Ok(()) => Err(e),
+                    Err(b) => Err(anyhow::anyhow!(
+                        "{e:#}; restarting on {} afterwards failed too: {b:#}",
+                        self.address
+                    )),
+                }
+            }
+        }
+    }
+
     /// SIGKILLs mariadbd and waits until it is gone.
     pub async fn stop(self) {
         self.kill_mysql().await;
@@ -536,6 +661,18 @@ impl Drop for XopServer {
         if self.paths.socket.starts_with(std::env::temp_dir()) {
             let _ = std::fs::remove_file(&self.paths.socket);
         }
+    }
+}
+
+/// `path` as one shell word: bare when that is safe (the usual lab path), quoted otherwise.
+fn shell_word(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%,=".contains(c))
+    {
+        s.into_owned()
+    } else {
+        process::shell_quote(&s)
     }
 }
 

@@ -2,6 +2,7 @@
 //! directory (`mariadb-install-db` runs once per process), the lab part of an
 //! appliance's my.cnf, and running SQL over TCP as a given account.
 
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -145,14 +146,19 @@ pub(crate) struct InstancePaths {
 
 /// The appliance's my.cnf as created: the lab-only lines, nothing about
 /// replication (the provider appends its own managed section).
-pub(crate) fn lab_my_cnf(paths: &InstancePaths, port: u16, as_root: bool) -> String {
+pub(crate) fn lab_my_cnf(
+    paths: &InstancePaths,
+    address: Ipv4Addr,
+    port: u16,
+    as_root: bool,
+) -> String {
     let mut s = String::from("# XOP appliance my.cnf (uccluster lab)\n[mariadbd]\n");
     s += &format!("datadir={}\n", paths.datadir.display());
     s += &format!("tmpdir={}\n", paths.tmpdir.display());
     s += &format!("socket={}\n", paths.socket.display());
     s += &format!("pid-file={}\n", paths.pid_file.display());
     s += &format!("log-error={}\n", paths.error_log.display());
-    s += "bind-address=127.0.0.1\n";
+    s += &format!("bind-address={address}\n");
     s += &format!("port={port}\n");
     if as_root {
         s += "user=root\n";
@@ -162,9 +168,68 @@ pub(crate) fn lab_my_cnf(paths: &InstancePaths, port: u16, as_root: bool) -> Str
     s
 }
 
-/// One MySQL account reachable over TCP on 127.0.0.1.
+/// First lines of the managed section a provider splices into my.cnf
+/// (`# BEGIN uccluster <resource> ...` / `# END uccluster <resource>`).
+const MANAGED_BEGIN: &str = "# BEGIN uccluster";
+const MANAGED_END: &str = "# END uccluster";
+
+/// `cnf` with the value of every `bind-address` (or `bind_address`) line
+/// outside the managed section set to `address`; every other byte, the
+/// managed section included, stays as it was. Error when there is no such
+/// line: without one mariadbd listens on every address, so there is nothing
+/// to move.
+pub(crate) fn set_bind_address(cnf: &str, address: Ipv4Addr) -> anyhow::Result<String> {
+    let mut out = String::with_capacity(cnf.len() + 16);
+    let mut managed = false;
+    let mut found = 0;
+    for line in cnf.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with(MANAGED_BEGIN) {
+            managed = true;
+        }
+        if managed {
+            managed = !trimmed.starts_with(MANAGED_END);
+            out += line;
+            continue;
+        }
+        let Some(value_start) = bind_address_value_start(line) else {
+            out += line;
+            continue;
+        };
+        found += 1;
+        let body = line.trim_end_matches(['\n', '\r']);
+        out += &line[..value_start];
+        out += &address.to_string();
+        out += &line[body.len()..];
+    }
+    anyhow::ensure!(
+        found > 0,
+        "my.cnf has no bind-address line outside the uccluster section"
+    );
+    Ok(out)
+}
+
+/// Byte offset of the value in a `bind-address = value` option line.
+fn bind_address_value_start(line: &str) -> Option<usize> {
+    let indent = line.len() - line.trim_start().len();
+    let rest = &line[indent..];
+    let key_len = ["bind-address", "bind_address"]
+        .iter()
+        .find(|k| rest.starts_with(**k))?
+        .len();
+    let after_key = &rest[key_len..];
+    let eq = after_key.trim_start_matches([' ', '\t']);
+    if !eq.starts_with('=') {
+        return None;
+    }
+    let value = eq[1..].trim_start_matches([' ', '\t']);
+    Some(line.len() - value.len())
+}
+
+/// One MySQL account reachable over TCP at `host:port`.
 #[derive(Debug, Clone)]
 pub(crate) struct Account {
+    pub host: Ipv4Addr,
     pub port: u16,
     pub user: String,
     pub password: String,
@@ -173,7 +238,7 @@ pub(crate) struct Account {
 impl Account {
     fn opts(&self) -> mysql_async::Opts {
         mysql_async::OptsBuilder::default()
-            .ip_or_hostname("127.0.0.1")
+            .ip_or_hostname(self.host.to_string())
             .tcp_port(self.port)
             .user(Some(self.user.clone()))
             .pass(Some(self.password.clone()))
@@ -185,9 +250,9 @@ impl Account {
         let conn =
             tokio::time::timeout(Duration::from_secs(10), mysql_async::Conn::new(self.opts()))
                 .await
-                .with_context(|| format!("connecting to 127.0.0.1:{}: timed out", self.port))?
+                .with_context(|| format!("connecting to {}:{}: timed out", self.host, self.port))?
                 .with_context(|| {
-                    format!("connecting to 127.0.0.1:{} as {}", self.port, self.user)
+                    format!("connecting to {}:{} as {}", self.host, self.port, self.user)
                 })?;
         Ok(conn)
     }
@@ -199,7 +264,7 @@ impl Account {
         let mut conn = self.connect().await?;
         let result = run_query(&mut conn, sql).await;
         let _ = conn.disconnect().await;
-        result.with_context(|| format!("on 127.0.0.1:{}", self.port))
+        result.with_context(|| format!("on {}:{}", self.host, self.port))
     }
 }
 
@@ -286,7 +351,8 @@ pub(crate) async fn wait_ready(
         }
         if Instant::now() >= deadline {
             return Err(NotReady::Failed(anyhow::anyhow!(
-                "mariadbd on 127.0.0.1:{} did not answer SELECT 1 within {timeout:?} ({:#}); {}:\n{}",
+                "mariadbd on {}:{} did not answer SELECT 1 within {timeout:?} ({:#}); {}:\n{}",
+                account.host,
                 account.port,
                 last_err,
                 error_log.display(),

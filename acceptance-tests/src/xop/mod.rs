@@ -5,9 +5,10 @@
 //!
 //! - [`Sshd`] (`sshd.rs`): one sshd per lab on 127.0.0.1; all appliances share it
 //!   (they are all on this host), key login as the current user.
-//! - [`XopServer`] (`host.rs`): one appliance = one `mariadbd` on 127.0.0.1 with
-//!   its own `etc/my.cnf`, an admin account, the XOP schema (`xopdb`,
-//!   `xopdb_local`), a restart command and `iptables`/`sysconf` stand-ins.
+//! - [`XopServer`] (`host.rs`): one appliance = one `mariadbd` on 127.0.0.1
+//!   (movable to another loopback address: [`XopServer::rebind`]) with its own
+//!   `etc/my.cnf`, an admin account, the XOP schema (`xopdb`, `xopdb_local`), a
+//!   restart command and `iptables`/`service iptables save`/`sysconf` stand-ins.
 //! - `mariadb.rs`: binaries, the per-process template datadir
 //!   (`mariadb-install-db` once), my.cnf lab lines, SQL over TCP.
 //! - `scripts.rs`: the appliance's shell scripts; `process.rs`: daemons, pid-files, ports.

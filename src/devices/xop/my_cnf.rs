@@ -18,6 +18,7 @@ const STARTUP_ONLY: &[&str] = &[
     "replicate-do-db",
     "replicate-ignore-db",
     "replicate-ignore-table",
+    "report-host",
 ];
 
 /// A word for a POSIX shell command line.

@@ -34,6 +34,14 @@ pub struct SlaveStatus {
     pub read_master_log_pos: u64,
     pub last_io_error: String,
     pub last_sql_error: String,
+    /// `Last_IO_Errno`: 1236 means the primary no longer has what the replica asks for.
+    pub last_io_errno: u32,
+    /// Where the SQL thread has executed up to, in the primary's binlog: where replication
+    /// continues from when only the way to reach the primary changes.
+    pub executed: MasterStatus,
+    /// `Master_Server_Id` (MySQL/MariaDB 5.5+; `None` on older servers, `Some(0)` before the
+    /// replica first connected).
+    pub master_server_id: Option<u64>,
 }
 
 impl SlaveStatus {
@@ -98,7 +106,39 @@ pub fn parse_slave_status(rows: &[Row]) -> Result<Option<SlaveStatus>, String> {
         read_master_log_pos: number(field(row, "Read_Master_Log_Pos")?, "Read_Master_Log_Pos")?,
         last_io_error: text("Last_IO_Error")?,
         last_sql_error: text("Last_SQL_Error")?,
+        last_io_errno: number(field(row, "Last_IO_Errno")?, "Last_IO_Errno")?,
+        executed: MasterStatus {
+            file: text("Relay_Master_Log_File")?,
+            position: number(field(row, "Exec_Master_Log_Pos")?, "Exec_Master_Log_Pos")?,
+        },
+        master_server_id: row
+            .get("Master_Server_Id")
+            .map(|v| number(v.as_deref(), "Master_Server_Id"))
+            .transpose()?,
     }))
+}
+
+/// Binlog error a replica cannot get past by retrying: the primary purged (or never had) the
+/// file and position asked for.
+pub const ER_MASTER_FATAL_ERROR_READING_BINLOG: u32 = 1236;
+
+/// `SHOW BINARY LOGS`: the primary's binlog file names.
+pub fn parse_binary_logs(rows: &[Row]) -> Vec<String> {
+    rows.iter()
+        .filter_map(|r| r.get("Log_name").cloned().flatten())
+        .collect()
+}
+
+/// `SHOW SLAVE HOSTS`: `(Server_id, Host)` of each registered replica (Host is its `report-host`).
+pub fn parse_slave_hosts(rows: &[Row]) -> Result<Vec<(u64, String)>, String> {
+    rows.iter()
+        .map(|r| {
+            Ok((
+                number(field(r, "Server_id")?, "Server_id")?,
+                field(r, "Host")?.unwrap_or_default().to_string(),
+            ))
+        })
+        .collect()
 }
 
 /// `SHOW MASTER STATUS`: `None` when binary logging is off.
@@ -112,6 +152,17 @@ pub fn parse_master_status(rows: &[Row]) -> Result<Option<MasterStatus>, String>
     }))
 }
 
+/// The password line of a `master.info` file (line 1 counts the lines; then log file, position,
+/// host, user, password).
+pub fn parse_master_info_password(info: &str) -> Option<String> {
+    let lines: Vec<&str> = info.lines().collect();
+    lines.first()?.trim().parse::<u32>().ok()?;
+    lines
+        .get(5)
+        .map(|p| p.to_string())
+        .filter(|p| !p.is_empty())
+}
+
 /// A string literal for SQL: quotes and backslashes escaped.
 pub fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
@@ -119,8 +170,17 @@ pub fn quote(text: &str) -> String {
 
 /// Account names the procedure uses: letters, digits, `_`, `-`, `.`; at most 80 characters.
 pub fn validate_user_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.len() > 80 {
-        return Err("must be 1 to 80 characters".into());
+    validate_word(name, 80)
+}
+
+/// A member name, written as the replica's `report-host` (at most 60 characters there).
+pub fn validate_member_name(name: &str) -> Result<(), String> {
+    validate_word(name, 60)
+}
+
+fn validate_word(name: &str, max: usize) -> Result<(), String> {
+    if name.is_empty() || name.len() > max {
+        return Err(format!("must be 1 to {max} characters"));
     }
     match name
         .chars()
@@ -204,6 +264,10 @@ mod tests {
             ("Read_Master_Log_Pos", Some("328")),
             ("Last_IO_Error", Some("")),
             ("Last_SQL_Error", Some(sql_error)),
+            ("Last_IO_Errno", Some("0")),
+            ("Relay_Master_Log_File", Some("mysql-bin.000001")),
+            ("Exec_Master_Log_Pos", Some("300")),
+            ("Master_Server_Id", Some("1")),
         ])
     }
 
@@ -218,6 +282,15 @@ mod tests {
             (Some(0), 13306, 328)
         );
         assert_eq!(ok.last_error(), None);
+        assert_eq!(
+            (ok.executed.file.as_str(), ok.executed.position),
+            ("mysql-bin.000001", 300)
+        );
+        assert_eq!(ok.master_server_id, Some(1));
+        let mut old_server = slave_row("Yes", "Yes", Some("0"), "");
+        old_server.remove("Master_Server_Id");
+        let old = parse_slave_status(&[old_server]).unwrap().unwrap();
+        assert_eq!(old.master_server_id, None);
         let broken =
             "Error 'Duplicate entry '100' for key 'PRIMARY'' on query. Default database: 'xopdb'";
         let dup = parse_slave_status(&[slave_row("Yes", "No", None, broken)])
@@ -232,6 +305,47 @@ mod tests {
         assert_eq!(down.io_running, ThreadState::Connecting);
         assert_eq!(parse_slave_status(&[]).unwrap(), None);
         assert!(parse_slave_status(&[row(&[("Master_Host", Some("x"))])]).is_err());
+    }
+
+    #[test]
+    fn binary_logs_and_slave_hosts() {
+        let logs = [
+            row(&[
+                ("Log_name", Some("mysql-bin.000001")),
+                ("File_size", Some("1")),
+            ]),
+            row(&[
+                ("Log_name", Some("mysql-bin.000002")),
+                ("File_size", Some("2")),
+            ]),
+        ];
+        assert_eq!(
+            parse_binary_logs(&logs),
+            ["mysql-bin.000001", "mysql-bin.000002"]
+        );
+        let hosts = [row(&[
+            ("Server_id", Some("2")),
+            ("Host", Some("xop2")),
+            ("Port", Some("3306")),
+            ("Master_id", Some("1")),
+        ])];
+        assert_eq!(parse_slave_hosts(&hosts).unwrap(), [(2, "xop2".into())]);
+        assert!(parse_slave_hosts(&[row(&[("Server_id", Some("x")), ("Host", None)])]).is_err());
+    }
+
+    #[test]
+    fn master_info_password() {
+        // MariaDB 10.11 master.info after CHANGE MASTER (first lines).
+        let info = "33\nmysql-bin.000002\n1234\n127.0.0.1\nrepl\nrepl-Secret-77\n13306\n5\n0\n";
+        assert_eq!(
+            parse_master_info_password(info).as_deref(),
+            Some("repl-Secret-77")
+        );
+        assert_eq!(
+            parse_master_info_password("33\nf\n4\nh\nrepl\n\n3306\n"),
+            None
+        );
+        assert_eq!(parse_master_info_password("mysql-bin.000001\n4\n"), None);
     }
 
     #[test]
@@ -272,5 +386,7 @@ mod tests {
         );
         assert!(validate_user_name("repl").is_ok());
         assert!(validate_user_name("re pl").is_err());
+        assert!(validate_member_name("xop-2.site").is_ok());
+        assert!(validate_member_name(&"x".repeat(61)).is_err());
     }
 }

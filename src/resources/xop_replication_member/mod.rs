@@ -5,11 +5,12 @@
 //! configuration) and, on a secondary, the replica threads (`io_running`/`sql_running`, planned
 //! `Yes` while replication is enabled). `last_error` carries the server's own message.
 
+mod import;
 mod state;
 mod steps;
 
 use crate::devices::xop::my_cnf::render_section;
-use crate::devices::xop::replication::{validate_user_name, ThreadState};
+use crate::devices::xop::replication::{validate_member_name, validate_user_name, ThreadState};
 use crate::providers::ssh_device::DeviceClient;
 use crate::providers::ssh_settings::validate_node_connection;
 use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
@@ -31,6 +32,28 @@ const DEFAULT_DELETE: Duration = Duration::from_secs(300);
 
 pub struct ReplicationMemberResource {
     client: Arc<DeviceClient>,
+}
+
+/// Private state: set by import until the first apply, so a `resync_trigger` the configuration
+/// already has is adopted rather than taken as a request to resync.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct MemberPrivate {
+    pub imported: bool,
+}
+
+fn imported() -> Value<MemberPrivate> {
+    Value::Value(MemberPrivate { imported: true })
+}
+
+/// The trigger goes from unset (after import) to the configured value: nothing to run.
+fn trigger_adopted(
+    private: &Value<MemberPrivate>,
+    prior: &MemberState,
+    planned: &MemberState,
+) -> bool {
+    private.as_ref_option().is_some_and(|p| p.imported)
+        && prior.resync_trigger.is_null()
+        && planned.resync_trigger.is_value()
 }
 
 fn thread_text(state: ThreadState) -> &'static str {
@@ -135,6 +158,74 @@ impl ReplicationMemberResource {
         ReplicationMemberResource { client }
     }
 
+    /// Everything the import ID does not say, read from the server.
+    async fn read_for_import(
+        &self,
+        mut state: MemberState<'static>,
+        warnings: &mut Vec<String>,
+    ) -> Result<MemberState<'static>, String> {
+        let deadline = Instant::now() + DEFAULT_READ;
+        state = state.with_defaults();
+        // An empty set makes the observation read the firewall rules.
+        state.firewall_allow = Value::Value(vec![]);
+        let member = Member {
+            client: &self.client,
+            state: &state,
+            deadline,
+        };
+        let seen = member.observe().await.map_err(|e| e.to_string())?;
+        let Some(section) = seen.section.as_deref() else {
+            return Err(format!(
+                "{} has no uccluster-managed section in its my.cnf: it is not a member uccluster made; create the resource instead (it writes the section and sets replication up)",
+                state.name()
+            ));
+        };
+        let mut read = state.clone();
+        import::apply_section(
+            &mut read,
+            &crate::devices::xop::my_cnf::parse_section(section).unwrap_or_default(),
+        )?;
+        read.firewall_allow = match seen.allowed.clone().unwrap_or_default() {
+            peers if peers.is_empty() => Value::Null,
+            peers => Value::Value(peers.into_iter().map(known).collect()),
+        };
+        let tls = state.primary.as_ref_option().map(|p| p.tls_ca_file.clone());
+        read.primary = Value::Null;
+        if read.is_primary() {
+            read.replication_user = member
+                .replication_account()
+                .await
+                .map_err(|e| e.to_string())?
+                .map(known)
+                .unwrap_or(Value::Null);
+        } else if let Some(slave) = &seen.slave {
+            read.primary = Value::Value(state::MysqlBlock {
+                address: known(slave.master_host.clone()),
+                port: Value::Value(slave.master_port as i64),
+                tls_ca_file: tls.unwrap_or(Value::Null),
+                ..Default::default()
+            });
+            read.replication_user = known(slave.master_user.clone());
+            let stopped_by_hand = slave.io_running == ThreadState::No
+                && slave.sql_running == ThreadState::No
+                && slave.last_error().is_none();
+            read.replication_enabled = Value::Value(!stopped_by_hand);
+            match member.replication_password_in_use().await {
+                Ok(Some(p)) => read.replication_password = known(p),
+                Ok(None) => warnings.push("the replica's master.info holds no password".into()),
+                Err(e) => warnings.push(format!("cannot read the replication password: {e}")),
+            }
+        } else {
+            warnings.push("the section says secondary but the server has no replication configured: add the primary block to the configuration".into());
+        }
+        let read = read.with_defaults();
+        let mut imported = observed_state(&read, &seen);
+        if read.firewall_allow.is_null() {
+            imported.firewall_allow = Value::Null; // no rules: the attribute is not in use
+        }
+        Ok(imported)
+    }
+
     /// Converge to `planned`. On failure the state is `before` (what was in place, for an
     /// update) with what the server reports, so the next plan shows the change again.
     async fn apply<'a>(
@@ -142,6 +233,7 @@ impl ReplicationMemberResource {
         diags: &mut Diagnostics,
         planned: &MemberState<'a>,
         before: Option<&MemberState<'a>>,
+        adopt_trigger: bool,
         deadline: Instant,
     ) -> Option<MemberState<'a>> {
         let password_changed =
@@ -155,13 +247,21 @@ impl ReplicationMemberResource {
             .map(|b| strings(&b.firewall_allow))
             .unwrap_or_default();
         let outcome = async {
+            if !planned.is_primary() {
+                // Before anything changes here: a colliding server id is a configuration error.
+                member.check_server_id().await?;
+            }
+            if let Some(before) = before {
+                member.follow_network_change(before).await?;
+            }
             member.configure().await?;
             member.open_firewall(&previous_peers).await?;
             if planned.is_primary() {
                 member.prepare_primary().await
             } else {
                 let resync = before.is_some_and(|b| b.resync_trigger != planned.resync_trigger)
-                    && planned.resync_trigger.is_value();
+                    && planned.resync_trigger.is_value()
+                    && !adopt_trigger;
                 if resync {
                     member.resync().await?;
                 }
@@ -218,6 +318,27 @@ fn block(attributes: Vec<(&str, Attribute)>, description: &str) -> Block {
     }
 }
 
+fn host_block(what: &str) -> Block {
+    use AttributeType::{Number, String};
+    block(
+        vec![
+            ("address", required(String, "SSH address of the XOP server.")),
+            ("port", optional(Number, "SSH port. Default: the provider's `port`.")),
+            ("username", optional(String, "SSH user (root on XOP appliances). Default: the provider's `username`.")),
+            ("password", sensitive(optional(String, "SSH password. Default: the provider's credentials."))),
+            ("host_key_fingerprint", optional(String, "Pinned SHA256 fingerprint of the server's SSH host key.")),
+            ("my_cnf_path", optional_computed(String, "The server's MySQL options file. Default `/etc/my.cnf`.")),
+            ("restart_command", optional_computed(String, "Command that restarts MySQL and returns when it is up. Default `service mysqld restart`.")),
+            ("dump_command", optional_computed(String, "The dump tool used by a resync, run on this server. Default `mysqldump`.")),
+            ("client_command", optional_computed(String, "The SQL client that loads a resync dump, run on this server. Default `mysql`.")),
+            ("iptables_command", optional_computed(String, "The firewall tool used for `firewall_allow`. Default `iptables`.")),
+            ("firewall_save_command", optional_computed(String, "Makes the running firewall rules survive a reboot; run after `firewall_allow` changed them. Default `service iptables save` (writes /etc/sysconfig/iptables); `\"\"` leaves the rules unsaved.")),
+            ("sysconf_command", optional_computed(String, "XOP's `sysconf` tool, used for the network-change steps. Default `sysconf`.")),
+        ],
+        what,
+    )
+}
+
 fn mysql_block(what: &str) -> Block {
     use AttributeType::{Number, String};
     block(
@@ -235,14 +356,14 @@ fn mysql_block(what: &str) -> Block {
             ),
             (
                 "admin_user",
-                required(
+                optional(
                     String,
-                    "Administrative account (needs SUPER/REPLICATION ADMIN and CREATE USER).",
+                    "Administrative account (needs SUPER or REPLICATION ADMIN, and CREATE USER). Default: the provider's `mysql_admin_user`.",
                 ),
             ),
             (
                 "admin_password",
-                sensitive(required(String, "Password of `admin_user`.")),
+                sensitive(optional(String, "Password of `admin_user`. Default: the provider's `mysql_admin_password` (when `admin_user` is not set here).")),
             ),
             (
                 "tls_ca_file",
@@ -259,27 +380,12 @@ fn mysql_block(what: &str) -> Block {
 #[async_trait::async_trait]
 impl Resource for ReplicationMemberResource {
     type State<'a> = MemberState<'a>;
-    type PrivateState<'a> = ValueEmpty;
+    type PrivateState<'a> = Value<MemberPrivate>;
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        use AttributeType::{Bool, List, Number, String};
+        use AttributeType::{Bool, List, Number, Set, String};
         let list = || List(Box::new(String));
-        let host = block(
-            vec![
-                ("address", required(String, "SSH address of the XOP server.")),
-                ("port", optional(Number, "SSH port. Default: the provider's `port`.")),
-                ("username", optional(String, "SSH user (root on XOP appliances). Default: the provider's `username`.")),
-                ("password", sensitive(optional(String, "SSH password. Default: the provider's credentials."))),
-                ("host_key_fingerprint", optional(String, "Pinned SHA256 fingerprint of the server's SSH host key.")),
-                ("my_cnf_path", optional_computed(String, "The server's MySQL options file. Default `/etc/my.cnf`.")),
-                ("restart_command", optional_computed(String, "Command that restarts MySQL and returns when it is up. Default `service mysqld restart`.")),
-                ("dump_command", optional_computed(String, "The dump tool used by a resync, run on this server. Default `mysqldump`.")),
-                ("client_command", optional_computed(String, "The SQL client that loads a resync dump, run on this server. Default `mysql`.")),
-                ("iptables_command", optional_computed(String, "The firewall tool used for `firewall_allow`. Default `iptables`.")),
-            ],
-            "How to reach the server's shell: my.cnf is edited and MySQL restarted over SSH.",
-        );
         Some(Schema {
             version: 1,
             block: Block {
@@ -299,7 +405,7 @@ impl Resource for ReplicationMemberResource {
                     ("sync_binlog".into(), optional_computed(Number, "`sync_binlog` on the primary. Default `1`.")),
                     ("innodb_flush_log_at_trx_commit".into(), optional_computed(Number, "`innodb_flush_log_at_trx_commit` on the primary. Default `1`.")),
                     ("replication_user".into(), optional_computed(String, "Account the secondaries replicate with. Default `repl`.")),
-                    ("replication_password".into(), sensitive(required(String, "Password of the replication account."))),
+                    ("replication_password".into(), sensitive(optional(String, "Password of the replication account. Required on a secondary, which sets it in CHANGE MASTER and keeps the account on its primary. Optional on a primary: when set, the primary keeps the account too (before any secondary exists). MySQL keeps only a hash, so importing a primary cannot read it back."))),
                     (
                         "replication_enabled".into(),
                         optional_computed(Bool, "Secondary: `false` stops replication (the seed's step before an upgrade); `true` starts it and waits until it is in sync. Default `true`."),
@@ -317,11 +423,16 @@ impl Resource for ReplicationMemberResource {
                     ),
                     (
                         "firewall_allow".into(),
-                        optional(list(), "Addresses (or networks) allowed to reach this server's MySQL port: one iptables INPUT rule each (`-p tcp -s <peer> --dport <port> -j ACCEPT`). Rules for peers removed from the list are deleted. The seed opens 3306 to the other members only."),
+                        optional(Set(Box::new(String)), "Addresses (or networks) allowed to reach this server's MySQL port: one iptables INPUT rule each (`-p tcp -s <peer> --dport <port> -j ACCEPT`), saved with `host.firewall_save_command`. Rules for peers removed from the set are deleted. The seed opens 3306 to the other members only."),
+                    ),
+                    (
+                        "cluster_address".into(),
+                        optional(String, "Secondary: this server's IPv4 address on the cluster network, as the primary's HA configuration knows it. Changing it (after the server was re-addressed at its console, seed steps 4-6) runs the seed's steps on the primary over `primary_host`: `sysconf delhost <old>`, `sysconf addhost <new> <hostname>`, `sysconf member <new> <old>`."),
                     ),
                 ]),
                 blocks: HashMap::from([
-                    ("host".into(), NestedBlock::Single(host)),
+                    ("host".into(), NestedBlock::Single(host_block("How to reach the server's shell: my.cnf is edited and MySQL restarted over SSH."))),
+                    ("primary_host".into(), NestedBlock::Optional(host_block("Secondary only: how to reach the primary's shell, for the seed's network-change step that runs there (`sysconf member`) when `cluster_address` changes. Only the connection settings and `sysconf_command` are used."))),
                     ("mysql".into(), NestedBlock::Single(mysql_block("The server's own MySQL/MariaDB."))),
                     ("primary".into(), NestedBlock::Optional(mysql_block("Secondary only: the primary's MySQL, as the secondary reaches it (`MASTER_HOST`)."))),
                     (
@@ -361,6 +472,36 @@ impl Resource for ReplicationMemberResource {
                     AttributePath::new("primary"),
                 ),
                 _ => {}
+            }
+            if role == ROLE_SECONDARY && config.replication_password.is_null() {
+                diags.error(
+                    "Secondary without a replication password",
+                    "a secondary connects to its primary with replication_user and replication_password; set replication_password",
+                    AttributePath::new("replication_password"),
+                );
+            }
+            if role == ROLE_PRIMARY {
+                for (set, attribute) in [
+                    (config.cluster_address.is_value(), "cluster_address"),
+                    (config.primary_host.is_value(), "primary_host"),
+                ] {
+                    if set {
+                        diags.error(
+                            format!("{attribute} on a primary"),
+                            format!("{attribute} belongs to a secondary (the steps run for it on its primary); a primary's new address reaches the secondaries through their primary.address"),
+                            AttributePath::new(attribute),
+                        );
+                    }
+                }
+            }
+        }
+        if let Value::Value(address) = &config.cluster_address {
+            if address.parse::<std::net::Ipv4Addr>().is_err() {
+                diags.error(
+                    "Invalid cluster_address",
+                    format!("{address:?} is not an IPv4 address (sysconf takes IPv4 addresses)"),
+                    AttributePath::new("cluster_address"),
+                );
             }
         }
         let number = |v: &tf_provider::value::ValueNumber| v.as_ref_option().copied();
@@ -405,6 +546,15 @@ impl Resource for ReplicationMemberResource {
         if config.resync_trigger.is_value() && text(&config.role).as_deref() == Some(ROLE_PRIMARY) {
             diags.error("Resync on a primary", "resync_trigger resynchronises a secondary from its primary; a primary has nothing to resync from", AttributePath::new("resync_trigger"));
         }
+        if let Value::Value(name) = &config.name {
+            if let Err(e) = validate_member_name(name) {
+                diags.error(
+                    "Invalid name",
+                    format!("name {e} (it is the replica's report-host)"),
+                    AttributePath::new("name"),
+                );
+            }
+        }
         if let Value::Value(user) = &config.replication_user {
             if let Err(e) = validate_user_name(user) {
                 diags.error(
@@ -444,14 +594,24 @@ impl Resource for ReplicationMemberResource {
 
     async fn plan_update<'a>(
         &self,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
         prior: Self::State<'a>,
         proposed: Self::State<'a>,
         config: Self::State<'a>,
-        _prior_private: Self::PrivateState<'a>,
+        prior_private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
         config.register_secrets();
+        let moved = prior.cluster_address.is_value()
+            && proposed.cluster_address.is_value()
+            && prior.cluster_address != proposed.cluster_address;
+        if moved && config.primary_host.is_null() {
+            diags.error(
+                "cluster_address changed without primary_host",
+                "the seed's network change runs `sysconf member <new> <old>` on the primary: add a primary_host block saying how to reach the primary's shell",
+                AttributePath::new("cluster_address"),
+            );
+        }
         let replace = ["name", "role"]
             .into_iter()
             .filter(|a| match *a {
@@ -460,11 +620,14 @@ impl Resource for ReplicationMemberResource {
             })
             .map(AttributePath::new)
             .collect();
-        Some((
-            planned_state(proposed, &config, Some(&prior)),
-            Value::Null,
-            replace,
-        ))
+        let planned = planned_state(proposed, &config, Some(&prior));
+        if trigger_adopted(&prior_private, &prior, &planned) {
+            diags.root_warning(
+                format!("resync_trigger of imported member {} adopted", planned.name()),
+                "the member was imported: the configured resync_trigger is recorded and no resync runs; change it later to resync",
+            );
+        }
+        Some((planned, prior_private, replace))
     }
 
     async fn plan_destroy<'a>(
@@ -481,7 +644,7 @@ impl Resource for ReplicationMemberResource {
         &self,
         diags: &mut Diagnostics,
         state: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
+        private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         state.register_secrets();
@@ -493,20 +656,20 @@ impl Resource for ReplicationMemberResource {
         };
         match member.observe().await {
             Ok(seen) if seen.section.is_none() => None, // the member was undone by hand: plan a create
-            Ok(seen) => Some((observed_state(&state, &seen), Value::Null)),
+            Ok(seen) => Some((observed_state(&state, &seen), private)),
             Err(e) if is_unreachable(&e) => {
                 diags.root_warning(
                     format!("Replication member {} unreachable", state.name()),
                     format!("{e}; showing the last known state"),
                 );
-                Some((state, Value::Null))
+                Some((state, private))
             }
             Err(e) => {
                 diags.root_error(
                     format!("Cannot read replication member {}", state.name()),
                     e.to_string(),
                 );
-                Some((state, Value::Null))
+                Some((state, private))
             }
         }
     }
@@ -521,7 +684,7 @@ impl Resource for ReplicationMemberResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         planned.register_secrets();
         let deadline = Instant::now() + limit(&planned.timeouts, Operation::Create, DEFAULT_CREATE);
-        self.apply(diags, &planned, None, deadline)
+        self.apply(diags, &planned, None, false, deadline)
             .await
             .map(|s| (s, Value::Null))
     }
@@ -532,15 +695,49 @@ impl Resource for ReplicationMemberResource {
         prior: Self::State<'a>,
         planned: Self::State<'a>,
         _config: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
+        private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         prior.register_secrets();
         planned.register_secrets();
         let deadline = Instant::now() + limit(&planned.timeouts, Operation::Update, DEFAULT_UPDATE);
-        match self.apply(diags, &planned, Some(&prior), deadline).await {
-            Some(state) => Some((state, Value::Null)),
-            None => Some((prior, Value::Null)),
+        let adopt = trigger_adopted(&private, &prior, &planned);
+        match self
+            .apply(diags, &planned, Some(&prior), adopt, deadline)
+            .await
+        {
+            // Applied: the import is behind us.
+            Some(state) if diags.errors.is_empty() => Some((state, Value::Null)),
+            Some(state) => Some((state, private)),
+            None => Some((prior, private)),
+        }
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let state = match import::parse_import_id(&id) {
+            Ok(s) => s,
+            Err(e) => {
+                diags.root_error("Invalid import ID", e);
+                return None;
+            }
+        };
+        let name = state.name();
+        let mut warnings = Vec::new();
+        match self.read_for_import(state, &mut warnings).await {
+            Ok(state) => {
+                for w in warnings {
+                    diags.root_warning(format!("Importing replication member {name}"), w);
+                }
+                Some((state, imported()))
+            }
+            Err(e) => {
+                diags.root_error(format!("Cannot import replication member {name}"), e);
+                None
+            }
         }
     }
 

@@ -2,11 +2,10 @@
 //! stands for.
 
 use crate::devices::xop::my_cnf::OptionLine;
-use crate::providers::ssh_settings::NodeConnection;
+use crate::providers::ssh_settings::{NodeConnection, SshDefaults};
 use crate::timeouts::Timeouts;
 use crate::transport::mysql::MysqlTarget;
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 use tf_provider::value::{self, Value, ValueBool, ValueList, ValueNumber, ValueString};
 
 pub const ROLE_PRIMARY: &str = "primary";
@@ -49,10 +48,13 @@ pub struct MemberState<'a> {
     pub last_error: ValueString<'a>,
     pub resync_trigger: ValueString<'a>,
     pub firewall_allow: ValueList<ValueString<'a>>,
+    pub cluster_address: ValueString<'a>,
     pub host: Value<HostBlock<'a>>,
     pub mysql: Value<MysqlBlock<'a>>,
     #[serde(with = "value::serde_as_vec")]
     pub primary: Value<MysqlBlock<'a>>,
+    #[serde(with = "value::serde_as_vec")]
+    pub primary_host: Value<HostBlock<'a>>,
     #[serde(with = "value::serde_as_vec")]
     pub timeouts: Value<Timeouts<'a>>,
 }
@@ -69,6 +71,8 @@ pub struct HostBlock<'a> {
     pub dump_command: ValueString<'a>,
     pub client_command: ValueString<'a>,
     pub iptables_command: ValueString<'a>,
+    pub firewall_save_command: ValueString<'a>,
+    pub sysconf_command: ValueString<'a>,
 }
 
 /// A MySQL endpoint with admin credentials: the member's own (`mysql`) or its primary's.
@@ -145,12 +149,22 @@ impl<'a> MemberState<'a> {
             &mut self.replication_enabled,
             config.replication_enabled.is_value(),
         );
-        if let (Value::Value(h), Some(c)) = (&mut self.host, config.host.as_ref_option()) {
-            clear(&mut h.my_cnf_path, c.my_cnf_path.is_value());
-            clear(&mut h.restart_command, c.restart_command.is_value());
-            clear(&mut h.dump_command, c.dump_command.is_value());
-            clear(&mut h.client_command, c.client_command.is_value());
-            clear(&mut h.iptables_command, c.iptables_command.is_value());
+        for (host, config) in [
+            (&mut self.host, &config.host),
+            (&mut self.primary_host, &config.primary_host),
+        ] {
+            if let (Value::Value(h), Some(c)) = (host, config.as_ref_option()) {
+                clear(&mut h.my_cnf_path, c.my_cnf_path.is_value());
+                clear(&mut h.restart_command, c.restart_command.is_value());
+                clear(&mut h.dump_command, c.dump_command.is_value());
+                clear(&mut h.client_command, c.client_command.is_value());
+                clear(&mut h.iptables_command, c.iptables_command.is_value());
+                clear(
+                    &mut h.firewall_save_command,
+                    c.firewall_save_command.is_value(),
+                );
+                clear(&mut h.sysconf_command, c.sysconf_command.is_value());
+            }
         }
         if let (Value::Value(m), Some(c)) = (&mut self.mysql, config.mysql.as_ref_option()) {
             clear(&mut m.address, c.address.is_value());
@@ -181,13 +195,18 @@ impl<'a> MemberState<'a> {
         self.innodb_flush_log_at_trx_commit = or_default(&self.innodb_flush_log_at_trx_commit, 1);
         self.replication_user = or_default(&self.replication_user, "repl".into());
         self.replication_enabled = or_default(&self.replication_enabled, true);
-        if let Value::Value(host) = &mut self.host {
-            host.my_cnf_path = or_default(&host.my_cnf_path, "/etc/my.cnf".into());
-            host.restart_command =
-                or_default(&host.restart_command, "service mysqld restart".into());
-            host.dump_command = or_default(&host.dump_command, "mysqldump".into());
-            host.client_command = or_default(&host.client_command, "mysql".into());
-            host.iptables_command = or_default(&host.iptables_command, "iptables".into());
+        for host in [&mut self.host, &mut self.primary_host] {
+            if let Value::Value(host) = host {
+                host.my_cnf_path = or_default(&host.my_cnf_path, "/etc/my.cnf".into());
+                host.restart_command =
+                    or_default(&host.restart_command, "service mysqld restart".into());
+                host.dump_command = or_default(&host.dump_command, "mysqldump".into());
+                host.client_command = or_default(&host.client_command, "mysql".into());
+                host.iptables_command = or_default(&host.iptables_command, "iptables".into());
+                host.firewall_save_command =
+                    or_default(&host.firewall_save_command, "service iptables save".into());
+                host.sysconf_command = or_default(&host.sysconf_command, "sysconf".into());
+            }
         }
         let host_address = self
             .host
@@ -244,6 +263,8 @@ impl<'a> MemberState<'a> {
             ));
             options.push(OptionLine::new("sync_binlog", number(&self.sync_binlog)));
         } else {
+            // Names the replica in the primary's SHOW SLAVE HOSTS (server id collisions).
+            options.push(OptionLine::new("report-host", self.name()));
             options.extend(
                 strings(&self.replicated_databases)
                     .iter()
@@ -265,8 +286,10 @@ impl<'a> MemberState<'a> {
 
     pub fn register_secrets(&self) {
         let mut secrets = vec![text(&self.replication_password)];
-        if let Some(h) = self.host.as_ref_option() {
-            secrets.push(text(&h.password));
+        for h in [&self.host, &self.primary_host] {
+            if let Some(h) = h.as_ref_option() {
+                secrets.push(text(&h.password));
+            }
         }
         for m in [&self.mysql, &self.primary] {
             if let Some(m) = m.as_ref_option() {
@@ -279,32 +302,49 @@ impl<'a> MemberState<'a> {
     }
 
     pub fn host_connection(&self) -> NodeConnection {
-        let h = self.host.as_ref_option().cloned().unwrap_or_default();
+        self.host
+            .as_ref_option()
+            .map(HostBlock::connection)
+            .unwrap_or_default()
+    }
+}
+
+impl HostBlock<'_> {
+    pub fn connection(&self) -> NodeConnection {
         NodeConnection {
-            address: text(&h.address).unwrap_or_default(),
-            port: h.port.as_ref_option().and_then(|p| u16::try_from(*p).ok()),
-            username: text(&h.username),
-            password: text(&h.password),
-            host_key_fingerprint: text(&h.host_key_fingerprint),
+            address: text(&self.address).unwrap_or_default(),
+            port: self
+                .port
+                .as_ref_option()
+                .and_then(|p| u16::try_from(*p).ok()),
+            username: text(&self.username),
+            password: text(&self.password),
+            host_key_fingerprint: text(&self.host_key_fingerprint),
         }
     }
 }
 
 impl MysqlBlock<'_> {
-    pub fn target(&self, connect_timeout: Duration, statement_timeout: Duration) -> MysqlTarget {
-        MysqlTarget {
-            host: text(&self.address).unwrap_or_default(),
-            port: self
-                .port
-                .as_ref_option()
-                .and_then(|p| u16::try_from(*p).ok())
-                .unwrap_or(3306),
-            user: text(&self.admin_user).unwrap_or_default(),
-            password: text(&self.admin_password).unwrap_or_default(),
+    /// The endpoint with its admin account: the block's own, else the provider's.
+    pub fn target(&self, settings: &SshDefaults) -> Result<MysqlTarget, String> {
+        let (user, password) = match text(&self.admin_user) {
+            Some(user) => (user, text(&self.admin_password)),
+            None => (
+                settings.mysql_admin_user.clone().ok_or_else(|| {
+                    format!("no MySQL admin account for {}:{}: set admin_user and admin_password in the block, or mysql_admin_user and mysql_admin_password in the provider", self.address(), self.port())
+                })?,
+                settings.mysql_admin_password.clone(),
+            ),
+        };
+        Ok(MysqlTarget {
+            host: self.address(),
+            port: self.port(),
+            user,
+            password: password.unwrap_or_default(),
             tls_ca_file: text(&self.tls_ca_file).map(Into::into),
-            connect_timeout,
-            statement_timeout,
-        }
+            connect_timeout: settings.connect_timeout,
+            statement_timeout: settings.command_timeout,
+        })
     }
 
     pub fn address(&self) -> String {
@@ -316,5 +356,42 @@ impl MysqlBlock<'_> {
             .as_ref_option()
             .and_then(|p| u16::try_from(*p).ok())
             .unwrap_or(3306)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::ssh_settings::tests::defaults;
+
+    #[test]
+    fn admin_account_from_the_block_else_from_the_provider() {
+        let block = MysqlBlock {
+            address: known("10.0.0.1"),
+            port: Value::Value(3307),
+            ..Default::default()
+        };
+        let e = block.target(&defaults()).unwrap_err();
+        assert!(
+            e.contains("no MySQL admin account for 10.0.0.1:3307"),
+            "{e}"
+        );
+        let provider = SshDefaults {
+            mysql_admin_user: Some("dbadmin".into()),
+            mysql_admin_password: Some("pw".into()),
+            ..defaults()
+        };
+        let t = block.target(&provider).unwrap();
+        assert_eq!(
+            (t.user.as_str(), t.password.as_str(), t.port),
+            ("dbadmin", "pw", 3307)
+        );
+        let own = MysqlBlock {
+            admin_user: known("root"),
+            admin_password: known("own"),
+            ..block
+        };
+        let t = own.target(&provider).unwrap();
+        assert_eq!((t.user.as_str(), t.password.as_str()), ("root", "own"));
     }
 }

@@ -3,7 +3,7 @@
 //! replication account on the primary, CHANGE MASTER from the primary's current coordinates,
 //! START SLAVE and waiting until both threads run with no lag. Each step checks first.
 
-use super::state::{text, MemberState};
+use super::state::{text, MemberState, MysqlBlock};
 use crate::backoff::Backoff;
 use crate::devices::xop::firewall::{allowed_peers, rule_spec};
 use crate::devices::xop::my_cnf::shell_quote;
@@ -13,9 +13,10 @@ use crate::devices::xop::my_cnf::{
 };
 use crate::devices::xop::replication::ThreadState;
 use crate::devices::xop::replication::{
-    change_master_sql, create_user_sql, drop_user_sql, grant_replication_sql, parse_master_status,
-    parse_slave_status, quote, set_password_sql, MasterStatus, SlaveStatus, RESET_SLAVE_ALL,
-    SHOW_MASTER_STATUS, SHOW_SLAVE_STATUS, START_SLAVE, STOP_SLAVE,
+    change_master_sql, create_user_sql, drop_user_sql, grant_replication_sql, parse_binary_logs,
+    parse_master_info_password, parse_master_status, parse_slave_hosts, parse_slave_status, quote,
+    set_password_sql, MasterStatus, SlaveStatus, ER_MASTER_FATAL_ERROR_READING_BINLOG,
+    RESET_SLAVE_ALL, SHOW_MASTER_STATUS, SHOW_SLAVE_STATUS, START_SLAVE, STOP_SLAVE,
 };
 use crate::providers::ssh_device::DeviceClient;
 use crate::resources::mmp_command::StepError;
@@ -57,29 +58,101 @@ impl Member<'_, '_> {
             .map_err(StepError::Config)
     }
 
-    fn mysql_timeouts(&self) -> Result<(Duration, Duration), StepError> {
-        let s = self.client.settings().map_err(StepError::Config)?;
-        Ok((s.connect_timeout, s.command_timeout))
+    fn primary_host(&self) -> Result<(SshTarget, String), StepError> {
+        let block = self.state.primary_host.as_ref_option().ok_or_else(|| {
+            StepError::Config("the primary's shell is needed: add a primary_host block".into())
+        })?;
+        let target = self
+            .client
+            .settings()
+            .and_then(|s| s.target(&block.connection()))
+            .map_err(StepError::Config)?;
+        Ok((
+            target,
+            text(&block.sysconf_command).unwrap_or_else(|| "sysconf".into()),
+        ))
+    }
+
+    fn own_sysconf(&self) -> String {
+        self.state
+            .host
+            .as_ref_option()
+            .and_then(|h| text(&h.sysconf_command))
+            .unwrap_or_else(|| "sysconf".into())
+    }
+
+    async fn hostname_of(&self, target: &MysqlTarget) -> Result<String, StepError> {
+        const QUERY: &str = "SELECT @@hostname AS h";
+        let rows = self.sql(target, QUERY).await?;
+        rows.first()
+            .and_then(|r| r.get("h").cloned().flatten())
+            .ok_or_else(|| output_error(target.endpoint(), QUERY, "no host name".into()))
+    }
+
+    /// The seed's network change, the steps that run over SSH once a server was re-addressed at
+    /// its console. This secondary moved (`cluster_address`): the primary's hosts entry and HA
+    /// membership follow (seed steps 1 and 7). The primary moved (`primary.address`): this
+    /// server's hosts entry for it follows (seed step 4); `replicate` then reconnects.
+    pub async fn follow_network_change(&self, before: &MemberState<'_>) -> Result<(), StepError> {
+        if self.state.is_primary() {
+            return Ok(());
+        }
+        let ipv4 = |v: Option<String>| v.filter(|a| a.parse::<std::net::Ipv4Addr>().is_ok());
+        let moved = |old: Option<String>, new: Option<String>| match (ipv4(old), ipv4(new)) {
+            (Some(old), Some(new)) if old != new => Some((old, new)),
+            _ => None,
+        };
+        if let Some((old, new)) = moved(
+            text(&before.cluster_address),
+            text(&self.state.cluster_address),
+        ) {
+            let name = self.hostname_of(&self.own_sql()?).await?;
+            let (target, sysconf) = self.primary_host()?;
+            for args in [
+                format!("delhost {old}"),
+                format!("addhost {new} {}", shell_quote(&name)),
+                format!("member {new} {old}"),
+            ] {
+                self.host_command_on(&target, &format!("{sysconf} {args}"), None)
+                    .await?;
+            }
+        }
+        let primary_address = |s: &MemberState| s.primary.as_ref_option().map(|p| p.address());
+        if let Some((old, new)) = moved(primary_address(before), primary_address(self.state)) {
+            let name = self.hostname_of(&self.primary_sql()?).await?;
+            let sysconf = self.own_sysconf();
+            for args in [
+                format!("delhost {old}"),
+                format!("addhost {new} {}", shell_quote(&name)),
+            ] {
+                self.host_command(&format!("{sysconf} {args}"), None)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn sql_target(
+        &self,
+        block: Option<&MysqlBlock>,
+        missing: &str,
+    ) -> Result<MysqlTarget, StepError> {
+        let settings = self.client.settings().map_err(StepError::Config)?;
+        block
+            .ok_or_else(|| missing.to_string())
+            .and_then(|b| b.target(&settings))
+            .map_err(StepError::Config)
     }
 
     fn own_sql(&self) -> Result<MysqlTarget, StepError> {
-        let (connect, statement) = self.mysql_timeouts()?;
-        let block = self
-            .state
-            .mysql
-            .as_ref_option()
-            .ok_or_else(|| StepError::Config("no mysql block".into()))?;
-        Ok(block.target(connect, statement))
+        self.sql_target(self.state.mysql.as_ref_option(), "no mysql block")
     }
 
     fn primary_sql(&self) -> Result<MysqlTarget, StepError> {
-        let (connect, statement) = self.mysql_timeouts()?;
-        let block = self
-            .state
-            .primary
-            .as_ref_option()
-            .ok_or_else(|| StepError::Config("a secondary needs a primary block".into()))?;
-        Ok(block.target(connect, statement))
+        self.sql_target(
+            self.state.primary.as_ref_option(),
+            "a secondary needs a primary block",
+        )
     }
 
     fn my_cnf_path(&self) -> String {
@@ -92,11 +165,19 @@ impl Member<'_, '_> {
 
     /// Run a host command; a non-zero exit is an error carrying the command's own output.
     async fn host_command(&self, command: &str, stdin: Option<&[u8]>) -> Result<String, StepError> {
-        let target = self.host()?;
+        self.host_command_on(&self.host()?, command, stdin).await
+    }
+
+    async fn host_command_on(
+        &self,
+        target: &SshTarget,
+        command: &str,
+        stdin: Option<&[u8]>,
+    ) -> Result<String, StepError> {
         let out = self
             .client
             .hosts
-            .session(&target)
+            .session(target)
             .await
             .exec(command, stdin)
             .await?;
@@ -197,12 +278,14 @@ impl Member<'_, '_> {
         let wanted = super::state::strings(&self.state.firewall_allow);
         let (iptables, port) = (self.iptables(), self.mysql_port());
         let target = self.host()?;
+        let mut changed = false;
         for peer in previous.iter().filter(|p| !wanted.contains(p)) {
             let spec = rule_spec(peer, port);
             let present = self.rule_present(&target, &iptables, &spec).await?;
             if present {
                 self.host_command(&format!("{iptables} -D {spec}"), None)
                     .await?;
+                changed = true;
             }
         }
         for peer in &wanted {
@@ -211,7 +294,17 @@ impl Member<'_, '_> {
             if !present {
                 self.host_command(&format!("{iptables} -I {spec}"), None)
                     .await?;
+                changed = true;
             }
+        }
+        let save = self
+            .state
+            .host
+            .as_ref_option()
+            .and_then(|h| text(&h.firewall_save_command))
+            .unwrap_or_default();
+        if changed && !save.trim().is_empty() {
+            self.host_command(&save, None).await?;
         }
         Ok(())
     }
@@ -277,8 +370,12 @@ impl Member<'_, '_> {
         Ok(())
     }
 
-    /// Primary: the account the secondaries replicate with.
+    /// Primary: the account the secondaries replicate with, when its password is configured here
+    /// (else the secondaries keep it).
     pub async fn prepare_primary(&self) -> Result<(), StepError> {
+        if self.state.replication_password.is_null() {
+            return Ok(());
+        }
         self.ensure_replication_user(&self.own_sql()?).await
     }
 
@@ -317,15 +414,13 @@ impl Member<'_, '_> {
         });
         if !configured {
             self.sql(&own, STOP_SLAVE).await?;
-            let coordinates = parse_master_status(&self.sql(&primary, SHOW_MASTER_STATUS).await?)
-                .map_err(|m| output_error(primary.endpoint(), SHOW_MASTER_STATUS, m))?
-                .ok_or_else(|| {
-                    output_error(
-                        primary.endpoint(),
-                        SHOW_MASTER_STATUS,
-                        "binary logging is off on the primary (no log-bin)".into(),
-                    )
-                })?;
+            // The same primary reached another way (a new address after the seed's network
+            // change, another account): carry on from what this replica has executed. Starting
+            // from the primary's current position would skip what was written meanwhile.
+            let coordinates = match status {
+                Some(s) if self.same_primary(&primary, &s).await? => s.executed,
+                _ => self.current_coordinates(&primary).await?,
+            };
             self.sql(
                 &own,
                 &change_master_sql(
@@ -350,6 +445,75 @@ impl Member<'_, '_> {
             self.sql(&own, START_SLAVE).await?;
         }
         self.wait_until_in_sync(&own).await
+    }
+
+    async fn current_coordinates(&self, primary: &MysqlTarget) -> Result<MasterStatus, StepError> {
+        parse_master_status(&self.sql(primary, SHOW_MASTER_STATUS).await?)
+            .map_err(|m| output_error(primary.endpoint(), SHOW_MASTER_STATUS, m))?
+            .ok_or_else(|| {
+                output_error(
+                    primary.endpoint(),
+                    SHOW_MASTER_STATUS,
+                    "binary logging is off on the primary (no log-bin)".into(),
+                )
+            })
+    }
+
+    async fn server_id_of(&self, target: &MysqlTarget) -> Result<u64, StepError> {
+        const QUERY: &str = "SELECT @@server_id AS id";
+        let rows = self.sql(target, QUERY).await?;
+        rows.first()
+            .and_then(|r| r.get("id").cloned().flatten())
+            .and_then(|id| id.parse().ok())
+            .ok_or_else(|| output_error(target.endpoint(), QUERY, "no server id".into()))
+    }
+
+    /// Whether the replica's executed coordinates belong to `primary`: its server id when the
+    /// replica has seen one, else whether the primary still has the binlog file.
+    async fn same_primary(
+        &self,
+        primary: &MysqlTarget,
+        s: &SlaveStatus,
+    ) -> Result<bool, StepError> {
+        if s.executed.file.is_empty() {
+            return Ok(false);
+        }
+        match s.master_server_id {
+            Some(id) if id != 0 => Ok(id == self.server_id_of(primary).await?),
+            _ => Ok(
+                parse_binary_logs(&self.sql(primary, "SHOW BINARY LOGS").await?)
+                    .contains(&s.executed.file),
+            ),
+        }
+    }
+
+    /// A replica must not share its server id with the primary (it would skip every event as
+    /// its own) or with another replica (the primary drops one of the two at every reconnect).
+    pub async fn check_server_id(&self) -> Result<(), StepError> {
+        let primary = &self.primary_sql()?;
+        let own_id = self.state.server_id.as_ref_option().copied().unwrap_or(0) as u64;
+        if self.server_id_of(primary).await? == own_id {
+            return Err(StepError::Device {
+                endpoint: primary.endpoint(),
+                command: "SELECT @@server_id".into(),
+                message: format!("server_id {own_id} is the primary's server-id too: a replica skips events carrying its own server id, so nothing would replicate; give this member another server_id"),
+            });
+        }
+        const HOSTS: &str = "SHOW SLAVE HOSTS";
+        let hosts = parse_slave_hosts(&self.sql(primary, HOSTS).await?)
+            .map_err(|m| output_error(primary.endpoint(), HOSTS, m))?;
+        let name = self.state.name();
+        if let Some((_, other)) = hosts
+            .iter()
+            .find(|(id, host)| *id == own_id && *host != name)
+        {
+            return Err(StepError::Device {
+                endpoint: primary.endpoint(),
+                command: HOSTS.into(),
+                message: format!("server_id {own_id} is already used by replica {other:?}: two replicas with one server id take turns disconnecting each other; give this member another server_id"),
+            });
+        }
+        Ok(())
     }
 
     /// The seed's resync: stop the replica, dump the replicated databases from the primary with
@@ -400,14 +564,14 @@ impl Member<'_, '_> {
                     Some(s) if s.running() && s.seconds_behind == Some(0) => return Ok(()),
                     // The SQL thread stopped on an error: waiting will not help.
                     Some(s) if s.sql_running == ThreadState::No && !s.last_sql_error.is_empty() => {
-                        return Err(StepError::Device {
-                            endpoint: own.endpoint(),
-                            command: START_SLAVE.into(),
-                            message: format!(
-                                "replication stopped: {}; set resync_trigger to resynchronise this secondary",
-                                s.last_sql_error
-                            ),
-                        })
+                        return Err(resync_needed(own, &s.last_sql_error))
+                    }
+                    // The primary no longer has the binlog the replica needs.
+                    Some(s)
+                        if s.io_running == ThreadState::No
+                            && s.last_io_errno == ER_MASTER_FATAL_ERROR_READING_BINLOG =>
+                    {
+                        return Err(resync_needed(own, &s.last_io_error))
                     }
                     Some(s) => format!(
                     "Slave_IO_Running {:?}, Slave_SQL_Running {:?}, Seconds_Behind_Master {:?}{}",
@@ -498,6 +662,70 @@ impl Member<'_, '_> {
             self.restart().await?;
         }
         Ok(())
+    }
+}
+
+fn resync_needed(own: &MysqlTarget, error: &str) -> StepError {
+    StepError::Device {
+        endpoint: own.endpoint(),
+        command: START_SLAVE.into(),
+        message: format!(
+            "replication stopped: {error}; set resync_trigger to resynchronise this secondary"
+        ),
+    }
+}
+
+impl Member<'_, '_> {
+    /// Import, secondary: the password it replicates with, from the replica's connection file
+    /// (`master.info` in the datadir; the server keeps no other readable copy). `None` when the
+    /// file has no password line.
+    pub async fn replication_password_in_use(&self) -> Result<Option<String>, StepError> {
+        let own = self.own_sql()?;
+        let rows = match self
+            .sql(&own, "SELECT @@datadir AS d, @@master_info_file AS f")
+            .await
+        {
+            Ok(rows) => rows,
+            // MySQL has no master_info_file variable: the file has its default name there.
+            Err(StepError::Transport(TransportError::Sql { .. })) => {
+                self.sql(&own, "SELECT @@datadir AS d, 'master.info' AS f")
+                    .await?
+            }
+            Err(e) => return Err(e),
+        };
+        let column = |name: &str| rows.first().and_then(|r| r.get(name).cloned().flatten());
+        let (Some(datadir), Some(file)) = (column("d"), column("f")) else {
+            return Ok(None);
+        };
+        let path = match file.starts_with('/') {
+            true => file,
+            false => format!("{}/{file}", datadir.trim_end_matches('/')),
+        };
+        let info = self.host_command(&read_command(&path), None).await?;
+        let password = parse_master_info_password(&info);
+        if let Some(p) = &password {
+            crate::secrets::register(p);
+        }
+        Ok(password)
+    }
+
+    /// Import, primary: the account secondaries replicate with: the one account holding
+    /// REPLICATION SLAVE without SUPER (an admin holds both); `None` when there is not exactly one.
+    pub async fn replication_account(&self) -> Result<Option<String>, StepError> {
+        let rows = self
+            .sql(
+                &self.own_sql()?,
+                "SELECT DISTINCT User AS u FROM mysql.user WHERE Repl_slave_priv = 'Y' AND Super_priv = 'N'",
+            )
+            .await?;
+        let users: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.get("u").cloned().flatten())
+            .collect();
+        Ok(match users.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        })
     }
 }
 

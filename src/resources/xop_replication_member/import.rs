@@ -1,0 +1,295 @@
+//! Import of an `xop_replication_member`: the ID names the server and how to reach it; the rest
+//! is read from the server (the managed my.cnf section, `SHOW SLAVE STATUS`, the replication
+//! account, the firewall rules).
+//!
+//! ID: `<name>@<ssh_address>[:<ssh_port>]` followed by `;<attribute>=<value>` for each connection
+//! setting that differs from its default, named by its attribute path (`host.my_cnf_path`,
+//! `mysql.port`, `primary_host.address`, `cluster_address`, ...). Credentials are never part of an
+//! ID: they come from the provider block (`username`, `private_key`, `mysql_admin_user`, ...).
+
+use super::state::{known, HostBlock, MemberState, MysqlBlock, ROLE_PRIMARY, ROLE_SECONDARY};
+use crate::devices::xop::my_cnf::OptionLine;
+use crate::devices::xop::replication::validate_member_name;
+use tf_provider::value::{Value, ValueNumber, ValueString};
+
+/// The settings an import ID may carry.
+pub const ID_SETTINGS: &[&str] = &[
+    "host.username",
+    "host.host_key_fingerprint",
+    "host.my_cnf_path",
+    "host.restart_command",
+    "host.dump_command",
+    "host.client_command",
+    "host.iptables_command",
+    "host.firewall_save_command",
+    "host.sysconf_command",
+    "mysql.address",
+    "mysql.port",
+    "mysql.tls_ca_file",
+    "primary.tls_ca_file",
+    "primary_host.address",
+    "primary_host.port",
+    "primary_host.username",
+    "primary_host.host_key_fingerprint",
+    "primary_host.sysconf_command",
+    "cluster_address",
+];
+
+fn port(value: &str, key: &str) -> Result<ValueNumber, String> {
+    match value.parse::<u16>() {
+        Ok(p) if p > 0 => Ok(Value::Value(p as i64)),
+        _ => Err(format!("{key}: {value:?} is not a port (1-65535)")),
+    }
+}
+
+fn set_host(host: &mut HostBlock<'static>, attr: &str, value: &str) -> Result<(), String> {
+    let field: &mut ValueString<'static> = match attr {
+        "address" => &mut host.address,
+        "port" => {
+            host.port = port(value, attr)?;
+            return Ok(());
+        }
+        "username" => &mut host.username,
+        "host_key_fingerprint" => &mut host.host_key_fingerprint,
+        "my_cnf_path" => &mut host.my_cnf_path,
+        "restart_command" => &mut host.restart_command,
+        "dump_command" => &mut host.dump_command,
+        "client_command" => &mut host.client_command,
+        "iptables_command" => &mut host.iptables_command,
+        "firewall_save_command" => &mut host.firewall_save_command,
+        "sysconf_command" => &mut host.sysconf_command,
+        _ => unreachable!("checked against ID_SETTINGS"),
+    };
+    *field = known(value);
+    Ok(())
+}
+
+/// The state an import ID describes: name, connection blocks, and nothing read yet.
+pub fn parse_import_id(id: &str) -> Result<MemberState<'static>, String> {
+    let mut parts = id.split(';');
+    let head = parts.next().unwrap_or_default();
+    let usage = || {
+        format!(
+            "import ID {id:?}: expected <name>@<ssh_address>[:<ssh_port>][;<setting>=<value>...]"
+        )
+    };
+    let (name, endpoint) = head.split_once('@').ok_or_else(usage)?;
+    validate_member_name(name).map_err(|e| format!("import ID: name {e}"))?;
+    let (address, ssh_port) = match endpoint.rsplit_once(':') {
+        Some((a, p)) if !a.contains(':') => (a, Some(port(p, "ssh port")?)),
+        _ => (endpoint, None),
+    };
+    if address.is_empty() {
+        return Err(usage());
+    }
+    let mut state = MemberState {
+        id: known(name),
+        name: known(name),
+        host: Value::Value(HostBlock {
+            address: known(address),
+            port: ssh_port.unwrap_or(Value::Null),
+            ..Default::default()
+        }),
+        mysql: Value::Value(MysqlBlock::default()),
+        ..Default::default()
+    };
+    let mut primary_host = HostBlock::default();
+    let mut primary_tls = None;
+    for part in parts.filter(|p| !p.is_empty()) {
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| format!("import ID: {part:?} is not <setting>=<value>"))?;
+        if !ID_SETTINGS.contains(&key) {
+            return Err(format!(
+                "import ID: {key:?} cannot be set in an import ID (passwords come from the provider block); settings: {}",
+                ID_SETTINGS.join(", ")
+            ));
+        }
+        match key.split_once('.') {
+            Some(("host", attr)) => set_host(state.host.as_mut().expect("set above"), attr, value)?,
+            Some(("primary_host", attr)) => set_host(&mut primary_host, attr, value)?,
+            Some(("mysql", "address")) => {
+                state.mysql.as_mut().expect("set above").address = known(value)
+            }
+            Some(("mysql", "port")) => {
+                state.mysql.as_mut().expect("set above").port = port(value, key)?
+            }
+            Some(("mysql", "tls_ca_file")) => {
+                state.mysql.as_mut().expect("set above").tls_ca_file = known(value)
+            }
+            Some(("primary", "tls_ca_file")) => primary_tls = Some(known(value)),
+            _ => state.cluster_address = known(value),
+        }
+    }
+    if primary_host != HostBlock::default() {
+        if primary_host.address.is_null() {
+            return Err("import ID: primary_host settings need primary_host.address".into());
+        }
+        state.primary_host = Value::Value(primary_host);
+    }
+    if let Some(tls) = primary_tls {
+        // Kept until the role is known; only a secondary has a primary block.
+        state.primary = Value::Value(MysqlBlock {
+            tls_ca_file: tls,
+            ..Default::default()
+        });
+    }
+    Ok(state)
+}
+
+/// The configuration the managed section stands for (the inverse of
+/// [`MemberState::managed_options`]); settings the section does not hold for this role keep
+/// their defaults.
+pub fn apply_section(
+    state: &mut MemberState<'static>,
+    options: &[OptionLine],
+) -> Result<(), String> {
+    let values = |key: &str| -> Vec<ValueString<'static>> {
+        options
+            .iter()
+            .filter(|o| o.key == key)
+            .filter_map(|o| o.value.clone().map(known))
+            .collect()
+    };
+    let one = |key: &str| {
+        options
+            .iter()
+            .find(|o| o.key == key)
+            .and_then(|o| o.value.clone())
+    };
+    let number = |key: &str| -> Result<ValueNumber, String> {
+        one(key)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| format!("{key}={v} is not a number"))
+            })
+            .transpose()
+            .map(|n| n.map(Value::Value).unwrap_or(Value::Null))
+    };
+    let primary = one("log-bin").is_some();
+    state.role = known(if primary {
+        ROLE_PRIMARY
+    } else {
+        ROLE_SECONDARY
+    });
+    state.server_id = number("server-id")?;
+    state.auto_increment_offset = number("auto_increment_offset")?;
+    state.cluster_size = number("auto_increment_increment")?;
+    if state.server_id.is_null() || state.cluster_size.is_null() {
+        return Err("the managed section has no server-id or auto_increment_increment".into());
+    }
+    if primary {
+        state.log_bin = one("log-bin").map(known).unwrap_or(Value::Null);
+        state.replicated_databases = Value::Value(values("binlog-do-db"));
+        state.ignored_databases = Value::Value(values("binlog-ignore-db"));
+        state.expire_logs_days = number("expire_logs_days")?;
+        state.max_binlog_size = one("max_binlog_size").map(known).unwrap_or(Value::Null);
+        state.sync_binlog = number("sync_binlog")?;
+        state.innodb_flush_log_at_trx_commit = number("innodb_flush_log_at_trx_commit")?;
+    } else {
+        state.replicated_databases = Value::Value(values("replicate-do-db"));
+        state.ignored_databases = Value::Value(values("replicate-ignore-db"));
+        state.ignored_tables = Value::Value(values("replicate-ignore-table"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::values::text;
+
+    #[test]
+    fn ids_name_the_server_and_its_connection_settings() {
+        let s = parse_import_id(
+            "xop2@10.0.0.2:2222;host.my_cnf_path=/srv/xop2/etc/my.cnf;mysql.port=3307;primary_host.address=10.0.0.1;primary_host.sysconf_command=/usr/sbin/sysconf;cluster_address=10.0.0.2",
+        )
+        .unwrap();
+        assert_eq!(text(&s.name).as_deref(), Some("xop2"));
+        let host = s.host.as_ref_option().unwrap();
+        assert_eq!(text(&host.address).as_deref(), Some("10.0.0.2"));
+        assert_eq!(host.port, Value::Value(2222));
+        assert_eq!(
+            text(&host.my_cnf_path).as_deref(),
+            Some("/srv/xop2/etc/my.cnf")
+        );
+        assert_eq!(s.mysql.as_ref_option().unwrap().port, Value::Value(3307));
+        let ph = s.primary_host.as_ref_option().unwrap();
+        assert_eq!(text(&ph.address).as_deref(), Some("10.0.0.1"));
+        assert_eq!(
+            text(&ph.sysconf_command).as_deref(),
+            Some("/usr/sbin/sysconf")
+        );
+        assert_eq!(text(&s.cluster_address).as_deref(), Some("10.0.0.2"));
+        let plain = parse_import_id("xop1@xop1.example").unwrap();
+        assert_eq!(plain.host.as_ref_option().unwrap().port, Value::Null);
+        assert!(plain.primary_host.is_null());
+    }
+
+    #[test]
+    fn bad_ids_say_what_is_wrong() {
+        for (id, says) in [
+            ("xop1", "expected <name>@<ssh_address>"),
+            ("xop1@", "expected <name>@<ssh_address>"),
+            ("xop 1@h", "name must contain only"),
+            ("xop1@h:99999", "not a port"),
+            (
+                "xop1@h;host.password=x",
+                "passwords come from the provider block",
+            ),
+            ("xop1@h;mysql.port", "is not <setting>=<value>"),
+            (
+                "xop1@h;primary_host.sysconf_command=s",
+                "need primary_host.address",
+            ),
+        ] {
+            let e = parse_import_id(id).unwrap_err();
+            assert!(e.contains(says), "{id}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_section_gives_back_the_settings() {
+        let mut primary = MemberState {
+            role: known(ROLE_PRIMARY),
+            server_id: Value::Value(1),
+            cluster_size: Value::Value(3),
+            ..Default::default()
+        }
+        .with_defaults();
+        let options = primary.managed_options();
+        let mut read = MemberState::default();
+        apply_section(&mut read, &options).unwrap();
+        let read = read.with_defaults();
+        primary.auto_increment_offset = Value::Value(1);
+        assert_eq!(read.managed_options(), options);
+        assert_eq!(read.role, primary.role);
+        assert_eq!(read.log_bin, primary.log_bin);
+
+        let secondary = MemberState {
+            name: known("xop2"),
+            role: known(ROLE_SECONDARY),
+            server_id: Value::Value(2),
+            cluster_size: Value::Value(3),
+            ignored_databases: Value::Value(vec![]),
+            ..Default::default()
+        }
+        .with_defaults();
+        let mut read = MemberState {
+            name: known("xop2"),
+            ..Default::default()
+        };
+        apply_section(&mut read, &secondary.managed_options()).unwrap();
+        let read = read.with_defaults();
+        assert_eq!(read.ignored_databases, Value::Value(vec![]));
+        assert_eq!(read.ignored_tables, secondary.ignored_tables);
+        assert_eq!(read.managed_options(), secondary.managed_options());
+
+        let e = apply_section(
+            &mut MemberState::default(),
+            &[OptionLine::new("server-id", "x")],
+        )
+        .unwrap_err();
+        assert!(e.contains("server-id=x is not a number"), "{e}");
+    }
+}
