@@ -725,8 +725,14 @@ async fn duplicate_key_break_shows_last_error_and_resync_heals_without_losing_ro
 }
 
 /// xop2 and xop3 with their cluster addresses and the primary's shell (for `sysconf member`),
-/// replicating from the primary at `primary_address`.
-fn network_config(site: &Site, primary_address: &str, xop2_address: &str, xop3_id: u32) -> String {
+/// replicating from the primary at `primary_address`; xop2 by GTID, xop3 with `xop3_gtid`.
+fn network_config(
+    site: &Site,
+    primary_address: &str,
+    xop2_address: &str,
+    xop3_id: u32,
+    xop3_gtid: &str,
+) -> String {
     let [p, s2, s3] = [&site.servers[0], &site.servers[1], &site.servers[2]];
     let primary_host = format!(
         "  primary_host {{\n    address         = \"127.0.0.1\"\n    sysconf_command = \"{}\"\n  }}\n",
@@ -764,7 +770,7 @@ fn network_config(site: &Site, primary_address: &str, xop2_address: &str, xop3_i
         "secondary",
         xop3_id,
         Some(p),
-        &format!("  cluster_address = \"192.0.2.13\"\n{primary_host}"),
+        &format!("  cluster_address = \"192.0.2.13\"\n  gtid            = \"{xop3_gtid}\"\n{primary_host}"),
     );
     format!(
         "{}\n{}\n{}\n{}",
@@ -780,7 +786,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
     let mut site = Site::start("xop-network").await;
     site.tf.write(
         "main.tf",
-        &network_config(&site, "127.0.0.1", "192.0.2.12", 3),
+        &network_config(&site, "127.0.0.1", "192.0.2.12", 3, "off"),
     );
     site.tf.init().await;
     site.tf.apply_ok().await;
@@ -798,7 +804,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
     ] {
         site.tf.write(
             "main.tf",
-            &network_config(&site, "127.0.0.1", "192.0.2.12", id),
+            &network_config(&site, "127.0.0.1", "192.0.2.12", id, "off"),
         );
         let out = site.tf.apply().await;
         assert_eq!(out.code, 1, "{}", out.all());
@@ -811,7 +817,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
     }
     site.tf.write(
         "main.tf",
-        &network_config(&site, "127.0.0.1", "192.0.2.12", 3),
+        &network_config(&site, "127.0.0.1", "192.0.2.12", 3, "off"),
     );
     site.tf.assert_empty_plan().await;
 
@@ -820,7 +826,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
     let hostname = count(&site.value(1, "SELECT @@hostname").await);
     site.tf.write(
         "main.tf",
-        &network_config(&site, "127.0.0.1", "192.0.2.22", 3),
+        &network_config(&site, "127.0.0.1", "192.0.2.22", 3, "off"),
     );
     let plan = site.tf.plan().await;
     assert!(
@@ -860,7 +866,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
     .await;
     site.tf.write(
         "main.tf",
-        &network_config(&site, "127.0.0.2", "192.0.2.22", 3),
+        &network_config(&site, "127.0.0.2", "192.0.2.22", 3, "off"),
     );
     site.tf.apply_ok().await;
     for s in [1, 2] {
@@ -890,6 +896,49 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
             site.servers[s].name()
         );
     }
+    site.tf.assert_empty_plan().await;
+    // Both ways of following the primary were exercised: xop2 by GTID (MariaDB on both sides,
+    // gtid = "auto"), xop3 by binlog file and position (gtid = "off").
+    for (s, using) in [(1, "Slave_Pos"), (2, "No")] {
+        assert_eq!(
+            site.slave_field(s, "Using_Gtid").await.as_deref(),
+            Some(using)
+        );
+        let values = site
+            .tf
+            .resource_values(&format!(
+                "xop_replication_member.{}",
+                site.servers[s].name()
+            ))
+            .await;
+        assert_eq!(values["using_gtid"], serde_json::json!(using != "No"));
+    }
+
+    // Switching xop3 to GTID keeps its place: what it had not executed yet arrives, once.
+    site.value(2, "STOP SLAVE").await;
+    site.value(
+        0,
+        "USE xopdb; INSERT INTO call_log(v) VALUES ('during-switch')",
+    )
+    .await;
+    site.tf.write(
+        "main.tf",
+        &network_config(&site, "127.0.0.2", "192.0.2.22", 3, "auto"),
+    );
+    site.tf.apply_ok().await;
+    site.caught_up(2).await;
+    assert_eq!(
+        site.slave_field(2, "Using_Gtid").await.as_deref(),
+        Some("Slave_Pos")
+    );
+    assert_eq!(
+        count(
+            &site
+                .value(2, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('before-move', 'while-moving', 'during-switch')")
+                .await
+        ),
+        "3"
+    );
     site.tf.assert_empty_plan().await;
     site.tf.destroy_ok().await;
     site.stop().await;

@@ -42,6 +42,8 @@ pub struct SlaveStatus {
     /// `Master_Server_Id` (MySQL/MariaDB 5.5+; `None` on older servers, `Some(0)` before the
     /// replica first connected).
     pub master_server_id: Option<u64>,
+    /// MariaDB `Using_Gtid` other than `No` (the column does not exist on MySQL).
+    pub using_gtid: bool,
 }
 
 impl SlaveStatus {
@@ -115,6 +117,10 @@ pub fn parse_slave_status(rows: &[Row]) -> Result<Option<SlaveStatus>, String> {
             .get("Master_Server_Id")
             .map(|v| number(v.as_deref(), "Master_Server_Id"))
             .transpose()?,
+        using_gtid: row
+            .get("Using_Gtid")
+            .and_then(|v| v.as_deref())
+            .is_some_and(|v| v != "No"),
     }))
 }
 
@@ -223,22 +229,61 @@ pub fn drop_user_sql(user: &str, host: &str) -> String {
     format!("DROP USER IF EXISTS {}@{}", quote(user), quote(host))
 }
 
-/// The seed's CHANGE MASTER TO, from the primary's binlog coordinates.
+/// Where a replica starts reading the primary's binlog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplicationStart {
+    /// The seed's file and position.
+    Position(MasterStatus),
+    /// MariaDB GTID: from the replica's `gtid_slave_pos`.
+    Gtid,
+}
+
+/// The seed's CHANGE MASTER TO, from binlog coordinates or (MariaDB) the replica's GTID position.
 pub fn change_master_sql(
     host: &str,
     port: u16,
     user: &str,
     password: &str,
-    coordinates: &MasterStatus,
+    start: &ReplicationStart,
 ) -> String {
+    let from = match start {
+        ReplicationStart::Position(c) => format!(
+            "MASTER_LOG_FILE={}, MASTER_LOG_POS={}",
+            quote(&c.file),
+            c.position
+        ),
+        ReplicationStart::Gtid => "MASTER_USE_GTID=slave_pos".into(),
+    };
     format!(
-        "CHANGE MASTER TO MASTER_HOST={}, MASTER_PORT={port}, MASTER_USER={}, MASTER_PASSWORD={}, MASTER_LOG_FILE={}, MASTER_LOG_POS={}, MASTER_CONNECT_RETRY=5",
+        "CHANGE MASTER TO MASTER_HOST={}, MASTER_PORT={port}, MASTER_USER={}, MASTER_PASSWORD={}, {from}, MASTER_CONNECT_RETRY=5",
         quote(host),
         quote(user),
         quote(password),
-        quote(&coordinates.file),
-        coordinates.position
     )
+}
+
+/// Whether a server (by `@@version`) has MariaDB's GTID (10.0 and later).
+pub fn supports_mariadb_gtid(version: &str) -> bool {
+    version.contains("MariaDB")
+        && version
+            .split('.')
+            .next()
+            .and_then(|major| major.parse::<u32>().ok())
+            .is_some_and(|major| major >= 10)
+}
+
+/// The GTID position (on the primary) of binlog coordinates: `NULL` when they are not an event
+/// boundary of a binlog the primary has.
+pub fn binlog_gtid_pos_sql(at: &MasterStatus) -> String {
+    format!(
+        "SELECT BINLOG_GTID_POS({}, {}) AS g",
+        quote(&at.file),
+        at.position
+    )
+}
+
+pub fn set_gtid_slave_pos_sql(position: &str) -> String {
+    format!("SET GLOBAL gtid_slave_pos = {}", quote(position))
 }
 
 #[cfg(test)]
@@ -287,6 +332,10 @@ mod tests {
             ("mysql-bin.000001", 300)
         );
         assert_eq!(ok.master_server_id, Some(1));
+        assert!(!ok.using_gtid, "no Using_Gtid column: MySQL");
+        let mut gtid_row = slave_row("Yes", "Yes", Some("0"), "");
+        gtid_row.insert("Using_Gtid".into(), Some("Slave_Pos".into()));
+        assert!(parse_slave_status(&[gtid_row]).unwrap().unwrap().using_gtid);
         let mut old_server = slave_row("Yes", "Yes", Some("0"), "");
         old_server.remove("Master_Server_Id");
         let old = parse_slave_status(&[old_server]).unwrap().unwrap();
@@ -381,9 +430,32 @@ mod tests {
             position: 328,
         };
         assert_eq!(
-            change_master_sql("10.0.0.1", 3306, "repl", "pw", &coords),
+            change_master_sql(
+                "10.0.0.1",
+                3306,
+                "repl",
+                "pw",
+                &ReplicationStart::Position(coords.clone())
+            ),
             "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='pw', MASTER_LOG_FILE='mysql-bin.000001', MASTER_LOG_POS=328, MASTER_CONNECT_RETRY=5"
         );
+        assert_eq!(
+            change_master_sql("10.0.0.1", 3306, "repl", "pw", &ReplicationStart::Gtid),
+            "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='pw', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=5"
+        );
+        assert_eq!(
+            binlog_gtid_pos_sql(&coords),
+            "SELECT BINLOG_GTID_POS('mysql-bin.000001', 328) AS g"
+        );
+        assert_eq!(
+            set_gtid_slave_pos_sql("0-1-8"),
+            "SET GLOBAL gtid_slave_pos = '0-1-8'"
+        );
+        assert!(supports_mariadb_gtid("10.11.6-MariaDB-0+deb12u1"));
+        assert!(supports_mariadb_gtid("10.0.38-MariaDB"));
+        assert!(!supports_mariadb_gtid("5.5.68-MariaDB"));
+        assert!(!supports_mariadb_gtid("5.1.73-log"));
+        assert!(!supports_mariadb_gtid("8.0.36"));
         assert!(validate_user_name("repl").is_ok());
         assert!(validate_user_name("re pl").is_err());
         assert!(validate_member_name("xop-2.site").is_ok());

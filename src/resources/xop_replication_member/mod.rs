@@ -85,6 +85,7 @@ fn observed_state<'a>(base: &MemberState<'a>, seen: &Observation) -> MemberState
             state.master_log_file = known(s.master_log_file.clone());
             state.master_log_pos = Value::Value(s.read_master_log_pos as i64);
             state.last_error = s.last_error().map(known).unwrap_or(Value::Null);
+            state.using_gtid = Value::Value(s.using_gtid);
         }
         (None, primary) => {
             let not_replica = if primary { Value::Null } else { known("No") };
@@ -92,6 +93,7 @@ fn observed_state<'a>(base: &MemberState<'a>, seen: &Observation) -> MemberState
             state.sql_running = not_replica;
             state.seconds_behind = Value::Null;
             state.last_error = Value::Null;
+            state.using_gtid = Value::Null;
             // A primary reports its own binlog coordinates.
             state.master_log_file = seen
                 .master
@@ -131,12 +133,22 @@ fn planned_state<'a>(
     plan.io_running = threads.clone();
     plan.sql_running = threads;
     // Positions and lag move with every write: known only while nothing changes.
+    plan.using_gtid = match (plan.is_primary(), text(&plan.gtid).as_deref()) {
+        (true, _) => Value::Null,
+        (false, Some("on")) => Value::Value(true),
+        (false, Some("off")) => Value::Value(false),
+        // "auto": what the servers support decides; known only while nothing changes.
+        (false, _) => Value::Unknown,
+    };
     let unchanged = prior.is_some_and(|p| {
         let mut same = plan.clone();
         same.seconds_behind = p.seconds_behind;
         same.master_log_file = p.master_log_file.clone();
         same.master_log_pos = p.master_log_pos;
         same.last_error = p.last_error.clone();
+        if same.using_gtid.is_unknown() {
+            same.using_gtid = p.using_gtid;
+        }
         &same == p
     });
     if !unchanged {
@@ -145,6 +157,9 @@ fn planned_state<'a>(
         plan.master_log_pos = Value::Unknown;
         plan.last_error = Value::Unknown;
     } else if let Some(p) = prior {
+        if plan.using_gtid.is_unknown() {
+            plan.using_gtid = p.using_gtid;
+        }
         plan.seconds_behind = p.seconds_behind;
         plan.master_log_file = p.master_log_file.clone();
         plan.master_log_pos = p.master_log_pos;
@@ -300,6 +315,9 @@ impl ReplicationMemberResource {
                             *v = Value::Null;
                         }
                     }
+                    if s.using_gtid.is_unknown() {
+                        s.using_gtid = Value::Null;
+                    }
                     s
                 })
             }
@@ -426,6 +444,11 @@ impl Resource for ReplicationMemberResource {
                         optional(Set(Box::new(String)), "Addresses (or networks) allowed to reach this server's MySQL port: one iptables INPUT rule each (`-p tcp -s <peer> --dport <port> -j ACCEPT`), saved with `host.firewall_save_command`. Rules for peers removed from the set are deleted. The seed opens 3306 to the other members only."),
                     ),
                     (
+                        "gtid".into(),
+                        optional_computed(String, "Secondary: replicate by MariaDB GTID (`MASTER_USE_GTID=slave_pos`) instead of the seed's binlog file and position. `auto` (default): when both servers are MariaDB 10.0 or later; `on`: insist (an error names the server without it); `off`: never. Switching keeps the replica's place: the GTID position is computed from what it executed."),
+                    ),
+                    ("using_gtid".into(), computed(Bool, "Secondary: whether the replica follows the primary by GTID (`Using_Gtid`).")),
+                    (
                         "cluster_address".into(),
                         optional(String, "Secondary: this server's IPv4 address on the cluster network, as the primary's HA configuration knows it. Changing it (after the server was re-addressed at its console, seed steps 4-6) runs the seed's steps on the primary over `primary_host`: `sysconf delhost <old>`, `sysconf addhost <new> <hostname>`, `sysconf member <new> <old>`."),
                     ),
@@ -493,6 +516,15 @@ impl Resource for ReplicationMemberResource {
                         );
                     }
                 }
+            }
+        }
+        if let Value::Value(mode) = &config.gtid {
+            if !["auto", "on", "off"].contains(&mode.as_ref()) {
+                diags.error(
+                    "Invalid gtid",
+                    format!("{mode:?}: use \"auto\", \"on\" or \"off\""),
+                    AttributePath::new("gtid"),
+                );
             }
         }
         if let Value::Value(address) = &config.cluster_address {

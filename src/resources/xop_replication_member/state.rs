@@ -49,6 +49,8 @@ pub struct MemberState<'a> {
     pub resync_trigger: ValueString<'a>,
     pub firewall_allow: ValueList<ValueString<'a>>,
     pub cluster_address: ValueString<'a>,
+    pub gtid: ValueString<'a>,
+    pub using_gtid: ValueBool,
     pub host: Value<HostBlock<'a>>,
     pub mysql: Value<MysqlBlock<'a>>,
     #[serde(with = "value::serde_as_vec")]
@@ -149,6 +151,7 @@ impl<'a> MemberState<'a> {
             &mut self.replication_enabled,
             config.replication_enabled.is_value(),
         );
+        clear(&mut self.gtid, config.gtid.is_value());
         for (host, config) in [
             (&mut self.host, &config.host),
             (&mut self.primary_host, &config.primary_host),
@@ -195,6 +198,7 @@ impl<'a> MemberState<'a> {
         self.innodb_flush_log_at_trx_commit = or_default(&self.innodb_flush_log_at_trx_commit, 1);
         self.replication_user = or_default(&self.replication_user, "repl".into());
         self.replication_enabled = or_default(&self.replication_enabled, true);
+        self.gtid = or_default(&self.gtid, "auto".into());
         for host in [&mut self.host, &mut self.primary_host] {
             if let Value::Value(host) = host {
                 host.my_cnf_path = or_default(&host.my_cnf_path, "/etc/my.cnf".into());

@@ -13,9 +13,10 @@ use crate::devices::xop::my_cnf::{
 };
 use crate::devices::xop::replication::ThreadState;
 use crate::devices::xop::replication::{
-    change_master_sql, create_user_sql, drop_user_sql, grant_replication_sql, parse_binary_logs,
-    parse_master_info_password, parse_master_status, parse_slave_hosts, parse_slave_status, quote,
-    set_password_sql, MasterStatus, SlaveStatus, ER_MASTER_FATAL_ERROR_READING_BINLOG,
+    binlog_gtid_pos_sql, change_master_sql, create_user_sql, drop_user_sql, grant_replication_sql,
+    parse_binary_logs, parse_master_info_password, parse_master_status, parse_slave_hosts,
+    parse_slave_status, quote, set_gtid_slave_pos_sql, set_password_sql, supports_mariadb_gtid,
+    MasterStatus, ReplicationStart, SlaveStatus, ER_MASTER_FATAL_ERROR_READING_BINLOG,
     RESET_SLAVE_ALL, SHOW_MASTER_STATUS, SHOW_SLAVE_STATUS, START_SLAVE, STOP_SLAVE,
 };
 use crate::providers::ssh_device::DeviceClient;
@@ -407,19 +408,38 @@ impl Member<'_, '_> {
             return Ok(());
         }
         self.ensure_replication_user(&primary).await?;
+        let gtid = self.gtid_wanted(&own, &primary).await?;
         let configured = status.as_ref().is_some_and(|s| {
             s.master_host == primary_block.address()
                 && s.master_port == primary_block.port()
                 && s.master_user == user
+                && s.using_gtid == gtid
         });
         if !configured {
             self.sql(&own, STOP_SLAVE).await?;
             // The same primary reached another way (a new address after the seed's network
-            // change, another account): carry on from what this replica has executed. Starting
-            // from the primary's current position would skip what was written meanwhile.
-            let coordinates = match status {
-                Some(s) if self.same_primary(&primary, &s).await? => s.executed,
+            // change, another account, GTID switched on or off): carry on from what this replica
+            // has executed. Starting from the primary's current position would skip what was
+            // written meanwhile.
+            let same = match &status {
+                Some(s) => self.same_primary(&primary, s).await?,
+                None => false,
+            };
+            let from = match (&status, same) {
+                (Some(s), true) => s.executed.clone(),
                 _ => self.current_coordinates(&primary).await?,
+            };
+            let start = match gtid {
+                false => ReplicationStart::Position(from),
+                // Already replicating this primary by GTID: its gtid_slave_pos is right.
+                true if same && status.as_ref().is_some_and(|s| s.using_gtid) => {
+                    ReplicationStart::Gtid
+                }
+                true => {
+                    let position = self.gtid_position(&primary, &from).await?;
+                    self.sql(&own, &set_gtid_slave_pos_sql(&position)).await?;
+                    ReplicationStart::Gtid
+                }
             };
             self.sql(
                 &own,
@@ -428,7 +448,7 @@ impl Member<'_, '_> {
                     primary_block.port(),
                     &user,
                     &password,
-                    &coordinates,
+                    &start,
                 ),
             )
             .await?;
@@ -445,6 +465,57 @@ impl Member<'_, '_> {
             self.sql(&own, START_SLAVE).await?;
         }
         self.wait_until_in_sync(&own).await
+    }
+
+    /// Whether to replicate by GTID: `gtid = "auto"` when both servers have MariaDB's GTID,
+    /// `"on"` insists (an error names the server without it), `"off"` never.
+    pub async fn gtid_wanted(
+        &self,
+        own: &MysqlTarget,
+        primary: &MysqlTarget,
+    ) -> Result<bool, StepError> {
+        let mode = text(&self.state.gtid).unwrap_or_else(|| "auto".into());
+        if mode == "off" {
+            return Ok(false);
+        }
+        const QUERY: &str = "SELECT @@version AS v";
+        for target in [own, primary] {
+            let rows = self.sql(target, QUERY).await?;
+            let version = rows
+                .first()
+                .and_then(|r| r.get("v").cloned().flatten())
+                .unwrap_or_default();
+            if !supports_mariadb_gtid(&version) {
+                return match mode.as_str() {
+                    "on" => Err(StepError::Device {
+                        endpoint: target.endpoint(),
+                        command: QUERY.into(),
+                        message: format!("gtid = \"on\" needs MariaDB 10.0 or later on both servers; this one is {version}"),
+                    }),
+                    _ => Ok(false),
+                };
+            }
+        }
+        Ok(true)
+    }
+
+    /// The primary's GTID position for binlog coordinates.
+    async fn gtid_position(
+        &self,
+        primary: &MysqlTarget,
+        at: &MasterStatus,
+    ) -> Result<String, StepError> {
+        let query = binlog_gtid_pos_sql(at);
+        let rows = self.sql(primary, &query).await?;
+        rows.first()
+            .and_then(|r| r.get("g").cloned().flatten())
+            .ok_or_else(|| {
+                output_error(
+                    primary.endpoint(),
+                    &query,
+                    format!("no GTID position for {}:{} (binlog purged?); set resync_trigger to resynchronise this secondary", at.file, at.position),
+                )
+            })
     }
 
     async fn current_coordinates(&self, primary: &MysqlTarget) -> Result<MasterStatus, StepError> {
@@ -536,8 +607,13 @@ impl Member<'_, '_> {
             .iter()
             .map(|t| format!("--ignore-table={}", shell_quote(t)))
             .collect();
+        // By GTID, the dump sets gtid_slave_pos (and MASTER_USE_GTID) instead of file/position.
+        let gtid = match self.gtid_wanted(&own, &primary).await? {
+            true => "--gtid ",
+            false => "",
+        };
         let command = format!(
-            "f=$(mktemp) && MYSQL_PWD={ppw} {dump} -h{ph} -P{pp} -u{pu} --single-transaction --master-data=1 --routines --databases {dbs} {ignored} > \"$f\" && MYSQL_PWD={opw} {client} -h{oh} -P{op} -u{ou} < \"$f\"; rc=$?; rm -f \"$f\"; exit $rc",
+            "f=$(mktemp) && MYSQL_PWD={ppw} {dump} -h{ph} -P{pp} -u{pu} --single-transaction --master-data=1 {gtid}--routines --databases {dbs} {ignored} > \"$f\" && MYSQL_PWD={opw} {client} -h{oh} -P{op} -u{ou} < \"$f\"; rc=$?; rm -f \"$f\"; exit $rc",
             ppw = shell_quote(&primary.password),
             ph = shell_quote(&primary.host),
             pp = primary.port,
