@@ -943,3 +943,160 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
     site.tf.destroy_ok().await;
     site.stop().await;
 }
+
+/// The seed's hand-made configuration of one server, appended to its my.cnf.
+fn seed_options(server_id: u32, primary: bool) -> String {
+    let mut lines = vec![
+        "\n# Set up by hand from the XOP best practice\n[mysqld]".to_string(),
+        format!("server-id = {server_id}"),
+        format!("auto_increment_offset    = {server_id}"),
+        "auto_increment_increment = 3".to_string(),
+    ];
+    if primary {
+        lines.extend(
+            [
+                "log-bin = hand-bin",
+                "binlog-do-db = xopdb",
+                "binlog-ignore-db = xopdb_local",
+                "expire_logs_days        = 14",
+                "max_binlog_size         = 500M",
+                "innodb_flush_log_at_trx_commit = 1",
+                "sync_binlog = 1",
+            ]
+            .map(String::from),
+        );
+    } else {
+        lines.extend(
+            [
+                "replicate-do-db = xopdb",
+                "replicate-ignore-db = xopdb_local",
+            ]
+            .map(String::from),
+        );
+        lines.extend(
+            [
+                "ports",
+                "system_parms",
+                "sessions",
+                "session_keys",
+                "session_parms",
+                "circuit_groups",
+            ]
+            .map(|t| format!("replicate-ignore-table = xopdb.{t}")),
+        );
+    }
+    lines.join("\n") + "\n"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hand_built_pair_is_refused_then_adopted_without_losing_its_place() {
+    let site = Site::start("xop-adopt").await;
+    let [p, s2] = [&site.servers[0], &site.servers[1]];
+    // The seed's procedure by hand: options in my.cnf, restart, account, CHANGE MASTER.
+    for (s, primary) in [(p, true), (s2, false)] {
+        let mut cnf = std::fs::read_to_string(s.my_cnf_path()).unwrap();
+        cnf += &seed_options(s.server_id(), primary);
+        std::fs::write(s.my_cnf_path(), cnf).unwrap();
+        s.restart_mysql()
+            .await
+            .expect("restarts with the hand-made options");
+    }
+    site.value(
+        0,
+        "CREATE USER 'repl'@'%' IDENTIFIED BY 'repl-Secret-77'; GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%'",
+    )
+    .await;
+    let master = site.value(0, "SHOW MASTER STATUS").await;
+    let (file, position) = (master[0][0].clone().unwrap(), master[0][1].clone().unwrap());
+    assert!(file.starts_with("hand-bin."), "{file}");
+    site.value(
+        1,
+        &format!(
+            "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={}, MASTER_USER='repl', MASTER_PASSWORD='repl-Secret-77', MASTER_LOG_FILE='{file}', MASTER_LOG_POS={position}; START SLAVE",
+            p.mysql_port()
+        ),
+    )
+    .await;
+    site.value(
+        0,
+        "USE xopdb; INSERT INTO call_log(v) VALUES ('hand-built')",
+    )
+    .await;
+    site.caught_up(1).await;
+
+    let config = |extra: &str| {
+        format!(
+            "{}\n{}\n{}",
+            site.provider(),
+            member(
+                p,
+                "primary",
+                1,
+                None,
+                &format!("  log_bin = \"hand-bin\"\n{extra}")
+            ),
+            member(s2, "secondary", 2, Some(p), extra)
+        )
+    };
+    // Without the dependency both members are tried, so both refusals show.
+    site.tf.write(
+        "main.tf",
+        &config("").replace("  depends_on = [xop_replication_member.xop1]\n", ""),
+    );
+    site.tf.init().await;
+    let refused = site.tf.apply().await;
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    for says in [
+        "xop1 is already set up outside this resource",
+        "sets replication options by hand (line",
+        "`server-id = 1`",
+        "xop2 is already set up outside this resource",
+        "it already replicates from 127.0.0.1",
+        "adopt_existing = true",
+    ] {
+        assert!(refused.text().contains(says), "{says}: {}", refused.all());
+    }
+    let listed = site.tf.run(&["state", "list"]).await;
+    assert_eq!(
+        listed.stdout.trim(),
+        "",
+        "nothing taken over, nothing in state"
+    );
+    assert!(!std::fs::read_to_string(p.my_cnf_path())
+        .unwrap()
+        .contains("BEGIN uccluster"));
+
+    site.tf
+        .write("main.tf", &config("  adopt_existing = true\n"));
+    site.tf.apply_ok().await;
+    for s in [p, s2] {
+        let cnf = std::fs::read_to_string(s.my_cnf_path()).unwrap();
+        assert!(
+            cnf.contains("# uccluster: now in the managed section: server-id = "),
+            "{cnf}"
+        );
+        assert!(cnf.contains("# BEGIN uccluster"), "{cnf}");
+    }
+    site.value(
+        0,
+        "USE xopdb; INSERT INTO call_log(v) VALUES ('after-adoption')",
+    )
+    .await;
+    site.caught_up(1).await;
+    assert_eq!(
+        count(
+            &site
+                .value(1, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('hand-built', 'after-adoption')")
+                .await
+        ),
+        "2",
+        "kept its place: nothing twice, nothing lost"
+    );
+    assert!(site
+        .slave_field(1, "Relay_Master_Log_File")
+        .await
+        .is_some_and(|f| f.starts_with("hand-bin.")));
+    site.tf.assert_empty_plan().await;
+    site.tf.destroy_ok().await;
+    site.stop().await;
+}

@@ -147,6 +147,79 @@ pub fn remove_section(file: &str) -> String {
     }
 }
 
+/// Option names the managed section sets, spelled the way MySQL compares them (`_` and `-` are
+/// the same in option names).
+const MANAGED_KEYS: &[&str] = &[
+    "server-id",
+    "auto-increment-offset",
+    "auto-increment-increment",
+    "log-bin",
+    "binlog-do-db",
+    "binlog-ignore-db",
+    "expire-logs-days",
+    "max-binlog-size",
+    "innodb-flush-log-at-trx-commit",
+    "sync-binlog",
+    "report-host",
+    "replicate-do-db",
+    "replicate-ignore-db",
+    "replicate-ignore-table",
+];
+
+/// Prefix of a line that adoption took out of service.
+pub const ADOPTED_PREFIX: &str = "# uccluster: now in the managed section: ";
+
+/// Lines outside the managed section that set what the section sets (a member configured by
+/// hand, as the seed does it): `(1-based line number, line)`. Only server groups count
+/// (`[mysqld]`, `[mysqld-5.5]`, `[mariadb]`, `[mariadbd]`, `[server]`).
+pub fn hand_written_options(file: &str) -> Vec<(usize, String)> {
+    let section = find_section(file);
+    let mut offset = 0;
+    let mut server_group = false;
+    let mut found = Vec::new();
+    for (i, line) in file.split_inclusive('\n').enumerate() {
+        let at = offset;
+        offset += line.len();
+        if section.is_some_and(|(start, end)| at >= start && at < end) {
+            continue;
+        }
+        let trimmed = line.trim();
+        if let Some(group) = trimmed.strip_prefix('[').and_then(|g| g.strip_suffix(']')) {
+            let group = group.trim().to_ascii_lowercase();
+            server_group = group.starts_with("mysqld") && !group.starts_with("mysqld_safe")
+                || group.starts_with("mariadb")
+                || group == "server";
+            continue;
+        }
+        if !server_group || trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        let key = trimmed
+            .split('=')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+            .replace('_', "-");
+        if MANAGED_KEYS.contains(&key.as_str()) {
+            found.push((i + 1, trimmed.to_string()));
+        }
+    }
+    found
+}
+
+/// `file` with the given lines (1-based) commented out with [`ADOPTED_PREFIX`]; every other byte
+/// kept.
+pub fn retire_lines(file: &str, lines: &[usize]) -> String {
+    file.split_inclusive('\n')
+        .enumerate()
+        .map(|(i, line)| match lines.contains(&(i + 1)) {
+            true => format!("{ADOPTED_PREFIX}{}", line.trim_start()),
+            false => line.to_string(),
+        })
+        .collect()
+}
+
 /// Byte range of the managed section, END line (and its newline) included.
 fn find_section(file: &str) -> Option<(usize, usize)> {
     let start = file.find(BEGIN_MARKER)?;
@@ -192,6 +265,29 @@ pub fn needs_restart(before: Option<&[OptionLine]>, after: &[OptionLine]) -> boo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The seed's hand-made secondary configuration, with a managed section already present.
+    const HAND_MADE: &str = "[mysqld]\nbind-address=localhost\ndatadir=/var/lib/mysql\n\nserver-id = 2\nauto_increment_offset    = 2\nauto_increment_increment = 2\n\nreplicate-do-db = xopdb\n# replicate-ignore-db = old\nreplicate-ignore-table = xopdb.ports\n[mysqld_safe]\nlog-error=/var/log/mysqld.log\n[client]\nserver-id=9\n";
+
+    #[test]
+    fn hand_written_replication_options_are_found_and_retired() {
+        let found = hand_written_options(HAND_MADE);
+        let lines: Vec<usize> = found.iter().map(|(n, _)| *n).collect();
+        assert_eq!(lines, [5, 6, 7, 9, 11]);
+        assert_eq!(found[1].1, "auto_increment_offset    = 2");
+        let with_section = splice(HAND_MADE, &render_section(&opts()));
+        assert_eq!(
+            hand_written_options(&with_section).len(),
+            5,
+            "the section itself does not count"
+        );
+        let retired = retire_lines(HAND_MADE, &lines);
+        assert!(retired.contains("# uccluster: now in the managed section: server-id = 2\n"));
+        assert!(hand_written_options(&retired).is_empty());
+        assert_eq!(retired.lines().count(), HAND_MADE.lines().count());
+        assert!(retired.contains("bind-address=localhost\n"));
+        assert!(hand_written_options(APPLIANCE).is_empty());
+    }
 
     const APPLIANCE: &str = "# XOP appliance\n[mysqld]\ndatadir=/var/lib/mysql\nsocket=/var/lib/mysql/mysql.sock\n\n[mysqld_safe]\nlog-error=/var/log/mysqld.log\n";
 

@@ -261,6 +261,21 @@ impl ReplicationMemberResource {
         let previous_peers = before
             .map(|b| strings(&b.firewall_allow))
             .unwrap_or_default();
+        if before.is_none() {
+            let adopt = planned
+                .adopt_existing
+                .as_ref_option()
+                .copied()
+                .unwrap_or(false);
+            if let Err(e) = member.take_over(adopt).await {
+                // Nothing was changed: no state, so no destroy of what someone else made.
+                diags.root_error(
+                    format!("Replication member {} not created", planned.name()),
+                    e.to_string(),
+                );
+                return None;
+            }
+        }
         let outcome = async {
             if !planned.is_primary() {
                 // Before anything changes here: a colliding server id is a configuration error.
@@ -442,6 +457,10 @@ impl Resource for ReplicationMemberResource {
                     (
                         "firewall_allow".into(),
                         optional(Set(Box::new(String)), "Addresses (or networks) allowed to reach this server's MySQL port: one iptables INPUT rule each (`-p tcp -s <peer> --dport <port> -j ACCEPT`), saved with `host.firewall_save_command`. Rules for peers removed from the set are deleted. The seed opens 3306 to the other members only."),
+                    ),
+                    (
+                        "adopt_existing".into(),
+                        optional(Bool, "Create only: take over a server already set up outside this resource, e.g. by hand with the seed's procedure. Without it, creating on such a server fails and says what was found. With it, the hand-written replication lines of my.cnf are commented out (`# uccluster: now in the managed section: ...`) in favour of the managed section, and a running replica is kept where it is. Set `log_bin` to the server's existing binlog base name to keep its file names."),
                     ),
                     (
                         "gtid".into(),

@@ -51,6 +51,7 @@ pub struct MemberState<'a> {
     pub cluster_address: ValueString<'a>,
     pub gtid: ValueString<'a>,
     pub using_gtid: ValueBool,
+    pub adopt_existing: ValueBool,
     pub host: Value<HostBlock<'a>>,
     pub mysql: Value<MysqlBlock<'a>>,
     #[serde(with = "value::serde_as_vec")]

@@ -8,8 +8,8 @@ use crate::backoff::Backoff;
 use crate::devices::xop::firewall::{allowed_peers, rule_spec};
 use crate::devices::xop::my_cnf::shell_quote;
 use crate::devices::xop::my_cnf::{
-    dynamic_settings, needs_restart, parse_section, read_command, remove_section, render_section,
-    replace_command, splice,
+    dynamic_settings, hand_written_options, needs_restart, parse_section, read_command,
+    remove_section, render_section, replace_command, retire_lines, splice,
 };
 use crate::devices::xop::replication::ThreadState;
 use crate::devices::xop::replication::{
@@ -306,6 +306,58 @@ impl Member<'_, '_> {
             .unwrap_or_default();
         if changed && !save.trim().is_empty() {
             self.host_command(&save, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Create: a server set up outside this resource (by hand, as the seed does it, or by a
+    /// uccluster resource no longer in this state) is not silently taken over. With `adopt`,
+    /// the hand-written lines are commented out in favour of the managed section, and replication
+    /// is kept where it is (`replicate` continues it).
+    pub async fn take_over(&self, adopt: bool) -> Result<(), StepError> {
+        let path = self.my_cnf_path();
+        let file = self.host_command(&read_command(&path), None).await?;
+        let hand = hand_written_options(&file);
+        let own = self.own_sql()?;
+        let replica = parse_slave_status(&self.sql(&own, SHOW_SLAVE_STATUS).await?)
+            .map_err(|m| output_error(own.endpoint(), SHOW_SLAVE_STATUS, m))?;
+        let mut found = Vec::new();
+        if parse_section(&file).is_some() {
+            let address = self.state.host_connection().address;
+            found.push(format!("{path} already has a uccluster-managed section (a member made by uccluster: import it, `terraform import <address> '{}@{address}'`)", self.state.name()));
+        }
+        if let Some((line, text)) = hand.first() {
+            let more = match hand.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            found.push(format!(
+                "{path} sets replication options by hand (line {line}: `{text}`{more})"
+            ));
+        }
+        if let Some(s) = replica.filter(|s| !s.master_host.is_empty()) {
+            found.push(format!(
+                "it already replicates from {}:{}",
+                s.master_host, s.master_port
+            ));
+        }
+        if found.is_empty() {
+            return Ok(());
+        }
+        if !adopt {
+            return Err(StepError::Config(format!(
+                "{} is already set up outside this resource: {}. Set adopt_existing = true to bring it under this resource (hand-written lines are commented out in favour of the managed section; replication continues from where it is)",
+                self.state.name(),
+                found.join("; ")
+            )));
+        }
+        if !hand.is_empty() {
+            let lines: Vec<usize> = hand.iter().map(|(n, _)| *n).collect();
+            self.host_command(
+                &replace_command(&path),
+                Some(retire_lines(&file, &lines).as_bytes()),
+            )
+            .await?;
         }
         Ok(())
     }
