@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `make demo`: start a simulated three-node Cisco Meeting Server lab on loopback, apply the demo
-# site with the real Terraform CLI and the installed providers, show the result, stop the lab.
+# `make demo`: start a lab on loopback (three simulated Cisco Meeting Server nodes and three XOP
+# Networks appliances: real MariaDB servers behind a real sshd), apply the demo site with the real
+# Terraform CLI and the installed providers, show the XOP cluster replicating a row and the empty
+# re-plan, stop the lab.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +17,7 @@ cp -r "$root/examples" "$work/examples"
 site="$work/examples/sites/demo"
 
 # The lab runs until its standard input closes: a pipe held open by this script.
-coproc LAB { exec "$lab_bin" --cms-nodes 3 --out "$work/lab" --stop-on-stdin-eof; }
+coproc LAB { exec "$lab_bin" --cms-nodes 3 --xop-servers 3 --out "$work/lab" --stop-on-stdin-eof; }
 lab_pid=$LAB_PID
 stop_lab() {
   eval "exec ${LAB[1]}>&-" 2>/dev/null || true
@@ -23,11 +25,27 @@ stop_lab() {
 }
 trap stop_lab EXIT
 
+echo "== starting the lab (MariaDB servers take a few seconds)"
 while IFS= read -r line <&"${LAB[0]}"; do
   [ "$line" = READY ] && break
-  echo "lab: $line"
+  # The endpoints (one long JSON line, with passwords) are in lab.json; say what is running.
+  case "$line" in
+    '{'*) ;;
+    *) echo "lab: $line" ;;
+  esac
 done
+python3 - "$work/lab/lab.json" <<'PY'
+import json, sys
+lab = json.load(open(sys.argv[1]))
+for n in lab["cms_nodes"]:
+    print(f"lab: CMS node {n['name']}: MMP over SSH at {n['address']}:{n['port']} (simulated)")
+for x in lab.get("xop_servers", []):
+    print(f"lab: XOP server {x['name']}: MariaDB at {x['mysql']['host']}:{x['mysql']['port']}, "
+          f"shell over sshd at {x['ssh']['host']}:{x['ssh']['port']}")
+PY
 cp "$work/lab/lab.auto.tfvars.json" "$site/"
+# The XOP replication account's password: made here, like the certificates below.
+printf '{"xop_replication_password": "%s"}\n' "$(openssl rand -hex 16)" > "$site/xop.auto.tfvars.json"
 
 # Keys and certificates for the database cluster (the simulator checks their PEM form; a real
 # deployment uses certificates from its CA, the client one with CN=postgres).
@@ -52,6 +70,52 @@ echo "== terraform apply"
 "$terraform" apply -auto-approve -input=false -no-color
 echo "== terraform state list"
 "$terraform" state list -no-color
-echo "== terraform plan (expect no changes)"
+
+# Replication at work: a row written on the primary, read back on each secondary with the
+# MariaDB client (the lab's admin account; MYSQL_PWD keeps the password off the command line).
+echo "== XOP replication: a row written on the primary, read on the secondaries"
+primary=$("$terraform" output -raw -no-color xop_primary)
+xop_mysql() { # name: client path, host, port, admin user and password, NUL-separated
+  python3 - "$site/lab.auto.tfvars.json" "$1" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+s = next(s for s in v["xop_servers"] if s["name"] == sys.argv[2])
+print("\0".join([s["client_command"], s["mysql_host"], str(s["mysql_port"]),
+                 v["xop_mysql_admin_user"], v["xop_mysql_admin_password"]]), end="")
+PY
+}
+client() { # name client-options...: the MariaDB client on server `name`, in xopdb
+  local conn
+  mapfile -d '' -t conn < <(xop_mysql "$1")
+  shift
+  MYSQL_PWD=${conn[4]} "${conn[0]}" -h "${conn[1]}" -P "${conn[2]}" -u "${conn[3]}" -D xopdb "$@"
+}
+sql() { # name statement: prints the rows, tab-separated
+  client "$1" --batch --skip-column-names -e "$2"
+}
+row="written on $primary by make demo"
+# XOP's applications write with xopdb as the default database: binlog-do-db filters on it.
+sql "$primary" "INSERT INTO call_log(v) VALUES ('$row')"
+read -r binlog_file binlog_pos _ < <(sql "$primary" "SHOW MASTER STATUS")
+echo "$primary (primary): inserted call_log row '$row'; binlog now at $binlog_file:$binlog_pos"
+# The secondaries the module built (the keys of its replication output).
+mapfile -t secondaries < <("$terraform" output -json -no-color xop_replication |
+  python3 -c 'import json, sys; print(*json.load(sys.stdin), sep="\n")')
+for s in "${secondaries[@]}"; do
+  # Waits (at most 30 s) until the replica has executed the primary's binlog up to the insert.
+  waited=$(sql "$s" "SELECT MASTER_POS_WAIT('$binlog_file', $binlog_pos, 30)")
+  case "$waited" in
+    '' | NULL | -1) echo "$s did not replicate the row (MASTER_POS_WAIT: $waited)" >&2; exit 1 ;;
+  esac
+  found=$(sql "$s" "SELECT COUNT(*) FROM call_log WHERE v = '$row'")
+  [ "$found" = 1 ] || { echo "$s has $found copies of the row, expected 1" >&2; exit 1; }
+  status=$(client "$s" --vertical -e "SHOW SLAVE STATUS" | awk -F': ' '
+    $1 ~ /Slave_IO_Running$/ { io = $2 } $1 ~ /Slave_SQL_Running$/ { sql = $2 }
+    $1 ~ /Seconds_Behind_Master$/ { lag = $2 }
+    END { printf "Slave_IO_Running %s, Slave_SQL_Running %s, Seconds_Behind_Master %s", io, sql, lag }')
+  echo "$s (secondary): has the row; $status"
+done
+
+echo "== terraform plan (expect no changes; the refresh sees the binlog positions moved by that row)"
 "$terraform" plan -input=false -no-color -detailed-exitcode
 echo "demo OK: state in $site"

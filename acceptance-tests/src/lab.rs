@@ -17,9 +17,10 @@
 //! XOP servers ([`XopServerSpec`]) are real MariaDB servers on 127.0.0.1 (until
 //! [`Lab::rebind_xop`] moves one to another loopback address) laid out like XOP appliances under `<out>/xop/<name>`, reached over one real
 //! sshd (`<out>/xop/sshd`) started when the lab has any. All of them share one
-//! random admin password. With XOP servers, `lab.json` gains `xop_servers`
-//! and `lab.auto.tfvars.json` gains `xop_ssh_user`, `xop_ssh_private_key_file`,
-//! `xop_known_hosts_file` and `xop_servers` (see [`Lab::endpoints`],
+//! random admin password (the lab's password, [`Lab::password`]). With XOP servers,
+//! `lab.json` gains `xop_servers` and `lab.auto.tfvars.json` gains `xop_ssh_user`,
+//! `xop_ssh_private_key_file`, `xop_known_hosts_file`, `xop_mysql_admin_user`,
+//! `xop_mysql_admin_password` and `xop_servers` (see [`Lab::endpoints`],
 //! [`Lab::tfvars`]); a lab without CMS nodes leaves out the `cms_*` variables.
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -34,7 +35,7 @@ use serde_json::json;
 
 use crate::cms_mmp::{CmsNode, CmsNodeConfig, Fabric, NodeControl};
 pub use crate::xop::XopServerSpec;
-use crate::xop::{Sshd, XopServer};
+use crate::xop::{Sshd, XopServer, XOP_ADMIN_USER};
 
 /// MMP user every lab node accepts.
 pub const LAB_USERNAME: &str = "admin";
@@ -360,10 +361,13 @@ impl Lab {
     /// Terraform variables for the lab (`lab.auto.tfvars.json`): `cms_username`,
     /// `cms_password`, `cms_known_hosts_file`, `cms_nodes` (left out when the lab has
     /// XOP servers and no CMS node); with XOP servers `xop_ssh_user`,
-    /// `xop_ssh_private_key_file`, `xop_known_hosts_file` and `xop_servers` (`name`,
-    /// `server_id`, `ssh_port`, `mysql_host`, `mysql_port`, `admin_user`, `admin_password`,
-    /// `datadir`, `my_cnf_path`, `restart_command`, `iptables_command`,
-    /// `firewall_save_command`, `sysconf_command`).
+    /// `xop_ssh_private_key_file`, `xop_known_hosts_file`, `xop_mysql_admin_user` and
+    /// `xop_mysql_admin_password` (the admin account every server shares, for the xop
+    /// provider block) and `xop_servers` (`name`, `server_id`, `ssh_host`, `ssh_port`, `mysql_host`,
+    /// `mysql_port`, `admin_user`, `admin_password`, `datadir`, `my_cnf_path`,
+    /// `restart_command`, `iptables_command`, `firewall_save_command`, `sysconf_command`,
+    /// `dump_command` and `client_command`: the absolute paths of `mariadb-dump` and
+    /// `mariadb`, for `host.dump_command`/`host.client_command`).
     pub fn tfvars(&self) -> serde_json::Value {
         let nodes: Vec<_> = self
             .cms
@@ -394,6 +398,7 @@ impl Lab {
                     json!({
                         "name": x.name(),
                         "server_id": x.server_id(),
+                        "ssh_host": x.ssh().host,
                         "ssh_port": sshd.port(),
                         "mysql_host": x.mysql_address(),
                         "mysql_port": x.mysql_port(),
@@ -405,6 +410,8 @@ impl Lab {
                         "iptables_command": x.iptables_command(),
                         "firewall_save_command": x.firewall_save_command(),
                         "sysconf_command": x.sysconf_command(),
+                        "dump_command": x.mariadb_dump_path().to_string_lossy(),
+                        "client_command": x.mariadb_client_path().to_string_lossy(),
                     })
                 })
                 .collect();
@@ -417,6 +424,9 @@ impl Lab {
                 "xop_known_hosts_file".into(),
                 json!(sshd.known_hosts_path().to_string_lossy()),
             );
+            // Every server has the lab's password for the admin account (see start_xop).
+            vars.insert("xop_mysql_admin_user".into(), json!(XOP_ADMIN_USER));
+            vars.insert("xop_mysql_admin_password".into(), json!(self.password));
             vars.insert("xop_servers".into(), json!(servers));
         }
         serde_json::Value::Object(vars)
@@ -541,6 +551,34 @@ mod tests {
         assert_eq!(c2.db_cluster_members(), lab.fabric().addresses());
         lab.stop().await;
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tfvars_give_the_shared_admin_account_and_each_servers_client_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let lab = Lab::start(&LabSpec::with_cms_nodes(0).with_xop_servers(1), dir.path())
+            .await
+            .unwrap();
+        let tfvars: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("lab.auto.tfvars.json")).unwrap(),
+        )
+        .unwrap();
+        let x = lab.xop("xop1");
+        assert_eq!(tfvars["xop_mysql_admin_user"], x.admin_user());
+        assert_eq!(tfvars["xop_mysql_admin_password"], x.admin_password());
+        assert_eq!(tfvars["xop_mysql_admin_password"], lab.password());
+        let s = &tfvars["xop_servers"][0];
+        assert_eq!(s["ssh_host"], "127.0.0.1");
+        assert_eq!(
+            s["dump_command"],
+            x.mariadb_dump_path().to_string_lossy().as_ref()
+        );
+        assert_eq!(
+            s["client_command"],
+            x.mariadb_client_path().to_string_lossy().as_ref()
+        );
+        assert!(x.mariadb_client_path().is_absolute());
+        lab.stop().await;
     }
 
     #[test]
