@@ -180,6 +180,40 @@ impl Site {
         );
     }
 
+    /// `terraform apply -refresh-only`: the state takes what the servers report.
+    async fn refresh(&self) {
+        let out = self
+            .tf
+            .run(&[
+                "apply",
+                "-refresh-only",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+            ])
+            .await;
+        assert_eq!(out.code, 0, "{}", out.all());
+    }
+
+    /// Drop a member from the state and import it again by its ID.
+    async fn reimport(&self, server: usize) {
+        let s = &self.servers[server];
+        let address = format!("xop_replication_member.{}", s.name());
+        let rm = self.tf.run(&["state", "rm", &address]).await;
+        assert_eq!(rm.code, 0, "{}", rm.all());
+        let imported = self
+            .tf
+            .run(&[
+                "import",
+                "-input=false",
+                "-no-color",
+                &address,
+                &import_id(s),
+            ])
+            .await;
+        assert_eq!(imported.code, 0, "{}", imported.all());
+    }
+
     async fn stop(self) {
         for s in self.servers {
             s.stop().await;
@@ -295,28 +329,11 @@ async fn primary_and_two_secondaries_replicate_heal_and_come_apart() {
 
     // Import and compare, nothing ignored: each member dropped from the state and imported by
     // its ID (the server's address and paths; credentials come from the provider block).
-    let refreshed = site
-        .tf
-        .run(&[
-            "apply",
-            "-refresh-only",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-        ])
-        .await;
-    assert_eq!(refreshed.code, 0, "{}", refreshed.all());
-    for s in &site.servers {
+    site.refresh().await;
+    for (i, s) in site.servers.iter().enumerate() {
         let address = format!("xop_replication_member.{}", s.name());
         let applied = site.tf.resource_values(&address).await;
-        let rm = site.tf.run(&["state", "rm", &address]).await;
-        assert_eq!(rm.code, 0, "{}", rm.all());
-        let id = import_id(s);
-        let imported = site
-            .tf
-            .run(&["import", "-input=false", "-no-color", &address, &id])
-            .await;
-        assert_eq!(imported.code, 0, "{}", imported.all());
+        site.reimport(i).await;
         assert_eq!(
             site.tf.resource_values(&address).await,
             applied,
@@ -330,22 +347,7 @@ async fn primary_and_two_secondaries_replicate_heal_and_come_apart() {
     // xop2 has (a resync would drop it) survives the apply.
     site.value(1, "INSERT INTO xopdb.call_log(v) VALUES ('only-on-xop2')")
         .await;
-    let rs = site
-        .tf
-        .run(&["state", "rm", "xop_replication_member.xop2"])
-        .await;
-    assert_eq!(rs.code, 0, "{}", rs.all());
-    let imported = site
-        .tf
-        .run(&[
-            "import",
-            "-input=false",
-            "-no-color",
-            "xop_replication_member.xop2",
-            &import_id(&site.servers[1]),
-        ])
-        .await;
-    assert_eq!(imported.code, 0, "{}", imported.all());
+    site.reimport(1).await;
     site.write("  resync_trigger = \"2026-11\"\n");
     let plan = site.tf.plan().await;
     assert!(
@@ -609,17 +611,7 @@ async fn duplicate_key_break_shows_last_error_and_resync_heals_without_losing_ro
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let refreshed = site
-        .tf
-        .run(&[
-            "apply",
-            "-refresh-only",
-            "-auto-approve",
-            "-no-color",
-            "-input=false",
-        ])
-        .await;
-    assert_eq!(refreshed.code, 0, "{}", refreshed.all());
+    site.refresh().await;
     let state = site.tf.resource_values("xop_replication_member.xop2").await;
     assert_eq!(state["sql_running"], "No");
     assert!(
