@@ -1,8 +1,9 @@
 //! Driving the real Terraform CLI against the device lab, for the acceptance tests.
 //!
 //! Each test gets its own working directory and a CLI configuration whose filesystem mirror holds
-//! the freshly built (debug) provider binaries, so `terraform init` installs them exactly as it
-//! does for a user.
+//! the freshly built provider binaries, so `terraform init` installs them exactly as it does for a
+//! user. The binaries are the debug build unless `UCCLUSTER_PROVIDER_PROFILE` names another cargo
+//! profile directory (`release` for the benchmarks).
 
 #![allow(dead_code)] // each test binary uses a different subset
 
@@ -40,15 +41,38 @@ pub fn terraform_bin() -> PathBuf {
     path
 }
 
+/// The cargo profile whose provider binaries the tests use: `UCCLUSTER_PROVIDER_PROFILE`,
+/// `debug` when unset.
+pub fn provider_profile() -> String {
+    std::env::var("UCCLUSTER_PROVIDER_PROFILE")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "debug".to_string())
+}
+
 /// A filesystem mirror with the built providers, made once per test process.
 fn mirror_dir() -> &'static Path {
     static MIRROR: OnceLock<PathBuf> = OnceLock::new();
     MIRROR.get_or_init(|| {
         let mirror = target_dir().join(format!("acc/mirror-{}", std::process::id()));
+        let profile = provider_profile();
+        let build = match profile.as_str() {
+            "debug" => "`cargo build --workspace --bins` (`make test` does)".to_string(),
+            "release" => {
+                "`cargo build --release --workspace --bins` (`make bench` does)".to_string()
+            }
+            other => format!("`cargo build --profile {other} --workspace --bins`"),
+        };
         for provider in ["cms", "xop", "imp", "cgp", "lb"] {
-            let built = target_dir().join(format!("debug/terraform-provider-{provider}"));
-            assert!(built.exists(), "{} is missing: build the providers first with `cargo build --workspace --bins` (`make test` does)", built.display());
-            let dir = mirror.join(format!("registry.terraform.io/uccluster/{provider}/{PROVIDER_VERSION}/linux_amd64"));
+            let built = target_dir().join(format!("{profile}/terraform-provider-{provider}"));
+            assert!(
+                built.exists(),
+                "{} is missing: build the providers first with {build}",
+                built.display()
+            );
+            let dir = mirror.join(format!(
+                "registry.terraform.io/uccluster/{provider}/{PROVIDER_VERSION}/linux_amd64"
+            ));
             std::fs::create_dir_all(&dir).unwrap();
             let link = dir.join(format!("terraform-provider-{provider}_v{PROVIDER_VERSION}"));
             let _ = std::fs::remove_file(&link);

@@ -1,0 +1,316 @@
+//! Refresh at scale for `cms_xmpp_callbridge`: how close a `terraform plan -refresh-only` of many
+//! resources comes to what the devices themselves cost, measured in one run against the lab.
+//!
+//! Each resource's read runs `xmpp callbridge list` once on every node. With one pooled shell per
+//! device, commands on a node queue behind each other and the nodes work in parallel, so the
+//! refresh of N resources costs the device about N × RTT on top of Terraform's and the
+//! provider's fixed cost (T_0, the same plan with one resource). The bound and the ratio
+//! against it are printed; without pooling each read would also pay a new connection.
+//!
+//! Not a test: nothing here asserts a time. It fails only when something does not work (apply,
+//! plan, the transport). Run with `make bench`, which builds the release providers it uses.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+use support::*;
+use uccluster::transport::host_key::HostKeyPolicy;
+use uccluster::transport::interactive_shell::{InteractiveShell, ShellPool};
+use uccluster::transport::ssh::{SshAuth, SshTarget};
+use uccluster_lab::cms_mmp::NodeControl;
+use uccluster_lab::lab::Lab;
+
+/// Resources in the large configuration.
+const N: usize = 30;
+/// CMS nodes in the lab; every resource is registered on all of them (one XMPP cluster).
+const NODES: usize = 3;
+/// What each MMP command takes on the simulated node before it answers.
+const REPLY_DELAY: Duration = Duration::from_millis(20);
+/// Terraform's `-parallelism` (its default is 10).
+const PARALLELISM: usize = 10;
+/// Timed plans of each size (after one warm-up each).
+const PLAN_RUNS: usize = 7;
+const RTT_RUNS: usize = 20;
+/// Logins on loopback are bimodal (about 1.5 ms, or 40 ms more when a small write waits for a
+/// delayed ACK), so enough of them for a stable mean.
+const CONNECT_RUNS: usize = 15;
+
+const LIST_COMMAND: &str = "xmpp callbridge list";
+
+fn main() {
+    // The release providers (`make bench` builds them) unless the caller chose a profile.
+    if std::env::var_os("UCCLUSTER_PROVIDER_PROFILE").is_none() {
+        std::env::set_var("UCCLUSTER_PROVIDER_PROFILE", "release");
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(bench());
+}
+
+/// Median, mean, minimum and maximum of some durations.
+struct Stats {
+    median: Duration,
+    mean: Duration,
+    min: Duration,
+    max: Duration,
+    runs: usize,
+}
+
+impl Stats {
+    fn of(mut samples: Vec<Duration>) -> Stats {
+        assert!(!samples.is_empty());
+        samples.sort();
+        let n = samples.len();
+        let median = if n % 2 == 1 {
+            samples[n / 2]
+        } else {
+            (samples[n / 2 - 1] + samples[n / 2]) / 2
+        };
+        Stats {
+            median,
+            mean: samples.iter().sum::<Duration>() / n as u32,
+            min: samples[0],
+            max: samples[n - 1],
+            runs: n,
+        }
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
+
+fn controls(lab: &Lab) -> Vec<NodeControl> {
+    lab.cms_names().iter().map(|n| lab.cms(n)).collect()
+}
+
+/// `resources` accounts named `<prefix>NN`, each on every node, written and applied in `tf`.
+async fn apply_site(tf: &Tf, lab: &Lab, nodes: &[(String, u16)], prefix: &str, resources: usize) {
+    let mut config = cms_provider(lab);
+    for i in 1..=resources {
+        config.push('\n');
+        config.push_str(&callbridge(
+            &format!("cb{i:02}"),
+            &format!("{prefix}{i:02}"),
+            nodes,
+            "",
+        ));
+    }
+    tf.write("main.tf", &config);
+    tf.init().await;
+    let started = Instant::now();
+    let out = tf
+        .run(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            &format!("-parallelism={PARALLELISM}"),
+        ])
+        .await;
+    assert_eq!(out.code, 0, "terraform apply failed:\n{}", out.all());
+    assert!(
+        out.stdout.contains(&format!("{resources} added")),
+        "apply created {resources} resources:\n{}",
+        out.stdout
+    );
+    eprintln!(
+        "applied {resources} resource(s) in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// What one refresh-only plan cost, and what the devices saw.
+struct PlanRun {
+    wall: Duration,
+    lists_per_node: Vec<usize>,
+    logins: usize,
+}
+
+/// `terraform plan -refresh-only`; it must succeed and find nothing changed.
+async fn refresh_plan(tf: &Tf, ctl: &[NodeControl]) -> PlanRun {
+    let lists_before: Vec<usize> = ctl.iter().map(count_lists).collect();
+    let logins_before: usize = ctl.iter().map(|c| c.total_logins()).sum();
+    let started = Instant::now();
+    let out = tf
+        .run(&[
+            "plan",
+            "-refresh-only",
+            "-input=false",
+            "-no-color",
+            "-detailed-exitcode",
+            &format!("-parallelism={PARALLELISM}"),
+        ])
+        .await;
+    let wall = started.elapsed();
+    assert_eq!(
+        out.code,
+        0,
+        "refresh-only plan must succeed with nothing changed:\n{}",
+        out.all()
+    );
+    PlanRun {
+        wall,
+        lists_per_node: ctl
+            .iter()
+            .zip(lists_before)
+            .map(|(c, before)| count_lists(c) - before)
+            .collect(),
+        logins: ctl.iter().map(|c| c.total_logins()).sum::<usize>() - logins_before,
+    }
+}
+
+fn count_lists(c: &NodeControl) -> usize {
+    c.command_log()
+        .iter()
+        .filter(|l| l.as_str() == LIST_COMMAND)
+        .count()
+}
+
+/// The first lab node as the provider reaches it: password login, host key from the lab's
+/// known_hosts file.
+fn first_node_target(lab: &Lab, nodes: &[(String, u16)]) -> SshTarget {
+    SshTarget {
+        host: nodes[0].0.clone(),
+        port: nodes[0].1,
+        username: "admin".into(),
+        auth: SshAuth::Password(lab.password().to_string()),
+        host_key: HostKeyPolicy::KnownHosts(lab.known_hosts_path()),
+        connect_timeout: Duration::from_secs(5),
+        command_timeout: Duration::from_secs(10),
+    }
+}
+
+/// One `xmpp callbridge list` on an already open pooled shell.
+async fn measure_rtt(target: &SshTarget) -> Stats {
+    let pool = ShellPool::default();
+    let warm = pool.session(target).await.run(LIST_COMMAND, &[]).await;
+    warm.expect("list on the lab node");
+    let mut samples = Vec::with_capacity(RTT_RUNS);
+    for _ in 0..RTT_RUNS {
+        let started = Instant::now();
+        let out = pool.session(target).await.run(LIST_COMMAND, &[]).await;
+        samples.push(started.elapsed());
+        out.expect("list on the lab node");
+    }
+    Stats::of(samples)
+}
+
+/// Opening a new shell: TCP, SSH handshake and host key check, login, PTY, shell, prompt.
+async fn measure_connect(target: &SshTarget) -> Stats {
+    let mut samples = Vec::with_capacity(CONNECT_RUNS);
+    for _ in 0..CONNECT_RUNS {
+        let started = Instant::now();
+        let shell = InteractiveShell::open(target).await;
+        samples.push(started.elapsed());
+        drop(shell.expect("shell to the lab node"));
+    }
+    Stats::of(samples)
+}
+
+async fn bench() {
+    let total = Instant::now();
+    let tf_n = Tf::new("bench-refresh-n");
+    let lab = cms_lab(NODES, &tf_n).await;
+    let nodes = cms_nodes(&lab);
+    let ctl = controls(&lab);
+    for c in &ctl {
+        c.set_reply_delay(REPLY_DELAY);
+    }
+
+    // Both configurations live on the same lab, so every list answers with all N + 1 accounts.
+    apply_site(&tf_n, &lab, &nodes, "bench", N).await;
+    let tf_0 = Tf::new("bench-refresh-1");
+    apply_site(&tf_0, &lab, &nodes, "single", 1).await;
+
+    // One warm-up plan each (file cache, provider binaries), then alternate the sizes so a
+    // slower moment of the machine does not land on one of them only.
+    let warm_n = refresh_plan(&tf_n, &ctl).await;
+    refresh_plan(&tf_0, &ctl).await;
+    let (mut t_n, mut t_0) = (Vec::new(), Vec::new());
+    for _ in 0..PLAN_RUNS {
+        t_n.push(refresh_plan(&tf_n, &ctl).await.wall);
+        t_0.push(refresh_plan(&tf_0, &ctl).await.wall);
+    }
+    let (t_n, t_0) = (Stats::of(t_n), Stats::of(t_0));
+
+    let target = first_node_target(&lab, &nodes);
+    let rtt = measure_rtt(&target).await;
+    let connect = measure_connect(&target).await;
+    lab.stop().await;
+
+    let per_resource = N - 1;
+    let refresh = t_n.median.saturating_sub(t_0.median);
+    let pooled_bound = rtt.median * per_resource as u32;
+    // Without the pool every read pays a login; the mean, since the sum of many logins is what
+    // the refresh would pay and their times are bimodal.
+    let unpooled_bound = (connect.mean + rtt.median) * per_resource as u32;
+    let overhead = refresh.saturating_sub(pooled_bound) / per_resource as u32;
+
+    println!();
+    println!(
+        "refresh at scale: cms_xmpp_callbridge, {NODES} CMS nodes (reply delay {}), every resource on every node",
+        ms(REPLY_DELAY)
+    );
+    println!(
+        "terraform plan -refresh-only -parallelism={PARALLELISM}, {} providers",
+        provider_profile()
+    );
+    println!();
+    let line = |name: &str, cells: [&str; 5]| {
+        println!(
+            "{name:<46} {:>10} {:>10} {:>10} {:>10} {:>5}",
+            cells[0], cells[1], cells[2], cells[3], cells[4]
+        )
+    };
+    line("", ["median", "mean", "min", "max", "runs"]);
+    let row = |name: &str, s: &Stats| {
+        let cells = [
+            ms(s.median),
+            ms(s.mean),
+            ms(s.min),
+            ms(s.max),
+            s.runs.to_string(),
+        ];
+        line(name, cells.each_ref().map(String::as_str))
+    };
+    row(&format!("T_N      plan -refresh-only, {N} resources"), &t_n);
+    row("T_0      plan -refresh-only, 1 resource", &t_0);
+    row("RTT      `xmpp callbridge list`, pooled shell", &rtt);
+    row("CONNECT  new shell (TCP, SSH, login, prompt)", &connect);
+    println!();
+    println!(
+        "device work per plan of {N}: {:?} lists per node, {} logins over {NODES} nodes",
+        warm_n.lists_per_node, warm_n.logins
+    );
+    println!();
+    println!(
+        "refresh of N-1 = {per_resource}        T_N - T_0                    = {:>10}",
+        ms(refresh)
+    );
+    println!(
+        "device bound, pooled     (N-1) x RTT                  = {:>10}   ratio {:.2} (ideal ~1)",
+        ms(pooled_bound),
+        ratio(refresh, pooled_bound)
+    );
+    println!(
+        "without pooling          (N-1) x (mean CONNECT + RTT) = {:>10}   ratio {:.2}, pooling saves {}",
+        ms(unpooled_bound),
+        ratio(refresh, unpooled_bound),
+        ms(unpooled_bound.saturating_sub(pooled_bound))
+    );
+    println!(
+        "beyond the device bound: {} per resource (Terraform and provider work not hidden behind the device)",
+        ms(overhead)
+    );
+    println!();
+    println!("bench took {:.1} s", total.elapsed().as_secs_f64());
+}
