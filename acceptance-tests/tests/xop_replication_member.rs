@@ -39,27 +39,13 @@ fn member(
   role                 = "{role}"
   server_id            = {server_id}
   cluster_size         = 3
-{extra}  host {{
-    address         = "127.0.0.1"
-    my_cnf_path     = "{cnf}"
-    restart_command = "{restart}"
-    dump_command    = "{dump}"
-    client_command  = "{client}"
-    iptables_command = "{ipt}"
-    firewall_save_command = "{save}"
-  }}
-  mysql {{
+{extra}{host}  mysql {{
     port = {port}
   }}
 {primary_block}}}
 "#,
         name = s.name(),
-        cnf = s.my_cnf_path().display(),
-        restart = s.restart_command(),
-        dump = s.mariadb_dump_path().display(),
-        client = s.mariadb_client_path().display(),
-        ipt = s.iptables_command(),
-        save = s.firewall_save_command(),
+        host = xop_host_block(s),
         port = s.mysql_port(),
     )
 }
@@ -110,14 +96,7 @@ impl Site {
     }
 
     fn provider(&self) -> String {
-        format!(
-            "terraform {{\n  required_providers {{\n    xop = {{\n      source  = \"uccluster/xop\"\n      version = \"{PROVIDER_VERSION}\"\n    }}\n  }}\n}}\n\nprovider \"xop\" {{\n  username         = \"{}\"\n  private_key      = file(\"{}\")\n  port             = {}\n  known_hosts_file = \"{}\"\n  command_timeout  = \"60s\"\n  mysql_admin_user = \"{}\"\n  mysql_admin_password = \"{ADMIN_PASSWORD}\"\n}}\n",
-            self.sshd.user(),
-            self.sshd.client_key_path().display(),
-            self.sshd.port(),
-            self.sshd.known_hosts_path().display(),
-            self.servers[0].admin_user()
-        )
+        xop_provider(&self.sshd, self.servers[0].admin_user(), ADMIN_PASSWORD)
     }
 
     /// The three members; `secondary_extra` goes into both secondaries.

@@ -8,8 +8,16 @@ pub enum TransportError {
     Connect { endpoint: String, message: String },
     /// The device presented a host key we do not trust. Never retried.
     HostKey { endpoint: String, message: String },
-    /// The device refused our credentials. Never retried.
-    Auth { endpoint: String, username: String },
+    /// The device refused our credentials. Never retried. `hint`: what to check, with the
+    /// device's own reason where it gives one.
+    Auth {
+        endpoint: String,
+        username: String,
+        hint: String,
+    },
+    /// A TLS certificate failed verification, or the CA to verify it with is unusable. Never
+    /// retried (the TLS form of an untrusted host key).
+    Certificate { endpoint: String, message: String },
     /// The connection closed while a command was running: its effect on the device is unknown.
     ConnectionLost { endpoint: String, command: String },
     /// No prompt within the command timeout.
@@ -63,9 +71,12 @@ impl std::fmt::Display for TransportError {
             TransportError::HostKey { endpoint, message } => {
                 format!("host key verification failed for {endpoint}: {message}")
             }
-            TransportError::Auth { endpoint, username } => format!(
-                "{endpoint} rejected the login of user {username:?} (check username, password or private_key)"
+            TransportError::Auth { endpoint, username, hint } => format!(
+                "{endpoint} rejected the login of user {username:?}: {hint}"
             ),
+            TransportError::Certificate { endpoint, message } => {
+                format!("TLS certificate check failed for {endpoint}: {message}")
+            }
             TransportError::ConnectionLost { endpoint, command } => format!(
                 "the connection to {endpoint} closed while running `{command}`; the command may or may not have taken effect"
             ),

@@ -27,6 +27,38 @@ impl MysqlTarget {
     pub fn endpoint(&self) -> String {
         format!("mysql://{}@{}:{}", self.user, self.host, self.port)
     }
+
+    /// Everything that shapes a connection: targets that differ in TLS or credentials never
+    /// share one (a connection made with one CA must not serve a target that trusts another).
+    fn pool_key(&self) -> String {
+        format!(
+            "{}\0{:?}\0{}",
+            self.endpoint(),
+            self.tls_ca_file,
+            self.password
+        )
+    }
+}
+
+/// The certificate rejection (or unusable CA) inside a connect error, in rustls' words.
+fn certificate_problem(e: &mysql_async::Error) -> Option<String> {
+    match e {
+        mysql_async::Error::Io(mysql_async::IoError::Io(io)) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .map(|tls| tls.to_string()),
+        mysql_async::Error::Io(mysql_async::IoError::Tls(tls)) => Some(tls.to_string()),
+        _ => None,
+    }
+}
+
+/// The innermost cause's text (mysql_async repeats "Input/output error:" for each layer).
+fn innermost(e: &mysql_async::Error) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 #[derive(Default)]
@@ -37,7 +69,7 @@ pub struct MysqlPool {
 impl MysqlPool {
     pub async fn session<'a>(&self, target: &'a MysqlTarget) -> MysqlSession<'a> {
         MysqlSession {
-            guard: self.pool.lock(&target.endpoint()).await,
+            guard: self.pool.lock(&target.pool_key()).await,
             target,
         }
     }
@@ -71,7 +103,17 @@ impl MysqlSession<'_> {
                 .pass(Some(t.password.clone()))
                 .prefer_socket(false);
             if let Some(ca) = &t.tls_ca_file {
-                opts = opts.ssl_opts(SslOpts::default().with_root_certs(vec![ca.clone().into()]));
+                // Read here so a wrong path is named and not retried like a server that is down.
+                let pem = std::fs::read(ca).map_err(|e| TransportError::Certificate {
+                    endpoint: t.endpoint(),
+                    message: format!("cannot read tls_ca_file {}: {e}", ca.display()),
+                })?;
+                // Only this CA: the bundled public roots would vouch for any public certificate.
+                opts = opts.ssl_opts(
+                    SslOpts::default()
+                        .with_root_certs(vec![pem.into()])
+                        .with_disable_built_in_roots(true),
+                );
             }
             let connecting = Conn::new(opts);
             let conn = match tokio::time::timeout(t.connect_timeout, connecting).await {
@@ -82,15 +124,29 @@ impl MysqlSession<'_> {
                     })
                 }
                 Ok(Err(mysql_async::Error::Server(e))) if e.code == 1045 => {
+                    let tls = match t.tls_ca_file {
+                        None => "; if the account requires TLS, set tls_ca_file",
+                        Some(_) => "",
+                    };
                     return Err(TransportError::Auth {
                         endpoint: t.endpoint(),
                         username: t.user.clone(),
-                    })
+                        hint: format!(
+                            "ERROR {} ({}): {} (check the admin user and password{tls})",
+                            e.code, e.state, e.message
+                        ),
+                    });
                 }
                 Ok(Err(e)) => {
-                    return Err(TransportError::Connect {
-                        endpoint: t.endpoint(),
-                        message: e.to_string(),
+                    return Err(match certificate_problem(&e) {
+                        Some(message) => TransportError::Certificate {
+                            endpoint: t.endpoint(),
+                            message,
+                        },
+                        None => TransportError::Connect {
+                            endpoint: t.endpoint(),
+                            message: innermost(&e),
+                        },
                     })
                 }
                 Ok(Ok(conn)) => conn,

@@ -132,6 +132,7 @@ pub async fn connect(target: &SshTarget) -> Result<SshHandle, TransportError> {
         return Err(TransportError::Auth {
             endpoint,
             username: target.username.clone(),
+            hint: "check username, password or private_key".into(),
         });
     }
     tracing::debug!(endpoint = %endpoint, "logged in");

@@ -13,6 +13,7 @@
 //! run/mysqld.pid      pid-file (socket too, unless the path would be too long for a unix socket)
 //! log/error.log       mariadbd's log-error; log/mariadbd.out its stdout/stderr
 //! tmp/                its tmpdir
+//! tls/                CA, server certificate and key, another CA (after [`XopServer::enable_tls`])
 //! bin/mysqld-restart  restart command; bin/iptables, bin/service, bin/sysconf stand-ins
 //! iptables.rules      rules kept by bin/iptables (iptables-save form)
 //! sysconf.log         accepted sysconf calls, one per line
@@ -26,7 +27,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-use super::mariadb::{self, Account, InstancePaths, MariaDbBinaries, NotReady};
+use super::mariadb::{self, Account, InstancePaths, MariaDbBinaries, NotReady, TlsFiles};
 use super::process::{self, Daemon};
 use super::scripts;
 use super::sshd::{SshEndpoint, Sshd};
@@ -73,6 +74,8 @@ pub struct XopServer {
     ssh: SshEndpoint,
     daemon: Mutex<Option<Daemon>>,
     start_time: Duration,
+    /// Set by [`XopServer::enable_tls`]: the lab's own connections use TLS too.
+    tls: Option<TlsFiles>,
     _temp: Option<tempfile::TempDir>,
 }
 
@@ -123,10 +126,10 @@ impl XopServer {
             process::signal(pid, libc::SIGKILL);
             process::wait_gone(pid, Duration::from_secs(5)).await;
         }
-        for sub in ["etc", "data", "run", "log", "bin", "tmp"] {
+        for sub in ["etc", "data", "run", "log", "bin", "tmp", "tls"] {
             let p = dir.join(sub);
             let _ = std::fs::remove_dir_all(&p);
-            if sub != "data" {
+            if sub != "data" && sub != "tls" {
                 std::fs::create_dir_all(&p)?;
             }
         }
@@ -177,6 +180,7 @@ impl XopServer {
             ssh: sshd.endpoint(),
             daemon: Mutex::new(None),
             start_time: Duration::ZERO,
+            tls: None,
             _temp: None,
         };
         // First start: root has an empty password; pick a port, retry on a clash.
@@ -199,6 +203,7 @@ impl XopServer {
                 port: server.port,
                 user: "root".into(),
                 password: String::new(),
+                tls_ca: None,
             };
             let exited = {
                 let d = daemon.clone();
@@ -232,6 +237,7 @@ impl XopServer {
             port: self.port,
             user: "root".into(),
             password: String::new(),
+            tls_ca: None,
         };
         let mut sql = format!(
             "CREATE USER '{XOP_ADMIN_USER}'@'%' IDENTIFIED BY '{password}';\n\
@@ -254,12 +260,17 @@ impl XopServer {
         Ok(())
     }
 
-    /// `etc/admin.cnf`: the restart script's `SELECT 1` goes to `address`.
+    /// `etc/admin.cnf`: the restart script's `SELECT 1` goes to `address`
+    /// (over TLS, verifying the server, once [`XopServer::enable_tls`] ran).
     fn write_admin_cnf(&self, address: Ipv4Addr) -> anyhow::Result<()> {
+        let tls = match &self.tls {
+            Some(t) => format!("ssl-ca={}\nssl-verify-server-cert\n", t.ca.display()),
+            None => String::new(),
+        };
         process::write_private(
             &self.admin_cnf_path(),
             &format!(
-                "# admin account of XOP appliance {} (uccluster lab)\n[client]\nhost={address}\nport={}\nuser={XOP_ADMIN_USER}\npassword={}\n",
+                "# admin account of XOP appliance {} (uccluster lab)\n[client]\nhost={address}\nport={}\nuser={XOP_ADMIN_USER}\npassword={}\n{tls}",
                 self.name, self.port, self.admin_password
             ),
         )
@@ -329,6 +340,7 @@ impl XopServer {
             port: self.port,
             user: XOP_ADMIN_USER.into(),
             password: self.admin_password.clone(),
+            tls_ca: self.tls.as_ref().map(|t| t.ca.clone()),
         }
     }
 
@@ -597,7 +609,8 @@ impl XopServer {
     /// checks that the admin answers on `address`. On failure my.cnf and the
     /// address are put back (restarted on the old address) and the error says
     /// why. Accounts with host '%' (the admin, the seed's replication user)
-    /// accept the connections there; root only has loopback hosts.
+    /// accept the connections there; root only has loopback hosts. With TLS
+    /// on, the server gets a certificate that names `address` too.
     pub async fn rebind(&mut self, address: Ipv4Addr) -> anyhow::Result<()> {
         anyhow::ensure!(
             address.is_loopback(),
@@ -609,6 +622,14 @@ impl XopServer {
             .with_context(|| format!("reading {}", cnf_path.display()))?;
         let new_cnf = mariadb::set_bind_address(&old_cnf, address)
             .with_context(|| format!("XOP server {}: {}", self.name, cnf_path.display()))?;
+        if let Some(files) = &self.tls {
+            // Names the old address too, so a failed move can go back.
+            mariadb::issue_server_cert(files, &self.certificate_addresses(Some(address)))
+                .await
+                .with_context(|| {
+                    format!("XOP server {}: issuing a server certificate", self.name)
+                })?;
+        }
         std::fs::write(&cnf_path, &new_cnf)?;
         self.write_admin_cnf(address)?;
         let moved = async {
@@ -642,6 +663,107 @@ impl XopServer {
                 }
             }
         }
+    }
+
+    /// Turns TLS on as an operator would on the box: a throwaway CA and a
+    /// server certificate for 127.0.0.1 and the current address
+    /// (subjectAltName IP entries) under `<dir>/tls/` (made with the `openssl`
+    /// CLI), `ssl-ca`/`ssl-cert`/`ssl-key` in my.cnf's server group (outside
+    /// the uccluster section, which is kept byte for byte), the restart
+    /// command, a check that the admin's session is encrypted, then
+    /// `ALTER USER xopadmin REQUIRE SSL`: from then on the admin account is
+    /// refused over plain TCP (root, loopback only, is not). The lab's own
+    /// admin connections ([`XopServer::sql`], the restart command's check)
+    /// use TLS and verify the server against the CA from then on;
+    /// [`XopServer::rebind`] issues a certificate for the new address.
+    ///
+    /// Calling it again issues a new server certificate from the same CA. On
+    /// failure my.cnf is put back, MariaDB restarted and the error says why.
+    pub async fn enable_tls(&mut self) -> anyhow::Result<TlsFiles> {
+        let files = match &self.tls {
+            Some(files) => files.clone(),
+            None => {
+                let dir = self.dir.join("tls");
+                let _ = std::fs::remove_dir_all(&dir);
+                mariadb::make_test_cas(&dir, &self.name)
+                    .await
+                    .with_context(|| format!("XOP server {}: making a test CA", self.name))?
+            }
+        };
+        mariadb::issue_server_cert(&files, &self.certificate_addresses(None))
+            .await
+            .with_context(|| format!("XOP server {}: issuing a server certificate", self.name))?;
+        let cnf_path = self.my_cnf_path();
+        let old_cnf = std::fs::read_to_string(&cnf_path)
+            .with_context(|| format!("reading {}", cnf_path.display()))?;
+        let new_cnf = mariadb::set_tls_options(&old_cnf, &files.ca, &files.cert, &files.key)
+            .with_context(|| format!("XOP server {}: {}", self.name, cnf_path.display()))?;
+        std::fs::write(&cnf_path, &new_cnf)?;
+        let previous = self.tls.replace(files.clone());
+        self.write_admin_cnf(self.address)?;
+        let enabled = async {
+            self.restart_mysql().await?;
+            let rows = self
+                .admin()
+                .query("SHOW SESSION STATUS LIKE 'Ssl_version'")
+                .await?;
+            let version = rows.first().and_then(|r| r.get(1).cloned().flatten());
+            anyhow::ensure!(
+                version.as_deref().is_some_and(|v| !v.is_empty()),
+                "the admin session is not encrypted (Ssl_version: {version:?})"
+            );
+            self.admin()
+                .query(&format!(
+                    "ALTER USER '{XOP_ADMIN_USER}'@'%' REQUIRE SSL; FLUSH PRIVILEGES"
+                ))
+                .await?;
+            Ok(())
+        }
+        .await;
+        match enabled {
+            Ok(()) => Ok(files),
+            Err(e) => {
+                std::fs::write(&cnf_path, &old_cnf)?;
+                self.tls = previous;
+                self.write_admin_cnf(self.address)?;
+                let e = e.context(format!("XOP server {}: enabling TLS", self.name));
+                match self.restart_mysql().await {
+                    Ok(()) => Err(e),
+                    Err(b) => Err(anyhow::anyhow!(
+                        "{e:#}; restarting with the old my.cnf failed too: {b:#}"
+                    )),
+                }
+            }
+        }
+    }
+
+    /// 127.0.0.1, the current address and `next`, each once: what the server
+    /// certificate names.
+    fn certificate_addresses(&self, next: Option<Ipv4Addr>) -> Vec<Ipv4Addr> {
+        let mut ips = vec![Ipv4Addr::LOCALHOST];
+        for ip in [Some(self.address), next].into_iter().flatten() {
+            if !ips.contains(&ip) {
+                ips.push(ip);
+            }
+        }
+        ips
+    }
+
+    /// The TLS files, once [`XopServer::enable_tls`] ran.
+    pub fn tls(&self) -> Option<&TlsFiles> {
+        self.tls.as_ref()
+    }
+
+    /// The CA that signed the server's certificate (`<dir>/tls/ca.pem`), once
+    /// [`XopServer::enable_tls`] ran: what `tls_ca_file` names.
+    pub fn tls_ca_path(&self) -> Option<&Path> {
+        self.tls.as_ref().map(|t| t.ca.as_path())
+    }
+
+    /// A CA that signed nothing of this server (`<dir>/tls/other-ca.pem`), once
+    /// [`XopServer::enable_tls`] ran: verifying the server with it must fail.
+    pub fn other_ca_path(&self) -> Option<&Path> {
+        self.tls.as_ref().map(|t| t.other_ca.as_path())
     }
 
     /// SIGKILLs mariadbd and waits until it is gone.

@@ -1,6 +1,7 @@
 //! MariaDB pieces of the XOP lab: the binaries, the per-process template data
 //! directory (`mariadb-install-db` runs once per process), the lab part of an
-//! appliance's my.cnf, and running SQL over TCP as a given account.
+//! appliance's my.cnf, throwaway TLS certificates (the `openssl` CLI), and
+//! running SQL over TCP (plain or TLS) as a given account.
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -226,6 +227,248 @@ fn bind_address_value_start(line: &str) -> Option<usize> {
     Some(line.len() - value.len())
 }
 
+/// The server options [`set_tls_options`] writes, in this order.
+const TLS_KEYS: [&str; 3] = ["ssl-ca", "ssl-cert", "ssl-key"];
+
+/// `cnf` with `ssl-ca`, `ssl-cert` and `ssl-key` set to the given files in the
+/// first server group outside the managed section (`[mysqld]`, `[mariadbd]`,
+/// `[mariadb]` or `[server]`; the lab's file has `[mariadbd]`), right after
+/// its header; earlier lines of those options (either spelling, `_` or `-`)
+/// in server groups outside the managed section are dropped. Every other byte, the managed section
+/// included, stays as it was. Error when there is no such group.
+pub(crate) fn set_tls_options(
+    cnf: &str,
+    ca: &Path,
+    cert: &Path,
+    key: &Path,
+) -> anyhow::Result<String> {
+    let eol = if cnf.contains("\r\n") { "\r\n" } else { "\n" };
+    let values = [ca, cert, key];
+    let mut out = String::with_capacity(cnf.len() + 256);
+    let mut managed = false;
+    let mut inserted = false;
+    let mut server_group = false;
+    for line in cnf.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with(MANAGED_BEGIN) {
+            managed = true;
+        }
+        if managed {
+            managed = !trimmed.starts_with(MANAGED_END);
+            out += line;
+            continue;
+        }
+        if let Some(group) = trimmed.strip_prefix('[').and_then(|g| g.strip_suffix(']')) {
+            let group = group.trim().to_ascii_lowercase();
+            server_group = ["mysqld", "mariadbd", "mariadb", "server"].contains(&group.as_str());
+            out += line;
+            if server_group && !inserted {
+                if !line.ends_with('\n') {
+                    out += eol;
+                }
+                for (k, v) in TLS_KEYS.iter().zip(values) {
+                    out += &format!("{k}={}{eol}", v.display());
+                }
+                inserted = true;
+            }
+            continue;
+        }
+        let key = trimmed
+            .split('=')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .replace('_', "-");
+        if server_group && TLS_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        out += line;
+    }
+    anyhow::ensure!(
+        inserted,
+        "my.cnf has no [mysqld] or [mariadbd] group outside the uccluster section"
+    );
+    Ok(out)
+}
+
+/// A throwaway PKI made with the `openssl` CLI: a CA, a server certificate it
+/// signed, and an unrelated CA (EC P-256, valid 30 days).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The CA that signed the server certificate (PEM).
+    pub ca: PathBuf,
+    /// The server certificate (PEM; subjectAltName: the addresses it was issued for).
+    pub cert: PathBuf,
+    /// The server certificate's private key (PEM, 0600).
+    pub key: PathBuf,
+    /// A second CA that signed nothing here: verifying the server with it must fail.
+    pub other_ca: PathBuf,
+}
+
+/// `openssl` settings of the lab PKI (no dependency on the system's openssl.cnf).
+const OPENSSL_CNF: &str = "[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = unused
+[ca_ext]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+";
+
+/// Makes (or replaces) the CA and the other CA in `dir` (created if missing).
+/// `label` goes into the CAs' common names.
+pub(crate) async fn make_test_cas(dir: &Path, label: &str) -> anyhow::Result<TlsFiles> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(dir.join("openssl.cnf"), OPENSSL_CNF)?;
+    let files = TlsFiles {
+        ca: dir.join("ca.pem"),
+        cert: dir.join("server-cert.pem"),
+        key: dir.join("server-key.pem"),
+        other_ca: dir.join("other-ca.pem"),
+    };
+    for (cert, key, cn) in [
+        (&files.ca, "ca-key.pem", format!("uccluster lab CA {label}")),
+        (
+            &files.other_ca,
+            "other-ca-key.pem",
+            format!("uccluster lab other CA {label}"),
+        ),
+    ] {
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-config",
+                "openssl.cnf",
+                "-extensions",
+                "ca_ext",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-days",
+                "30",
+                "-subj",
+                &format!("/CN={cn}"),
+                "-keyout",
+                key,
+                "-out",
+            ],
+            cert,
+        )
+        .await?;
+    }
+    Ok(files)
+}
+
+/// Issues `files.cert`/`files.key` (replacing them) signed by `files.ca`, for
+/// the IP addresses `ips` (subjectAltName; the first is also the CN).
+pub(crate) async fn issue_server_cert(files: &TlsFiles, ips: &[Ipv4Addr]) -> anyhow::Result<()> {
+    anyhow::ensure!(!ips.is_empty(), "a server certificate needs an address");
+    let dir = files.ca.parent().context("the CA file has no directory")?;
+    let san: Vec<String> = ips.iter().map(|ip| format!("IP:{ip}")).collect();
+    std::fs::write(
+        dir.join("server-ext.cnf"),
+        format!(
+            "basicConstraints = critical, CA:FALSE\n\
+             keyUsage = critical, digitalSignature, keyEncipherment\n\
+             extendedKeyUsage = serverAuth\n\
+             subjectKeyIdentifier = hash\n\
+             authorityKeyIdentifier = keyid\n\
+             subjectAltName = {}\n",
+            san.join(", ")
+        ),
+    )?;
+    let key = files.key.to_string_lossy();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-config",
+            "openssl.cnf",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            &format!("/CN={}", ips[0]),
+            "-keyout",
+            &key,
+            "-out",
+        ],
+        &dir.join("server.csr"),
+    )
+    .await?;
+    let serial = format!("0x{}", random_hex(16));
+    let ca = files.ca.to_string_lossy();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            &ca,
+            "-CAkey",
+            "ca-key.pem",
+            "-set_serial",
+            &serial,
+            "-days",
+            "30",
+            "-extfile",
+            "server-ext.cnf",
+            "-out",
+        ],
+        &files.cert,
+    )
+    .await?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&files.key, std::fs::Permissions::from_mode(0o600))?;
+    Ok(())
+}
+
+/// Runs `openssl <args> <out>` in `dir`; the error carries openssl's stderr.
+async fn openssl(dir: &Path, args: &[&str], out: &Path) -> anyhow::Result<()> {
+    let program = process::require_program("openssl", "openssl")?;
+    let output = tokio::process::Command::new(&program)
+        .args(args)
+        .arg(out)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .with_context(|| format!("running {}", program.display()))?;
+    if !output.status.success() {
+        bail!(
+            "openssl {} {} failed ({}): {}",
+            args.join(" "),
+            out.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+fn random_hex(bytes: usize) -> String {
+    use rand::RngExt;
+    let mut rng = rand::rng();
+    // First byte below 0x80: a positive serial number, as RFC 5280 asks.
+    (0..bytes)
+        .map(|i| {
+            let b: u8 = rng.random();
+            format!("{:02x}", if i == 0 { (b & 0x7f) | 0x10 } else { b })
+        })
+        .collect()
+}
+
 /// One MySQL account reachable over TCP at `host:port`.
 #[derive(Debug, Clone)]
 pub(crate) struct Account {
@@ -233,17 +476,26 @@ pub(crate) struct Account {
     pub port: u16,
     pub user: String,
     pub password: String,
+    /// Connect over TLS and verify the server against this CA only; `None`: plain TCP.
+    pub tls_ca: Option<PathBuf>,
 }
 
 impl Account {
     fn opts(&self) -> mysql_async::Opts {
-        mysql_async::OptsBuilder::default()
+        let mut opts = mysql_async::OptsBuilder::default()
             .ip_or_hostname(self.host.to_string())
             .tcp_port(self.port)
             .user(Some(self.user.clone()))
             .pass(Some(self.password.clone()))
-            .prefer_socket(false)
-            .into()
+            .prefer_socket(false);
+        if let Some(ca) = &self.tls_ca {
+            opts = opts.ssl_opts(
+                mysql_async::SslOpts::default()
+                    .with_root_certs(vec![ca.clone().into()])
+                    .with_disable_built_in_roots(true),
+            );
+        }
+        opts.into()
     }
 
     pub(crate) async fn connect(&self) -> anyhow::Result<mysql_async::Conn> {

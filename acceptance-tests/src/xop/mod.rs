@@ -10,12 +10,13 @@
 //!   `etc/my.cnf`, an admin account, the XOP schema (`xopdb`, `xopdb_local`), a
 //!   restart command and `iptables`/`service iptables save`/`sysconf` stand-ins.
 //! - `mariadb.rs`: binaries, the per-process template datadir
-//!   (`mariadb-install-db` once), my.cnf lab lines, SQL over TCP.
+//!   (`mariadb-install-db` once), my.cnf lab lines, throwaway TLS
+//!   certificates ([`XopServer::enable_tls`]), SQL over TCP or TLS.
 //! - `scripts.rs`: the appliance's shell scripts; `process.rs`: daemons, pid-files, ports.
 //!
 //! Recipes and pitfalls: `reference/real-components.md` §1, §2, §5, §6.
 //! The programs come from Debian packages that `make tools` installs
-//! (mariadb-server, mariadb-client, openssh-server).
+//! (mariadb-server, mariadb-client, openssh-server, openssl).
 
 mod host;
 mod mariadb;
@@ -27,6 +28,7 @@ mod sshd;
 mod tests;
 
 pub use host::{XopServer, XopServerSpec, XOP_ADMIN_USER};
+pub use mariadb::TlsFiles;
 pub use sshd::{SshEndpoint, Sshd};
 
 /// How long `mariadb-install-db` took for this process's template (runs it if needed).

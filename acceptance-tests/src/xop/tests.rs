@@ -1,5 +1,6 @@
 //! The appliance pieces without MariaDB: the `iptables`, `service` and
-//! `sysconf` stand-ins, and the my.cnf `bind-address` rewrite.
+//! `sysconf` stand-ins, the my.cnf `bind-address` and TLS rewrites; and
+//! [`XopServer::enable_tls`](super::XopServer::enable_tls) on a real MariaDB.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -566,4 +567,209 @@ fn a_missing_program_names_make_tools() {
     let msg = format!("{e:#}");
     assert!(msg.contains("`no-such-program-xyz` not found"), "{msg}");
     assert!(msg.contains("make tools"), "{msg}");
+}
+
+#[test]
+fn tls_options_go_into_the_first_server_group_outside_the_managed_section() {
+    use super::mariadb::set_tls_options;
+    let (ca, cert, key) = (
+        Path::new("/t/tls/ca.pem"),
+        Path::new("/t/tls/server-cert.pem"),
+        Path::new("/t/tls/server-key.pem"),
+    );
+    let tls =
+        "ssl-ca=/t/tls/ca.pem\nssl-cert=/t/tls/server-cert.pem\nssl-key=/t/tls/server-key.pem\n";
+    let managed =
+        "# BEGIN uccluster xop_replication_member (managed; edits here are overwritten)\n\
+                   [mysqld]\nserver-id=1\nssl-ca=/keep/me.pem\n\
+                   # END uccluster xop_replication_member\n";
+    // the lab's file: right after [mariadbd]; the managed section and the rest byte for byte
+    let head = "# XOP appliance my.cnf (uccluster lab)\n";
+    let body = "datadir=/x/data\nport=3306\n";
+    let cnf = format!("{head}[mariadbd]\n{body}\n{managed}after=1\n");
+    assert_eq!(
+        set_tls_options(&cnf, ca, cert, key).unwrap(),
+        format!("{head}[mariadbd]\n{tls}{body}\n{managed}after=1\n")
+    );
+    // again (other files): earlier values go, in either spelling and in any server group
+    // outside the managed section; [client] options and comments stay
+    let cnf = format!(
+        "[client]\nssl-ca=/client.pem\n[mysqld]\nssl_ca = /old/ca.pem\n#ssl-key=/c.pem\nport=1\n{managed}[server]\nssl-key=/old/key.pem\n"
+    );
+    assert_eq!(
+        set_tls_options(&cnf, ca, cert, key).unwrap(),
+        format!("[client]\nssl-ca=/client.pem\n[mysqld]\n{tls}#ssl-key=/c.pem\nport=1\n{managed}[server]\n")
+    );
+    // CRLF files get CRLF lines; a header on the last line without a newline
+    assert_eq!(
+        set_tls_options("[client]\r\nx=1\r\n[mysqld]", ca, cert, key).unwrap(),
+        format!(
+            "[client]\r\nx=1\r\n[mysqld]\r\n{}",
+            tls.replace('\n', "\r\n")
+        )
+    );
+    // no server group of its own: only [client], only the managed section's, none
+    for cnf in [
+        String::from("[client]\nport=1\n"),
+        format!("[client]\n{managed}"),
+        String::from("port=1\n"),
+    ] {
+        let e = set_tls_options(&cnf, ca, cert, key).unwrap_err();
+        assert!(format!("{e}").contains("no [mysqld]"), "{cnf:?}: {e}");
+    }
+}
+
+fn openssl_out(args: &[&str]) -> (bool, String) {
+    let out = Command::new("openssl").args(args).output().unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enable_tls_requires_tls_of_the_admin_and_keeps_the_managed_section() {
+    use super::mariadb::Account;
+    use super::{Sshd, XopServer, XopServerSpec, XOP_ADMIN_USER};
+    let sshd = Sshd::start_in_temp_dir().await.unwrap();
+    let spec = XopServerSpec {
+        name: "xop1".into(),
+        server_id: 1,
+    };
+    let mut server = XopServer::start_in_temp_dir(&spec, &sshd).await.unwrap();
+    assert_eq!(server.tls_ca_path(), None);
+    assert_eq!(server.other_ca_path(), None);
+    // a section as the provider writes it: kept byte for byte and still in effect
+    let managed =
+        "\n# BEGIN uccluster xop_replication_member (managed; edits here are overwritten)\n\
+                   [mysqld]\nserver-id=7\n# END uccluster xop_replication_member\n";
+    let cnf_path = server.my_cnf_path();
+    let lab_cnf = std::fs::read_to_string(&cnf_path).unwrap();
+    std::fs::write(&cnf_path, format!("{lab_cnf}{managed}")).unwrap();
+
+    let files = server.enable_tls().await.unwrap();
+    let tls_dir = server.dir().join("tls");
+    assert_eq!(files.ca, tls_dir.join("ca.pem"));
+    assert_eq!(files.other_ca, tls_dir.join("other-ca.pem"));
+    assert_eq!(server.tls_ca_path(), Some(files.ca.as_path()));
+    assert_eq!(server.other_ca_path(), Some(files.other_ca.as_path()));
+    assert_eq!(server.tls(), Some(&files));
+    let cnf = std::fs::read_to_string(&cnf_path).unwrap();
+    assert!(cnf.ends_with(managed), "{cnf}");
+    let (lab_part, _) = cnf.split_at(cnf.len() - managed.len());
+    assert!(
+        lab_part.starts_with(&format!(
+            "# XOP appliance my.cnf (uccluster lab)\n[mariadbd]\nssl-ca={}\nssl-cert={}\nssl-key={}\n",
+            files.ca.display(),
+            files.cert.display(),
+            files.key.display()
+        )),
+        "{cnf}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&files.key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // the certificate: signed by the CA (not by the other one), for 127.0.0.1
+    let cert = files.cert.to_str().unwrap();
+    let (ok, out) = openssl_out(&["verify", "-CAfile", files.ca.to_str().unwrap(), cert]);
+    assert!(ok, "{out}");
+    let (ok, out) = openssl_out(&["verify", "-CAfile", files.other_ca.to_str().unwrap(), cert]);
+    assert!(!ok, "{out}");
+    let (ok, out) = openssl_out(&["x509", "-in", cert, "-noout", "-ext", "subjectAltName"]);
+    assert!(ok && out.contains("IP Address:127.0.0.1"), "{out}");
+
+    // the lab's own admin session is encrypted; the managed section still applies
+    let rows = server
+        .sql("SHOW SESSION STATUS LIKE 'Ssl_version'; SELECT @@server_id, @@have_ssl")
+        .await
+        .unwrap();
+    assert!(
+        rows[0][1].as_deref().unwrap_or("").starts_with("TLSv1"),
+        "{rows:?}"
+    );
+    assert_eq!(rows[1], [Some("7".into()), Some("YES".into())]);
+
+    // the admin over plain TCP is refused; with the other CA the certificate is
+    let account = |tls_ca: Option<PathBuf>| Account {
+        host: std::net::Ipv4Addr::LOCALHOST,
+        port: server.mysql_port(),
+        user: XOP_ADMIN_USER.into(),
+        password: server.admin_password().into(),
+        tls_ca,
+    };
+    let e = account(None).query("SELECT 1").await.unwrap_err();
+    assert!(format!("{e:#}").contains("Access denied"), "{e:#}");
+    let e = account(Some(files.other_ca.clone()))
+        .query("SELECT 1")
+        .await
+        .unwrap_err();
+    assert!(format!("{e:#}").contains("UnknownIssuer"), "{e:#}");
+    account(Some(files.ca.clone()))
+        .query("SELECT 1")
+        .await
+        .unwrap();
+
+    // the restart command's check goes over TLS too (a plain one would be refused)
+    let admin_cnf = std::fs::read_to_string(server.dir().join("etc/admin.cnf")).unwrap();
+    assert!(
+        admin_cnf.contains(&format!("ssl-ca={}\n", files.ca.display())),
+        "{admin_cnf}"
+    );
+    let pid = server.mysql_pid();
+    server.restart_mysql().await.unwrap();
+    assert_ne!(server.mysql_pid(), pid);
+    // ... and verifies the server: the same check with the other CA fails
+    let client = |ca: &Path| {
+        Command::new(server.mariadb_client_path())
+            .arg(format!(
+                "--defaults-file={}",
+                server.dir().join("etc/admin.cnf").display()
+            ))
+            .arg(format!("--ssl-ca={}", ca.display()))
+            .args(["-e", "SHOW SESSION STATUS LIKE 'Ssl_version'"])
+            .output()
+            .unwrap()
+    };
+    let out = client(&files.ca);
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("TLSv1"),
+        "{out:?}"
+    );
+    let out = client(&files.other_ca);
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("TLS/SSL error"),
+        "{out:?}"
+    );
+
+    // moving keeps TLS working: the new certificate names the new address as well
+    let moved = std::net::Ipv4Addr::new(127, 0, 0, 9);
+    server.rebind(moved).await.unwrap();
+    let (_, out) = openssl_out(&["x509", "-in", cert, "-noout", "-ext", "subjectAltName"]);
+    assert!(
+        out.contains("IP Address:127.0.0.1") && out.contains("IP Address:127.0.0.9"),
+        "{out}"
+    );
+    let rows = server
+        .sql("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+        .await
+        .unwrap();
+    assert!(!rows[0][1].as_deref().unwrap_or("").is_empty(), "{rows:?}");
+
+    // again: the same CA, a fresh server certificate
+    let ca_before = std::fs::read(&files.ca).unwrap();
+    let cert_before = std::fs::read(&files.cert).unwrap();
+    let again = server.enable_tls().await.unwrap();
+    assert_eq!(again, files);
+    assert_eq!(std::fs::read(&files.ca).unwrap(), ca_before);
+    assert_ne!(std::fs::read(&files.cert).unwrap(), cert_before);
+    let cnf = std::fs::read_to_string(&cnf_path).unwrap();
+    assert_eq!(cnf.matches("ssl-ca=").count(), 1, "{cnf}");
+    assert!(cnf.ends_with(managed), "{cnf}");
+    server.sql("SELECT 1").await.unwrap();
+    server.stop().await;
 }
