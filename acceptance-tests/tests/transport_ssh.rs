@@ -49,6 +49,43 @@ async fn one_login_per_device_for_many_commands() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_read_runs_once_until_a_command_may_change_the_device() {
+    let n = node("cms1").await;
+    let pool = ShellPool::default();
+    let t = target(&n);
+    let lists = || {
+        n.control()
+            .command_log()
+            .iter()
+            .filter(|c| *c == "xmpp callbridge list")
+            .count()
+    };
+    for _ in 0..3 {
+        let mut s = pool.session(&t).await;
+        s.run_shared_read("xmpp callbridge list").await.unwrap();
+    }
+    assert_eq!(lists(), 1, "three readers, one listing");
+    let answer = [PromptAnswer {
+        question: "Enter callbridge secret",
+        reply: "s3cret-Shared-1".into(),
+    }];
+    pool.session(&t)
+        .await
+        .run("xmpp callbridge add-secret cb1", &answer)
+        .await
+        .unwrap();
+    let listed = pool
+        .session(&t)
+        .await
+        .run_shared_read("xmpp callbridge list")
+        .await
+        .unwrap();
+    assert_eq!(lists(), 2, "a command ended the shared read");
+    assert!(listed.contains("cb1"), "{listed}");
+    n.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn same_device_serialized_different_devices_parallel() {
     let (a, b) = (node("cms1").await, node("cms2").await);
     a.control().set_reply_delay(Duration::from_millis(300));

@@ -16,7 +16,7 @@ use crate::devices::cms::xmpp_callbridge::{
 };
 use crate::providers::ssh_device::DeviceClient;
 use crate::providers::ssh_settings::{validate_node_connection, NodeConnection};
-use crate::resources::mmp_command::{run_mmp, StepError};
+use crate::resources::mmp_command::{run_mmp, run_mmp_listing, StepError};
 use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
 use crate::timeouts::{limit, timeouts_block, Operation, Timeouts};
 use crate::transport::interactive_shell::PromptAnswer;
@@ -399,7 +399,7 @@ async fn find_account(
     session: &mut crate::transport::interactive_shell::ShellSession<'_>,
     name: &str,
 ) -> NodeView {
-    let output = run_mmp(session, LIST_COMMAND, &[]).await?;
+    let output = run_mmp_listing(session, LIST_COMMAND).await?;
     let accounts = parse_callbridge_list(&output).map_err(|message| StepError::Output {
         endpoint: session.endpoint(),
         command: LIST_COMMAND.to_string(),

@@ -80,6 +80,24 @@ pub async fn run_mmp(
     answers: &[PromptAnswer],
 ) -> Result<String, StepError> {
     let output = session.run(command, answers).await?;
+    mmp_result(session, command, output)
+}
+
+/// [`run_mmp`] for a listing shared by every resource on the device
+/// ([`ShellSession::run_shared_read`]).
+pub async fn run_mmp_listing(
+    session: &mut ShellSession<'_>,
+    command: &str,
+) -> Result<String, StepError> {
+    let output = session.run_shared_read(command).await?;
+    mmp_result(session, command, output)
+}
+
+fn mmp_result(
+    session: &ShellSession<'_>,
+    command: &str,
+    output: String,
+) -> Result<String, StepError> {
     match device_error(&output) {
         Some(message) => Err(StepError::Device {
             endpoint: session.endpoint(),

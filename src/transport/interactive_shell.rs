@@ -34,6 +34,8 @@ pub struct InteractiveShell {
     prompt: String,
     endpoint: String,
     command_timeout: Duration,
+    /// Output of read-only commands, shared until the next command that may change the device.
+    shared_reads: std::collections::HashMap<String, String>,
 }
 
 impl InteractiveShell {
@@ -57,6 +59,7 @@ impl InteractiveShell {
             prompt: String::new(),
             endpoint: endpoint.clone(),
             command_timeout: target.command_timeout,
+            shared_reads: Default::default(),
         };
         let (_banner, prompt) = shell
             .read_until(target.connect_timeout, "(login)", &[], detect_prompt)
@@ -315,21 +318,42 @@ impl ShellSession<'_> {
     }
 
     pub async fn write_file(&mut self, name: &str, content: &[u8]) -> Result<(), TransportError> {
-        self.shell().await?.write_file(name, content).await
+        let shell = self.shell().await?;
+        shell.shared_reads.clear();
+        shell.write_file(name, content).await
     }
 
-    /// Run one command.
+    /// Run one command. Any command may change the device, so shared reads end here.
     pub async fn run(
         &mut self,
         command: &str,
         answers: &[PromptAnswer],
     ) -> Result<String, TransportError> {
-        let result = self.shell().await?.run(command, answers).await;
+        let shell = self.shell().await?;
+        shell.shared_reads.clear();
+        let result = shell.run(command, answers).await;
         if result.is_err() {
             // A timed-out or broken shell is in an unknown position in its dialogue: never reuse it.
             *self.guard = None;
         }
         result
+    }
+
+    /// Run a read-only command whose output only commands change (a listing, not a status that
+    /// moves by itself), sharing the output with every later caller in this process until a
+    /// command runs on this device: a refresh of N resources on one device lists once. Every
+    /// change goes through this one shell, so the shared output is what the device holds.
+    pub async fn run_shared_read(&mut self, command: &str) -> Result<String, TransportError> {
+        if let Some(output) = self.shell().await?.shared_reads.get(command) {
+            return Ok(output.clone());
+        }
+        let output = self.run(command, &[]).await?;
+        if let Some(shell) = self.guard.as_mut() {
+            shell
+                .shared_reads
+                .insert(command.to_string(), output.clone());
+        }
+        Ok(output)
     }
 }
 
