@@ -336,6 +336,7 @@ async fn primary_and_two_secondaries_replicate_heal_and_come_apart() {
         plan.all()
     );
     site.tf.apply_ok().await;
+
     assert_eq!(
         count(
             &site
@@ -348,6 +349,24 @@ async fn primary_and_two_secondaries_replicate_heal_and_come_apart() {
         "1",
         "no resync ran"
     );
+    // A later change of the trigger is a request: both secondaries resync, by GTID, to exactly
+    // the primary's rows (the row only xop2 had is gone).
+    site.write("  resync_trigger = \"2026-12\"\n");
+    site.tf.apply_ok().await;
+    let primary_rows = count(&site.value(0, "SELECT COUNT(*) FROM xopdb.call_log").await);
+    for s in [1, 2] {
+        site.caught_up(s).await;
+        assert_eq!(
+            site.slave_field(s, "Using_Gtid").await.as_deref(),
+            Some("Slave_Pos")
+        );
+        assert_eq!(
+            count(&site.value(s, "SELECT COUNT(*) FROM xopdb.call_log").await),
+            primary_rows,
+            "{} resynced",
+            site.servers[s].name()
+        );
+    }
     site.write("");
     site.tf.apply_ok().await;
     site.tf.assert_empty_plan().await;
@@ -557,7 +576,9 @@ async fn bad_input_is_rejected_at_plan_time() {
 }
 
 /// Secondaries whose updates give up after a minute, so a failing case cannot hang the suite.
-const BOUNDED: &str = "  timeouts {\n    update = \"60s\"\n  }\n";
+/// Bounded updates, and replication by binlog file and position (the seed's way; the protocol
+/// test covers the GTID resync): the resync's dump then sets the coordinates itself.
+const BOUNDED: &str = "  gtid = \"off\"\n  timeouts {\n    update = \"60s\"\n  }\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicate_key_break_shows_last_error_and_resync_heals_without_losing_rows() {
@@ -656,6 +677,11 @@ async fn duplicate_key_break_shows_last_error_and_resync_heals_without_losing_ro
         count(&site.value(1, "SELECT COUNT(*) FROM xopdb.call_log").await),
         primary_rows,
         "no row lost"
+    );
+    assert_eq!(
+        site.slave_field(1, "Using_Gtid").await.as_deref(),
+        Some("No"),
+        "resynced by file and position"
     );
     assert_eq!(
         count(
