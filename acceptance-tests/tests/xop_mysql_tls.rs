@@ -201,7 +201,7 @@ async fn the_pool_does_not_share_a_connection_across_tls_settings() {
 }
 
 /// A primary member of `s` whose `mysql` block has `mysql_extra` (e.g. `tls_ca_file`).
-fn primary(s: &XopServer, mysql_extra: &str) -> String {
+fn primary_member(s: &XopServer, mysql_extra: &str) -> String {
     format!(
         r#"resource "xop_replication_member" "{name}" {{
   name         = "{name}"
@@ -252,7 +252,7 @@ async fn member_over_tls_applies_replans_empty_and_destroys_and_a_wrong_ca_fails
         "main.tf",
         &format!(
             "{provider}\n{}",
-            primary(&server, &tls_ca(server.tls_ca_path().unwrap()))
+            primary_member(&server, &tls_ca(server.tls_ca_path().unwrap()))
         ),
     );
     tf.init().await;
@@ -288,7 +288,10 @@ async fn member_over_tls_applies_replans_empty_and_destroys_and_a_wrong_ca_fails
     unchanged("destroy");
 
     // Without a CA the provider connects in plain text: refused, nothing changed.
-    tf.write("main.tf", &format!("{provider}\n{}", primary(&server, "")));
+    tf.write(
+        "main.tf",
+        &format!("{provider}\n{}", primary_member(&server, "")),
+    );
     let out = tf.apply().await;
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(failed_to_apply(&out.text()), "{}", out.all());
@@ -301,7 +304,7 @@ async fn member_over_tls_applies_replans_empty_and_destroys_and_a_wrong_ca_fails
         "main.tf",
         &format!(
             "{provider}\n{}",
-            primary(&server, &tls_ca(server.other_ca_path().unwrap()))
+            primary_member(&server, &tls_ca(server.other_ca_path().unwrap()))
         ),
     );
     tf.init().await;
@@ -317,4 +320,108 @@ async fn member_over_tls_applies_replans_empty_and_destroys_and_a_wrong_ca_fails
     );
     unchanged("apply with the other CA");
     server.stop().await;
+}
+
+/// `SHOW SLAVE STATUS` field of a lab server.
+async fn slave_field(server: &XopServer, field: &str) -> Option<String> {
+    server
+        .slave_status()
+        .await
+        .unwrap()?
+        .into_iter()
+        .find(|(k, _)| k == field)
+        .and_then(|(_, v)| v)
+}
+
+/// Wait (bounded) until `server` has the call_log row `v`.
+async fn has_row(server: &XopServer, v: &str) -> bool {
+    for _ in 0..100 {
+        let rows = server
+            .sql(&format!(
+                "SELECT COUNT(*) FROM xopdb.call_log WHERE v = '{v}'"
+            ))
+            .await
+            .unwrap();
+        if rows[0][0].as_deref() == Some("1") {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_replication_stream_is_encrypted_with_replication_tls_ca_path() {
+    let tf = Tf::new("xop-repl-tls");
+    let (sshd, primary) = tls_server(&tf.dir).await;
+    let spec = XopServerSpec {
+        name: "xop2".into(),
+        server_id: 2,
+    };
+    let secondary =
+        XopServer::start_with_admin_password(&spec, &tf.dir.join("xop2"), &sshd, ADMIN_PASSWORD)
+            .await
+            .expect("MariaDB starts");
+    let ca = primary.tls_ca_path().unwrap().display().to_string();
+    let config = format!(
+        "{}\n{}\nresource \"xop_replication_member\" \"xop2\" {{\n  name                    = \"xop2\"\n  role                    = \"secondary\"\n  server_id               = 2\n  cluster_size            = 2\n  replication_password    = \"repl-Secret-77\"\n  replication_tls_ca_path = \"{ca}\"\n{}  mysql {{\n    port = {}\n  }}\n  primary {{\n    address     = \"127.0.0.1\"\n    port        = {}\n    tls_ca_file = \"{ca}\"\n  }}\n  depends_on = [xop_replication_member.xop1]\n}}\n",
+        xop_provider(&sshd, primary.admin_user(), ADMIN_PASSWORD),
+        primary_member(&primary, &format!("    tls_ca_file = \"{ca}\"\n")),
+        xop_host_block(&secondary),
+        secondary.mysql_port(),
+        primary.mysql_port(),
+    );
+    tf.write("main.tf", &config);
+    tf.init().await;
+    tf.apply_ok().await;
+    assert_eq!(
+        slave_field(&secondary, "Master_SSL_Allowed")
+            .await
+            .as_deref(),
+        Some("Yes")
+    );
+    assert_eq!(
+        slave_field(&secondary, "Master_SSL_CA_File")
+            .await
+            .as_deref(),
+        Some(ca.as_str())
+    );
+    tf.assert_empty_plan().await;
+
+    // Proof it is encrypted: the replication account now requires TLS and rows still arrive.
+    primary
+        .sql("ALTER USER 'repl'@'%' REQUIRE SSL")
+        .await
+        .unwrap();
+    secondary.sql("STOP SLAVE; START SLAVE").await.unwrap();
+    primary
+        .sql("USE xopdb; INSERT INTO call_log(v) VALUES ('over-tls')")
+        .await
+        .unwrap();
+    assert!(has_row(&secondary, "over-tls").await);
+
+    // Drift: TLS switched off by hand; the account refuses the plain stream. The plan shows it,
+    // the apply puts TLS back, and what was written meanwhile arrives.
+    secondary
+        .sql("STOP SLAVE; CHANGE MASTER TO MASTER_SSL=0; START SLAVE")
+        .await
+        .unwrap();
+    primary
+        .sql("USE xopdb; INSERT INTO call_log(v) VALUES ('while-plain')")
+        .await
+        .unwrap();
+    let plan = tf.plan().await;
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(
+        plan.text()
+            .contains(&format!("+ replication_tls_ca_path = \"{ca}\"")),
+        "{}",
+        plan.stdout
+    );
+    tf.apply_ok().await;
+    assert!(has_row(&secondary, "while-plain").await);
+    tf.assert_empty_plan().await;
+    tf.destroy_ok().await;
+    secondary.stop().await;
+    primary.stop().await;
 }

@@ -44,6 +44,9 @@ pub struct SlaveStatus {
     pub master_server_id: Option<u64>,
     /// MariaDB `Using_Gtid` other than `No` (the column does not exist on MySQL).
     pub using_gtid: bool,
+    /// `Master_SSL_CA_File` while `Master_SSL_Allowed` is `Yes`: the replication stream is
+    /// encrypted and the primary's certificate checked against that file.
+    pub tls_ca_file: Option<String>,
 }
 
 impl SlaveStatus {
@@ -121,6 +124,10 @@ pub fn parse_slave_status(rows: &[Row]) -> Result<Option<SlaveStatus>, String> {
             .get("Using_Gtid")
             .and_then(|v| v.as_deref())
             .is_some_and(|v| v != "No"),
+        tls_ca_file: match row.get("Master_SSL_Allowed").and_then(|v| v.as_deref()) {
+            Some("Yes") => Some(text("Master_SSL_CA_File")?),
+            _ => None,
+        },
     }))
 }
 
@@ -238,14 +245,25 @@ pub enum ReplicationStart {
     Gtid,
 }
 
-/// The seed's CHANGE MASTER TO, from binlog coordinates or (MariaDB) the replica's GTID position.
+/// The seed's CHANGE MASTER TO, from binlog coordinates or (MariaDB) the replica's GTID position;
+/// with `tls_ca_file` (a path on the replica) the stream is encrypted and the primary's
+/// certificate verified, without it TLS is switched off explicitly (CHANGE MASTER keeps what it
+/// is not told).
 pub fn change_master_sql(
     host: &str,
     port: u16,
     user: &str,
     password: &str,
     start: &ReplicationStart,
+    tls_ca_file: Option<&str>,
 ) -> String {
+    let tls = match tls_ca_file {
+        Some(ca) => format!(
+            ", MASTER_SSL=1, MASTER_SSL_CA={}, MASTER_SSL_VERIFY_SERVER_CERT=1",
+            quote(ca)
+        ),
+        None => ", MASTER_SSL=0".into(),
+    };
     let from = match start {
         ReplicationStart::Position(c) => format!(
             "MASTER_LOG_FILE={}, MASTER_LOG_POS={}",
@@ -255,7 +273,7 @@ pub fn change_master_sql(
         ReplicationStart::Gtid => "MASTER_USE_GTID=slave_pos".into(),
     };
     format!(
-        "CHANGE MASTER TO MASTER_HOST={}, MASTER_PORT={port}, MASTER_USER={}, MASTER_PASSWORD={}, {from}, MASTER_CONNECT_RETRY=5",
+        "CHANGE MASTER TO MASTER_HOST={}, MASTER_PORT={port}, MASTER_USER={}, MASTER_PASSWORD={}, {from}, MASTER_CONNECT_RETRY=5{tls}",
         quote(host),
         quote(user),
         quote(password),
@@ -336,6 +354,19 @@ mod tests {
         let mut gtid_row = slave_row("Yes", "Yes", Some("0"), "");
         gtid_row.insert("Using_Gtid".into(), Some("Slave_Pos".into()));
         assert!(parse_slave_status(&[gtid_row]).unwrap().unwrap().using_gtid);
+        assert_eq!(ok.tls_ca_file, None, "no Master_SSL_Allowed column");
+        let mut tls_row = slave_row("Yes", "Yes", Some("0"), "");
+        tls_row.insert("Master_SSL_Allowed".into(), Some("Yes".into()));
+        tls_row.insert("Master_SSL_CA_File".into(), Some("/etc/ca.pem".into()));
+        let tls = parse_slave_status(std::slice::from_ref(&tls_row))
+            .unwrap()
+            .unwrap();
+        assert_eq!(tls.tls_ca_file.as_deref(), Some("/etc/ca.pem"));
+        tls_row.insert("Master_SSL_Allowed".into(), Some("No".into()));
+        assert_eq!(
+            parse_slave_status(&[tls_row]).unwrap().unwrap().tls_ca_file,
+            None
+        );
         let mut old_server = slave_row("Yes", "Yes", Some("0"), "");
         old_server.remove("Master_Server_Id");
         let old = parse_slave_status(&[old_server]).unwrap().unwrap();
@@ -435,13 +466,21 @@ mod tests {
                 3306,
                 "repl",
                 "pw",
-                &ReplicationStart::Position(coords.clone())
+                &ReplicationStart::Position(coords.clone()),
+                None
             ),
-            "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='pw', MASTER_LOG_FILE='mysql-bin.000001', MASTER_LOG_POS=328, MASTER_CONNECT_RETRY=5"
+            "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='pw', MASTER_LOG_FILE='mysql-bin.000001', MASTER_LOG_POS=328, MASTER_CONNECT_RETRY=5, MASTER_SSL=0"
         );
         assert_eq!(
-            change_master_sql("10.0.0.1", 3306, "repl", "pw", &ReplicationStart::Gtid),
-            "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='pw', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=5"
+            change_master_sql(
+                "10.0.0.1",
+                3306,
+                "repl",
+                "pw",
+                &ReplicationStart::Gtid,
+                Some("/etc/pki/xop-ca.pem")
+            ),
+            "CHANGE MASTER TO MASTER_HOST='10.0.0.1', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='pw', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=5, MASTER_SSL=1, MASTER_SSL_CA='/etc/pki/xop-ca.pem', MASTER_SSL_VERIFY_SERVER_CERT=1"
         );
         assert_eq!(
             binlog_gtid_pos_sql(&coords),

@@ -86,6 +86,7 @@ fn observed_state<'a>(base: &MemberState<'a>, seen: &Observation) -> MemberState
             state.master_log_pos = Value::Value(s.read_master_log_pos as i64);
             state.last_error = s.last_error().map(known).unwrap_or(Value::Null);
             state.using_gtid = Value::Value(s.using_gtid);
+            state.replication_tls_ca_path = s.tls_ca_file.clone().map(known).unwrap_or(Value::Null);
         }
         (None, primary) => {
             let not_replica = if primary { Value::Null } else { known("No") };
@@ -459,6 +460,10 @@ impl Resource for ReplicationMemberResource {
                         optional(Set(Box::new(String)), "Addresses (or networks) allowed to reach this server's MySQL port: one iptables INPUT rule each (`-p tcp -s <peer> --dport <port> -j ACCEPT`), saved with `host.firewall_save_command`. Rules for peers removed from the set are deleted. The seed opens 3306 to the other members only."),
                     ),
                     (
+                        "replication_tls_ca_path".into(),
+                        optional(String, "Secondary: encrypt the replication stream. The path, on this server, of the CA bundle that verifies the primary's certificate (which must name the `primary` address): CHANGE MASTER gets `MASTER_SSL=1`, `MASTER_SSL_CA` and `MASTER_SSL_VERIFY_SERVER_CERT=1`. The primary needs TLS configured (`ssl-cert`/`ssl-key`). Unset: the seed's plain connection (`MASTER_SSL=0`). Switching keeps the replica's place."),
+                    ),
+                    (
                         "adopt_existing".into(),
                         optional(Bool, "Create only: take over a server already set up outside this resource, e.g. by hand with the seed's procedure. Without it, creating on such a server fails and says what was found. With it, the hand-written replication lines of my.cnf are commented out (`# uccluster: now in the managed section: ...`) in favour of the managed section, and a running replica is kept where it is. Set `log_bin` to the server's existing binlog base name to keep its file names."),
                     ),
@@ -543,6 +548,22 @@ impl Resource for ReplicationMemberResource {
                     "Invalid gtid",
                     format!("{mode:?}: use \"auto\", \"on\" or \"off\""),
                     AttributePath::new("gtid"),
+                );
+            }
+        }
+        if let Value::Value(path) = &config.replication_tls_ca_path {
+            if !path.starts_with('/') {
+                diags.error(
+                    "Invalid replication_tls_ca_path",
+                    format!("{path:?}: give the absolute path of the CA file on the server"),
+                    AttributePath::new("replication_tls_ca_path"),
+                );
+            }
+            if text(&config.role).as_deref() == Some(ROLE_PRIMARY) {
+                diags.error(
+                    "replication_tls_ca_path on a primary",
+                    "a secondary encrypts the stream it reads from its primary; set it on the secondaries",
+                    AttributePath::new("replication_tls_ca_path"),
                 );
             }
         }

@@ -52,6 +52,7 @@ pub struct MemberState<'a> {
     pub gtid: ValueString<'a>,
     pub using_gtid: ValueBool,
     pub adopt_existing: ValueBool,
+    pub replication_tls_ca_path: ValueString<'a>,
     pub host: Value<HostBlock<'a>>,
     pub mysql: Value<MysqlBlock<'a>>,
     #[serde(with = "value::serde_as_vec")]

@@ -461,11 +461,13 @@ impl Member<'_, '_> {
         }
         self.ensure_replication_user(&primary).await?;
         let gtid = self.gtid_wanted(&own, &primary).await?;
+        let tls = text(&self.state.replication_tls_ca_path);
         let configured = status.as_ref().is_some_and(|s| {
             s.master_host == primary_block.address()
                 && s.master_port == primary_block.port()
                 && s.master_user == user
                 && s.using_gtid == gtid
+                && s.tls_ca_file == tls
         });
         if !configured {
             self.sql(&own, STOP_SLAVE).await?;
@@ -501,6 +503,7 @@ impl Member<'_, '_> {
                     &user,
                     &password,
                     &start,
+                    tls.as_deref(),
                 ),
             )
             .await?;
