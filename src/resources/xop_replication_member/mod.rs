@@ -403,7 +403,7 @@ fn mysql_block(what: &str) -> Block {
                 "tls_ca_file",
                 optional(
                     String,
-                    "CA bundle (PEM, on the machine running Terraform) to verify the server's TLS certificate; set it to connect over TLS. Only this CA is trusted, and a certificate it does not vouch for is an error, never retried. It protects uccluster's own SQL connections; the replication stream between the servers is configured by the seed's CHANGE MASTER, without TLS.",
+                    "CA bundle (PEM, on the machine running Terraform) to verify the server's TLS certificate; set it to connect over TLS. Only this CA is trusted, and a certificate it does not vouch for is an error, never retried. It protects uccluster's own SQL connections; the replication stream between the servers is encrypted with `replication_tls_ca_path`.",
                 ),
             ),
         ],
