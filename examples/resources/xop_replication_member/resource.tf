@@ -31,6 +31,8 @@ resource "xop_replication_member" "secondary" {
   replication_enabled = true
   # Change it to run the seed's resync from the primary.
   resync_trigger = "2026-11-23"
+  # Encrypt the replication stream (a CA file on this server; the primary needs TLS set up).
+  replication_tls_ca_path = "/etc/pki/xop/ca.pem"
 
   # Re-addressed at its console? Change this: the primary's hosts entry and HA membership
   # follow (`sysconf member <new> <old>` over primary_host).
