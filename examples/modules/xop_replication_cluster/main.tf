@@ -118,6 +118,23 @@ variable "replication_enabled" {
   default     = {}
 }
 
+variable "replication_tls_ca_path" {
+  description = "Encrypt the replication streams: path, on the secondaries, of the CA file that verifies the primary's certificate (the primary needs TLS set up). null: the seed's plain connection."
+  type        = string
+  default     = null
+}
+
+variable "gtid" {
+  description = "How the secondaries follow the primary: auto (MariaDB GTID when both sides have it), on, or off (binlog file and position, as the seed does)."
+  type        = string
+  default     = "auto"
+
+  validation {
+    condition     = contains(["auto", "on", "off"], var.gtid)
+    error_message = "The gtid setting must be auto, on or off."
+  }
+}
+
 variable "resync_trigger" {
   description = "Per secondary name: any change of the value runs the seed's resync of that secondary from the primary."
   type        = map(string)
@@ -194,6 +211,9 @@ resource "xop_replication_member" "secondary" {
   replication_password = var.replication_password
   replication_enabled  = lookup(local.cluster.replication_enabled, each.key, null)
   resync_trigger       = lookup(local.cluster.resync_trigger, each.key, null)
+  gtid                 = var.gtid
+  # Verified TLS for the stream this secondary reads from the primary.
+  replication_tls_ca_path = var.replication_tls_ca_path
   # A changed cluster_address runs the seed's network steps on the primary (over primary_host).
   cluster_address = each.value.cluster_address
 
