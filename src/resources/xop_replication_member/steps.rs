@@ -82,12 +82,17 @@ impl Member<'_, '_> {
             .unwrap_or_else(|| "sysconf".into())
     }
 
-    async fn hostname_of(&self, target: &MysqlTarget) -> Result<String, StepError> {
-        const QUERY: &str = "SELECT @@hostname AS h";
-        let rows = self.sql(target, QUERY).await?;
+    /// A server's global variable (`SELECT @@<name>`), as text.
+    async fn variable(&self, target: &MysqlTarget, name: &str) -> Result<String, StepError> {
+        let query = format!("SELECT @@{name} AS v");
+        let rows = self.sql(target, &query).await?;
         rows.first()
-            .and_then(|r| r.get("h").cloned().flatten())
-            .ok_or_else(|| output_error(target.endpoint(), QUERY, "no host name".into()))
+            .and_then(|r| r.get("v").cloned().flatten())
+            .ok_or_else(|| output_error(target.endpoint(), &query, format!("no value for {name}")))
+    }
+
+    async fn hostname_of(&self, target: &MysqlTarget) -> Result<String, StepError> {
+        self.variable(target, "hostname").await
     }
 
     /// The seed's network change, the steps that run over SSH once a server was re-addressed at
@@ -533,18 +538,13 @@ impl Member<'_, '_> {
         if mode == "off" {
             return Ok(false);
         }
-        const QUERY: &str = "SELECT @@version AS v";
         for target in [own, primary] {
-            let rows = self.sql(target, QUERY).await?;
-            let version = rows
-                .first()
-                .and_then(|r| r.get("v").cloned().flatten())
-                .unwrap_or_default();
+            let version = self.variable(target, "version").await?;
             if !supports_mariadb_gtid(&version) {
                 return match mode.as_str() {
                     "on" => Err(StepError::Device {
                         endpoint: target.endpoint(),
-                        command: QUERY.into(),
+                        command: "SELECT @@version".into(),
                         message: format!("gtid = \"on\" needs MariaDB 10.0 or later on both servers; this one is {version}"),
                     }),
                     _ => Ok(false),
@@ -586,12 +586,14 @@ impl Member<'_, '_> {
     }
 
     async fn server_id_of(&self, target: &MysqlTarget) -> Result<u64, StepError> {
-        const QUERY: &str = "SELECT @@server_id AS id";
-        let rows = self.sql(target, QUERY).await?;
-        rows.first()
-            .and_then(|r| r.get("id").cloned().flatten())
-            .and_then(|id| id.parse().ok())
-            .ok_or_else(|| output_error(target.endpoint(), QUERY, "no server id".into()))
+        let id = self.variable(target, "server_id").await?;
+        id.parse().map_err(|_| {
+            output_error(
+                target.endpoint(),
+                "SELECT @@server_id",
+                format!("server id {id:?} is not a number"),
+            )
+        })
     }
 
     /// Whether the replica's executed coordinates belong to `primary`: its server id when the
