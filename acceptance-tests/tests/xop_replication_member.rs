@@ -1059,6 +1059,24 @@ async fn a_hand_built_pair_is_refused_then_adopted_without_losing_its_place() {
         "",
         "nothing taken over, nothing in state"
     );
+    // Import is for members uccluster made; a hand-built one is pointed to adopt_existing.
+    let import = site
+        .tf
+        .run(&[
+            "import",
+            "-input=false",
+            "-no-color",
+            "xop_replication_member.xop1",
+            &import_id(p),
+        ])
+        .await;
+    assert_eq!(import.code, 1, "{}", import.all());
+    assert!(
+        import.text().contains("not a member uccluster made")
+            && import.text().contains("adopt_existing = true"),
+        "{}",
+        import.all()
+    );
     assert!(!std::fs::read_to_string(p.my_cnf_path())
         .unwrap()
         .contains("BEGIN uccluster"));

@@ -192,7 +192,7 @@ impl ReplicationMemberResource {
         let seen = member.observe().await.map_err(|e| e.to_string())?;
         let Some(section) = seen.section.as_deref() else {
             return Err(format!(
-                "{} has no uccluster-managed section in its my.cnf: it is not a member uccluster made; create the resource instead (it writes the section and sets replication up)",
+                "{} has no uccluster-managed section in its my.cnf: it is not a member uccluster made; to bring a member set up by hand under Terraform, create the resource with adopt_existing = true instead",
                 state.name()
             ));
         };
