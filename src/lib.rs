@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod devices;
 pub mod docs;
 pub mod duration;
+pub mod grammar;
 pub mod logging;
 pub mod providers;
 pub mod resources;

@@ -4,7 +4,8 @@
 //! (`@level`, `@message`, `@module` and extra fields) and re-emits it under `TF_LOG` with the right
 //! level, so `TF_LOG=DEBUG terraform apply` shows our events as
 //! `[DEBUG] provider.terraform-provider-cms: running command: device=... command=...`.
-//! Every line passes through [`crate::secrets::mask`] before it is written.
+//! Every field value passes through [`crate::secrets::mask`] before it is JSON-encoded, and
+//! every line after.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -64,12 +65,19 @@ fn format_line(module: &str, event: &Event<'_>) -> String {
     let mut line = format!(
         "{{\"@level\":{},\"@message\":{},\"@module\":{},\"@timestamp\":{}",
         json_string(&level),
-        json_string(&visitor.message),
+        json_string(&crate::secrets::mask(&visitor.message)),
         json_string(module),
         json_string(&timestamp(std::time::SystemTime::now()))
     );
     for (name, value) in &visitor.fields {
-        let _ = write!(line, ",{}:{}", json_string(name), json_string(value));
+        // Masked before JSON encoding (an escaped secret inside an escaped value would not
+        // match any registered form), and the whole line again after it.
+        let _ = write!(
+            line,
+            ",{}:{}",
+            json_string(name),
+            json_string(&crate::secrets::mask(value))
+        );
     }
     line.push('}');
     crate::secrets::mask(&line)
@@ -161,6 +169,26 @@ mod tests {
         assert_eq!(parsed["@message"], "login with *** failed");
         assert_eq!(parsed["@module"], "provider.test");
         assert_eq!(parsed["device"], "cms1");
+    }
+
+    /// A field carrying a secret inside a quoted command (shell- or SQL-escaped) is masked
+    /// before JSON escapes it a second time.
+    #[test]
+    fn escaped_secrets_in_fields_are_masked() {
+        let secret = r#"lg'pw"\x$y"#;
+        crate::secrets::register(secret);
+        let shell = crate::devices::xop::my_cnf::shell_quote(secret);
+        let sql = crate::devices::xop::replication::create_user_sql("repl", "%", secret);
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry().with(Capture(lines.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let command = format!("MYSQL_PWD={shell} mysqldump");
+            tracing::debug!(command = %command, statement = %sql, "exec");
+        });
+        let line = lines.lock().unwrap()[0].clone();
+        assert!(!line.contains("lg") && !line.contains("x$y"), "{line}");
+        let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed["command"], "MYSQL_PWD='***' mysqldump");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The conventional `timeouts { create = "10m" ... }` block for slow device operations.
 
-use crate::duration::parse_duration;
+use crate::duration::{parse_duration, OPERATION_TIMEOUT};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tf_provider::schema::{AttributeType, Block, Description, NestedBlock};
@@ -50,7 +50,7 @@ pub fn timeouts_block(defaults: &[(Operation, Duration)]) -> NestedBlock {
             .map(|(_, d)| d.as_secs())
             .unwrap_or(0);
         let text = format!(
-            "How long the {} may take, as a duration like `30s`, `5m` or `1h`. Default `{}s`.",
+            "How long the {} may take, as a duration like `30s`, `5m` or `1h` (from `1s` to `168h`). Default `{}s`.",
             op.name(),
             default
         );
@@ -86,7 +86,7 @@ impl Timeouts<'_> {
             Operation::Delete,
         ] {
             if let Value::Value(text) = self.value(op) {
-                if let Err(e) = parse_duration(text) {
+                if let Err(e) = parse_duration(text, OPERATION_TIMEOUT) {
                     diags.error(
                         "Invalid timeout",
                         e,
@@ -105,7 +105,7 @@ pub fn limit(timeouts: &Value<Timeouts<'_>>, op: Operation, default: Duration) -
         .and_then(|t| {
             t.value(op)
                 .as_ref_option()
-                .and_then(|text| parse_duration(text).ok())
+                .and_then(|text| parse_duration(text, OPERATION_TIMEOUT).ok())
         })
         .unwrap_or(default)
 }
@@ -135,13 +135,28 @@ mod tests {
     }
 
     #[test]
-    fn malformed_durations_are_reported() {
+    fn malformed_and_out_of_range_durations_are_reported() {
         let t = Timeouts {
+            create: Value::Value("0s".into()),
+            read: Value::Value("18446744073709551615s1s".into()),
             update: Value::Value("soon".into()),
-            ..Default::default()
+            delete: Value::Value("9999999999999999999s".into()),
         };
         let mut diags = Diagnostics::default();
         t.validate(&mut diags);
-        assert_eq!(diags.errors.len(), 1);
+        assert_eq!(diags.errors.len(), 4);
+    }
+
+    /// A value that slipped into state unchecked falls back to the default instead of overflowing
+    /// the deadline computed from it.
+    #[test]
+    fn out_of_range_value_in_state_uses_the_default() {
+        let t = Value::Value(Timeouts {
+            create: Value::Value("9999999999999999999s".into()),
+            ..Default::default()
+        });
+        let d = limit(&t, Operation::Create, Duration::from_secs(5));
+        assert_eq!(d, Duration::from_secs(5));
+        let _ = std::time::Instant::now() + d;
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! [`Lab::start`] starts one [`CmsNode`] per [`CmsNodeSpec`] (own loopback
 //! address `127.77.<lab>.<n>` unless given, ephemeral port unless given, user
-//! `admin`, a random 16-character password shared by the lab) and writes into
+//! `admin`, a random password shared by the lab, full of quotes and shell characters: see `secrets`) and writes into
 //! the output directory:
 //! - `lab.json`: [`Lab::endpoints`];
 //! - `known_hosts`: one OpenSSH line per node, `[addr]:port ssh-ed25519 AAAA...`
@@ -28,8 +28,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::Context;
-use rand::distr::Alphanumeric;
-use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -112,14 +110,6 @@ fn lab_subnet() -> u8 {
     (n % 254 + 1) as u8
 }
 
-fn random_password() -> String {
-    rand::rng()
-        .sample_iter(Alphanumeric)
-        .take(16)
-        .map(char::from)
-        .collect()
-}
-
 impl Lab {
     /// Starts every device of `spec` and writes the lab files into `out_dir`
     /// (created if missing).
@@ -145,7 +135,7 @@ impl Lab {
             .with_context(|| format!("creating {}", out_dir.display()))?;
         let out_dir = std::fs::canonicalize(out_dir)?;
         let subnet = lab_subnet();
-        let password = random_password();
+        let password = crate::secrets::random_password();
         let mut lab = Lab {
             cms: Vec::new(),
             fabric: Fabric::default(),
@@ -482,7 +472,8 @@ mod tests {
         assert_eq!(nodes[0]["name"], "cms1");
         assert_eq!(nodes[1]["name"], "cms2");
         assert_eq!(nodes[0]["username"], "admin");
-        assert_eq!(nodes[0]["password"].as_str().unwrap().len(), 16);
+        assert_eq!(nodes[0]["password"], lab.password());
+        assert!(lab.password().starts_with(crate::secrets::SECRET_MARKER));
         let a1: IpAddr = nodes[0]["address"].as_str().unwrap().parse().unwrap();
         let a2: IpAddr = nodes[1]["address"].as_str().unwrap().parse().unwrap();
         assert_ne!(a1, a2);

@@ -8,4 +8,5 @@
 
 pub mod cms_mmp;
 pub mod lab;
+pub mod secrets;
 pub mod xop;

@@ -503,17 +503,64 @@ async fn bad_input_is_rejected_at_plan_time_naming_the_attribute() {
             "ca_bundle",
         ),
     ];
-    tf.write("main.tf", &format!("{provider}\n{}", cases[1].0));
-    tf.init().await;
-    for (resource, summary, detail) in cases {
-        tf.write("main.tf", &format!("{provider}\n{resource}"));
-        let out = tf.run(&["validate", "-no-color"]).await;
-        assert_eq!(out.code, 1, "{resource}\n{}", out.all());
-        assert!(
-            out.text().contains(summary) && out.text().contains(detail),
-            "expected {summary:?} / {detail:?}:\n{}",
-            out.all()
-        );
-        assert!(out.text().contains("on main.tf line"), "{}", out.all());
-    }
+    let two = |a: Node<'static>, b: Node<'static>| cluster_hcl("cms1", &[a, b], "");
+    // (resource, summary, detail, the line Terraform points at)
+    let mut cases: Vec<(String, &str, &str, &str)> = cases
+        .into_iter()
+        .map(|(resource, summary, detail)| (resource, summary, detail, ""))
+        .collect();
+    cases.extend([
+        (
+            two(node("", "10.0.0.1", ""), node("cms2", "10.0.0.2", "")),
+            "Invalid node name",
+            "must not be empty",
+            "name = \"\"",
+        ),
+        (
+            two(node("cms1", "10.0.0.1", ""), node("cms,2", "10.0.0.2", "")),
+            "Invalid node name",
+            "',' is not allowed",
+            "name = \"cms,2\"",
+        ),
+        (
+            two(
+                node("cms1", "10.0.0.1", ""),
+                node("cms2", "10.0.0.2", "    membership = \"client\"\n"),
+            ),
+            "Too few database nodes",
+            "2 to 5 database nodes",
+            "",
+        ),
+        (
+            two(
+                Node {
+                    port: 0,
+                    ..node("cms1", "10.0.0.1", "")
+                },
+                node("cms2", "10.0.0.2", ""),
+            ),
+            "Invalid port",
+            "got 0",
+            "ssh_port = 0",
+        ),
+        (
+            two(
+                node("cms1", "10.0.0.1", "    ssh_address = \"bad host\"\n"),
+                node("cms2", "10.0.0.2", ""),
+            ),
+            "Invalid address",
+            "neither an IP address nor a valid host name",
+            "ssh_address = \"bad host\"",
+        ),
+        (
+            two(
+                node("cms1", "10.0.0.1", "    username = \"admin\\nx\"\n"),
+                node("cms2", "10.0.0.2", ""),
+            ),
+            "Invalid username",
+            "contains '\\n'",
+            "username",
+        ),
+    ]);
+    assert_all_invalid(&tf, provider, &cases).await;
 }

@@ -189,6 +189,7 @@ async fn nodes_added_and_removed_and_secret_rotated() {
     let lab = cms_lab(3, &tf).await;
     let nodes = cms_nodes(&lab);
     let ctl = controls(&lab);
+    let (first, rotated) = (test_secret("first"), test_secret("rotated"));
     let write = |nodes: &[(String, u16)], extra: &str| {
         tf.write(
             "main.tf",
@@ -200,16 +201,12 @@ async fn nodes_added_and_removed_and_secret_rotated() {
         )
     };
 
-    write(&nodes[..2], "  secret = \"firstSecret0001\"\n");
+    write(&nodes[..2], &format!("  secret = {}\n", hcl_string(&first)));
     tf.init().await;
     tf.apply_ok().await;
     assert_eq!(
         secrets_of(&ctl, "cb3"),
-        vec![
-            Some("firstSecret0001".into()),
-            Some("firstSecret0001".into()),
-            None
-        ]
+        vec![Some(first.clone()), Some(first.clone()), None]
     );
     assert_eq!(
         count_commands(&ctl, "xmpp callbridge add cb3"),
@@ -218,40 +215,33 @@ async fn nodes_added_and_removed_and_secret_rotated() {
     );
 
     // grow: the third node joins with the same secret
-    write(&nodes, "  secret = \"firstSecret0001\"\n");
+    write(&nodes, &format!("  secret = {}\n", hcl_string(&first)));
     let plan = tf.plan().await;
     assert!(plan.stdout.contains("1 to change"), "{}", plan.all());
     tf.apply_ok().await;
-    assert_eq!(
-        secrets_of(&ctl, "cb3"),
-        vec![Some("firstSecret0001".into()); 3]
-    );
+    assert_eq!(secrets_of(&ctl, "cb3"), vec![Some(first.clone()); 3]);
     tf.assert_empty_plan().await;
 
     // rotate the secret on every node
-    write(&nodes, "  secret = \"rotatedSecret02\"\n");
+    write(&nodes, &format!("  secret = {}\n", hcl_string(&rotated)));
     tf.apply_ok().await;
-    assert_eq!(
-        secrets_of(&ctl, "cb3"),
-        vec![Some("rotatedSecret02".into()); 3]
-    );
+    assert_eq!(secrets_of(&ctl, "cb3"), vec![Some(rotated.clone()); 3]);
 
     // shrink: the first node leaves and is cleaned
-    write(&nodes[1..], "  secret = \"rotatedSecret02\"\n");
+    write(
+        &nodes[1..],
+        &format!("  secret = {}\n", hcl_string(&rotated)),
+    );
     tf.apply_ok().await;
     assert_eq!(
         secrets_of(&ctl, "cb3"),
-        vec![
-            None,
-            Some("rotatedSecret02".into()),
-            Some("rotatedSecret02".into())
-        ]
+        vec![None, Some(rotated.clone()), Some(rotated.clone())]
     );
     tf.assert_empty_plan().await;
 
     // the secret never shows in terraform's output
     let plan = tf.run(&["plan", "-no-color", "-input=false"]).await;
-    assert!(!plan.text().contains("rotatedSecret02"), "{}", plan.all());
+    assert!(!plan.text().contains(&rotated), "{}", plan.all());
     tf.destroy_ok().await;
     assert_eq!(secrets_of(&ctl, "cb3"), vec![None, None, None]);
     lab.stop().await;
@@ -478,20 +468,38 @@ provider "cms" {
         (format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"c b\"\n{}}}\n", node("10.0.0.1")), "Invalid Call Bridge name", "' '"),
         (format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"cb\"\n  timeouts {{\n    create = \"soon\"\n  }}\n{}}}\n", node("10.0.0.1")), "Invalid timeout", "soon"),
     ];
-    tf.write("main.tf", &format!("{provider}\n{}", cases[0].0));
-    tf.init().await;
-    for (resource, summary, detail) in cases {
-        tf.write("main.tf", &format!("{provider}\n{resource}"));
-        let out = tf.run(&["validate", "-no-color"]).await;
-        assert_eq!(out.code, 1, "{resource}\n{}", out.all());
-        assert!(
-            out.text().contains(summary) && out.text().contains(detail),
-            "expected {summary:?} / {detail:?}:\n{}",
-            out.all()
-        );
-        // Terraform points at the offending line of the configuration
-        assert!(out.text().contains("on main.tf line"), "{}", out.all());
-    }
+    let cb = |nodes: &str| {
+        format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"cb\"\n{nodes}}}\n")
+    };
+    // (resource, summary, detail, the line Terraform points at)
+    let mut cases: Vec<(String, &str, &str, &str)> = cases
+        .into_iter()
+        .map(|(resource, summary, detail)| (resource, summary, detail, ""))
+        .collect();
+    cases.extend([
+        (
+            cb("  xmpp_node {\n    address = \"10.0.0.1\"\n    port = 70000\n  }\n"),
+            "Invalid port",
+            "got 70000",
+            "port = 70000",
+        ),
+        (
+            cb("  xmpp_node {\n    address = \"10.0.0.1\"\n    username = \"admin\\nx\"\n  }\n"),
+            "Invalid username",
+            "contains '\\n'",
+            "username",
+        ),
+        (
+            cb(&format!(
+                "{}  timeouts {{\n    read = \"18446744073709551615s1s\"\n  }}\n",
+                node("10.0.0.1")
+            )),
+            "Invalid timeout",
+            "too large",
+            "read =",
+        ),
+    ]);
+    assert_all_invalid(&tf, provider, &cases).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -563,5 +571,111 @@ async fn tf_log_shows_structured_provider_logs_without_secrets() {
         !text.contains(lab.password()),
         "the password never reaches the log"
     );
+    lab.stop().await;
+}
+
+/// Two blocks that name the same node once the provider's default port fills the unset one, and
+/// a module call that names a Call Bridge twice: both refused at plan, no device contacted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_node_or_call_bridge_twice_is_refused_at_plan() {
+    let tf = Tf::new("cb-twice");
+    let device = UntouchedDevice::new();
+    let port = device.port();
+    let provider = format!(
+        "terraform {{\n  required_providers {{\n    cms = {{\n      source = \"uccluster/cms\"\n    }}\n  }}\n}}\nprovider \"cms\" {{\n  password = \"x-unused-x\"\n  port     = {port}\n}}\n"
+    );
+    tf.write(
+        "main.tf",
+        &format!(
+            "{provider}{}",
+            callbridge(
+                "x",
+                "cb",
+                &[("127.0.0.1".into(), port)],
+                "  xmpp_node {\n    address = \"127.0.0.1\"\n  }\n"
+            )
+        ),
+    );
+    tf.init().await;
+    let out = tf.plan().await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.text().contains("Duplicate XMPP node")
+            && out.text().contains(&format!(
+                "without a port, which uses the provider's port {port}"
+            )),
+        "{}",
+        out.all()
+    );
+    device.assert_untouched("the same node twice");
+
+    copy_dir(
+        &workspace_root().join("examples/modules/cms_xmpp_accounts"),
+        &tf.dir.join("cms_xmpp_accounts"),
+    );
+    tf.write(
+        "main.tf",
+        &format!(
+            "{provider}module \"xmpp\" {{\n  source       = \"./cms_xmpp_accounts\"\n  call_bridges = [\"cb1\", \"cb2\", \"cb1\"]\n  xmpp_nodes   = [{{ address = \"127.0.0.1\", port = {port} }}]\n}}\n"
+        ),
+    );
+    tf.init().await;
+    let out = tf.plan().await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.text().contains("names a Call Bridge more than once"),
+        "{}",
+        out.all()
+    );
+    device.assert_untouched("a Call Bridge twice");
+}
+
+/// An import that cannot read what it names fails and leaves the state untouched; IDs are parsed
+/// strictly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_that_cannot_read_fails_and_ids_are_strict() {
+    let (tf, lab, nodes, _) = callbridge_site("cb-import-strict", 2, "cb1").await;
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let import = |id: String| {
+        let tf = &tf;
+        async move {
+            tf.run(&[
+                "import",
+                "-input=false",
+                "-no-color",
+                "cms_xmpp_callbridge.cb",
+                &id,
+            ])
+            .await
+        }
+    };
+    let cases = [
+        // Nothing answers there.
+        (
+            format!("cb1@127.0.0.1:{closed}"),
+            "Cannot import Call Bridge cb1",
+        ),
+        // A node that answers but has no such account anywhere.
+        (import_id("cb1", &nodes), "no XMPP node"),
+        ("cb1@[::1]junk".to_string(), "unexpected \"junk\" after ']'"),
+        (format!("cb1@127.0.0.1:+{}", nodes[0].1), "invalid port"),
+        (format!("cb1@127.0.0.1:{}x", nodes[0].1), "invalid port"),
+    ];
+    for (id, expected) in cases {
+        let out = import(id.clone()).await;
+        assert_eq!(out.code, 1, "{id}: {}", out.all());
+        assert!(
+            out.text().contains(expected),
+            "{id}: expected {expected:?}:\n{}",
+            out.all()
+        );
+        let list = tf.run(&["state", "list"]).await;
+        assert_eq!(list.stdout.trim(), "", "{id}: the state is untouched");
+    }
     lab.stop().await;
 }

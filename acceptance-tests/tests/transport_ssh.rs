@@ -324,3 +324,32 @@ async fn dropped_connection_is_reported_and_the_next_command_reconnects() {
     assert!(err.is_unreachable(), "{err}");
     n.stop().await;
 }
+
+/// The last guard against a second command: a command line or a reply with a control character
+/// is never sent, and the shell stays usable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_or_reply_that_would_be_two_lines_is_never_sent() {
+    let n = node("cms1").await;
+    let pool = ShellPool::default();
+    let t = target(&n);
+    let mut s = pool.session(&t).await;
+    let e = s.run("hostname\nshutdown", &[]).await.unwrap_err();
+    assert!(matches!(e, TransportError::UnsafeInput { .. }), "{e}");
+    assert!(e.to_string().contains("control character"), "{e}");
+    let reply = [PromptAnswer {
+        question: "Enter callbridge secret",
+        reply: "abc\rshutdown".into(),
+    }];
+    let e = s
+        .run("xmpp callbridge add-secret cb1", &reply)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, TransportError::UnsafeInput { .. }), "{e}");
+    assert_eq!(s.run("hostname", &[]).await.unwrap(), "cms1");
+    assert_eq!(
+        n.control().command_log(),
+        vec!["hostname".to_string()],
+        "only the safe command reached the device"
+    );
+    n.stop().await;
+}

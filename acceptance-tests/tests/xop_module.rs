@@ -8,24 +8,7 @@
 
 mod support;
 
-use std::net::TcpListener;
-use std::path::Path;
-
 use support::*;
-
-/// Copies `from` (a directory tree of regular files) to `to`.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A site using the module, with its `members`, `primary` and `extra` module arguments; the
 /// provider and every member's SSH and MySQL port are `port`.
@@ -79,14 +62,8 @@ async fn bad_sites_fail_at_plan_time_with_the_modules_message_and_no_device_cont
         &tf.dir.join("xop_replication_cluster"),
     );
     // Where the members' SSH and MySQL would be; nothing may connect to it.
-    let device = TcpListener::bind("127.0.0.1:0").unwrap();
-    device.set_nonblocking(true).unwrap();
-    let port = device.local_addr().unwrap().port();
-    let assert_not_contacted = |case: &str| match device.accept() {
-        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-        other => panic!("{case}: the plan contacted a device: {other:?}"),
-    };
-
+    let device = UntouchedDevice::new();
+    let port = device.port();
     // The control: the same site, valid, plans one primary and two secondaries wired to it.
     tf.write("main.tf", &site(port, THREE, "xop1", ""));
     tf.init().await;
@@ -108,7 +85,7 @@ async fn bad_sites_fail_at_plan_time_with_the_modules_message_and_no_device_cont
             out.stdout
         );
     }
-    assert_not_contacted("valid site");
+    device.assert_untouched("valid site");
 
     let cases: &[(&str, String, &str)] = &[
         (
@@ -180,6 +157,6 @@ async fn bad_sites_fail_at_plan_time_with_the_modules_message_and_no_device_cont
             "{case}: expected the module's message {message:?} alone:\n{}",
             out.all()
         );
-        assert_not_contacted(case);
+        device.assert_untouched(case);
     }
 }

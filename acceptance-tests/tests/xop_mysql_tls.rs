@@ -16,7 +16,9 @@ use uccluster::transport::TransportError;
 use uccluster_lab::xop::{Sshd, XopServer, XopServerSpec};
 
 /// The admin password of the lab's server, given once in the provider block.
-const ADMIN_PASSWORD: &str = "lab-Admin-Tls-47";
+fn admin_password() -> String {
+    test_secret("mysql-admin")
+}
 
 /// A TLS-only appliance `xop1` in `dir/xop1` (its sshd in `dir/sshd`).
 async fn tls_server(dir: &Path) -> (Sshd, XopServer) {
@@ -28,7 +30,7 @@ async fn tls_server(dir: &Path) -> (Sshd, XopServer) {
         server_id: 1,
     };
     let mut server =
-        XopServer::start_with_admin_password(&spec, &dir.join("xop1"), &sshd, ADMIN_PASSWORD)
+        XopServer::start_with_admin_password(&spec, &dir.join("xop1"), &sshd, &admin_password())
             .await
             .expect("MariaDB starts");
     server
@@ -44,7 +46,7 @@ fn target(server: &XopServer, host: &str, ca: Option<&Path>) -> MysqlTarget {
         host: host.into(),
         port: server.mysql_port(),
         user: server.admin_user().into(),
-        password: ADMIN_PASSWORD.into(),
+        password: admin_password(),
         tls_ca_file: ca.map(Path::to_path_buf),
         connect_timeout: Duration::from_secs(10),
         statement_timeout: Duration::from_secs(10),
@@ -236,7 +238,7 @@ fn tls_ca(path: &Path) -> String {
 async fn member_over_tls_applies_replans_empty_and_destroys_and_a_wrong_ca_fails() {
     let tf = Tf::new("xop-mysql-tls");
     let (sshd, server) = tls_server(&tf.dir).await;
-    let provider = xop_provider(&sshd, server.admin_user(), ADMIN_PASSWORD);
+    let provider = xop_provider(&sshd, server.admin_user(), &hcl_string(&admin_password()));
     let endpoint = format!("mysql://xopadmin@127.0.0.1:{}", server.mysql_port());
     let cnf_before = std::fs::read_to_string(server.my_cnf_path()).unwrap();
     let unchanged = |what: &str| {
@@ -359,14 +361,15 @@ async fn the_replication_stream_is_encrypted_with_replication_tls_ca_path() {
         server_id: 2,
     };
     let secondary =
-        XopServer::start_with_admin_password(&spec, &tf.dir.join("xop2"), &sshd, ADMIN_PASSWORD)
+        XopServer::start_with_admin_password(&spec, &tf.dir.join("xop2"), &sshd, &admin_password())
             .await
             .expect("MariaDB starts");
     let ca = primary.tls_ca_path().unwrap().display().to_string();
     let config = format!(
-        "{}\n{}\nresource \"xop_replication_member\" \"xop2\" {{\n  name                    = \"xop2\"\n  role                    = \"secondary\"\n  server_id               = 2\n  cluster_size            = 2\n  replication_password    = \"repl-Secret-77\"\n  replication_tls_ca_path = \"{ca}\"\n{}  mysql {{\n    port = {}\n  }}\n  primary {{\n    address     = \"127.0.0.1\"\n    port        = {}\n    tls_ca_file = \"{ca}\"\n  }}\n  depends_on = [xop_replication_member.xop1]\n}}\n",
-        xop_provider(&sshd, primary.admin_user(), ADMIN_PASSWORD),
+        "{}\n{}\nresource \"xop_replication_member\" \"xop2\" {{\n  name                    = \"xop2\"\n  role                    = \"secondary\"\n  server_id               = 2\n  cluster_size            = 2\n  replication_password    = {}\n  replication_tls_ca_path = \"{ca}\"\n{}  mysql {{\n    port = {}\n  }}\n  primary {{\n    address     = \"127.0.0.1\"\n    port        = {}\n    tls_ca_file = \"{ca}\"\n  }}\n  depends_on = [xop_replication_member.xop1]\n}}\n",
+        xop_provider(&sshd, primary.admin_user(), &hcl_string(&admin_password())),
         primary_member(&primary, &format!("    tls_ca_file = \"{ca}\"\n")),
+        hcl_string(&test_secret("replication")),
         xop_host_block(&secondary),
         secondary.mysql_port(),
         primary.mysql_port(),

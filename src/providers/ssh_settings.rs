@@ -1,7 +1,7 @@
 //! Provider-level SSH settings shared by every provider type whose devices are reached over SSH,
 //! and how a per-node override combines with them into a concrete [`SshTarget`].
 
-use crate::duration::parse_duration;
+use crate::duration::{parse_duration, DurationBounds};
 use crate::schema_attrs::{optional, sensitive};
 use crate::transport::host_key::{is_valid_fingerprint, HostKeyPolicy};
 use crate::transport::ssh::{SshAuth, SshTarget};
@@ -15,6 +15,8 @@ use tf_provider::{AttributePath, Diagnostics};
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT_BOUNDS: DurationBounds = DurationBounds::secs(1, 600);
+const COMMAND_TIMEOUT_BOUNDS: DurationBounds = DurationBounds::secs(1, 24 * 3600);
 
 /// The provider block's SSH attributes (field names are the attribute names).
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
@@ -39,7 +41,7 @@ pub struct SshProviderConfig<'a> {
 pub fn ssh_provider_attributes(env_prefix: &str, device: &str) -> HashMap<String, Attribute> {
     use AttributeType::{Bool, Number, String};
     HashMap::from([
-        ("username".into(), optional(String, &format!("SSH user for the {device} nodes. Default `admin`, or `{env_prefix}_USERNAME`."))),
+        ("username".into(), optional(String, &format!("SSH user for the {device} nodes (letters, digits, `_`, `.`, `-`, `@`). Default `admin`, or `{env_prefix}_USERNAME`."))),
         (
             "password".into(),
             sensitive(optional(String, &format!("SSH password, or `{env_prefix}_PASSWORD`. Nodes may override it."))),
@@ -58,8 +60,8 @@ pub fn ssh_provider_attributes(env_prefix: &str, device: &str) -> HashMap<String
             "insecure_skip_host_key_check".into(),
             optional(Bool, "**Insecure.** Accept any host key, so anyone on the path can impersonate the devices. Default `false`; for labs only."),
         ),
-        ("connect_timeout".into(), optional(String, "Limit for TCP connect, SSH handshake and login. Default `15s`.")),
-        ("command_timeout".into(), optional(String, "Limit for one device command to return its prompt. Default `60s`.")),
+        ("connect_timeout".into(), optional(String, "Limit for TCP connect, SSH handshake and login, from `1s` to `10m`. Default `15s`.")),
+        ("command_timeout".into(), optional(String, "Limit for one device command to return its prompt, from `1s` to `24h`. Default `60s`.")),
     ])
 }
 
@@ -120,9 +122,10 @@ impl SshDefaults {
         let duration = |v: &ValueString<'_>,
                         name: &'static str,
                         default: Duration,
+                        bounds: DurationBounds,
                         diags: &mut Diagnostics| match v.as_ref_option() {
             None => Some(default),
-            Some(s) => parse_duration(s)
+            Some(s) => parse_duration(s, bounds)
                 .map_err(|e| diags.error("Invalid duration", e, AttributePath::new(name)))
                 .ok(),
         };
@@ -150,6 +153,45 @@ impl SshDefaults {
         {
             crate::secrets::register(secret);
         }
+        let username = text(&config.username).or_else(|| env(&format!("{env_prefix}_USERNAME")));
+        let checks = [
+            (
+                "username",
+                username.clone(),
+                crate::grammar::check_login_name as fn(&str) -> Result<(), String>,
+            ),
+            (
+                "known_hosts_file",
+                text(&config.known_hosts_file),
+                crate::grammar::check_no_control,
+            ),
+            ("mysql_admin_user", text(&config.mysql_admin_user), |u| {
+                crate::devices::xop::replication::validate_user_name(u)
+                    .map_err(|e| format!("user name {u:?} {e}"))
+            }),
+        ];
+        let mut valid = true;
+        for (name, value, check) in checks {
+            if let Some(Err(e)) = value.as_deref().map(check) {
+                diags.error("Invalid value", e, AttributePath::new(name));
+                valid = false;
+            }
+        }
+        if let Some((key, passphrase)) = &private_key {
+            // Decoded here, so a wrong key or passphrase is a plan error, not a failed login later.
+            if let Err(e) = russh::keys::decode_secret_key(key, passphrase.as_deref()) {
+                let at = match passphrase {
+                    Some(_) => "private_key_passphrase",
+                    None => "private_key",
+                };
+                diags.error(
+                    "Invalid private key",
+                    format!("private_key is not a usable OpenSSH or PEM private key ({e}); pass the key's text, e.g. file(\"~/.ssh/id_ed25519\"), with private_key_passphrase when it is encrypted"),
+                    AttributePath::new(at),
+                );
+                valid = false;
+            }
+        }
         let known_hosts_file = text(&config.known_hosts_file)
             .map(|p| expand_home(&p))
             .unwrap_or_else(|| expand_home("~/.ssh/known_hosts"));
@@ -157,18 +199,21 @@ impl SshDefaults {
             &config.connect_timeout,
             "connect_timeout",
             DEFAULT_CONNECT_TIMEOUT,
+            CONNECT_TIMEOUT_BOUNDS,
             diags,
         )?;
         let command_timeout = duration(
             &config.command_timeout,
             "command_timeout",
             DEFAULT_COMMAND_TIMEOUT,
+            COMMAND_TIMEOUT_BOUNDS,
             diags,
         )?;
+        if !valid {
+            return None;
+        }
         Some(SshDefaults {
-            username: text(&config.username)
-                .or_else(|| env(&format!("{env_prefix}_USERNAME")))
-                .unwrap_or_else(|| "admin".into()),
+            username: username.unwrap_or_else(|| "admin".into()),
             password,
             private_key,
             port,
@@ -223,29 +268,39 @@ impl SshDefaults {
     }
 }
 
-/// Validate a node's connection attributes; `path` is the node block.
+/// A node's connection attributes as configured, with the names they have in its block
+/// (`address`/`port` in most blocks, `ssh_address`/`ssh_port` where the node also has a
+/// database address).
+pub struct NodeConnectionConfig<'s> {
+    pub address: (&'static str, Option<&'s str>),
+    pub port: (&'static str, Option<i64>),
+    pub username: Option<&'s str>,
+    pub host_key_fingerprint: Option<&'s str>,
+}
+
+/// Validate a node's connection attributes, each reported at its own path under `path` (the
+/// node block).
 pub fn validate_node_connection(
-    address: Option<&str>,
-    port: Option<i64>,
-    fingerprint: Option<&str>,
+    node: NodeConnectionConfig<'_>,
     path: &AttributePath,
     diags: &mut Diagnostics,
 ) {
-    if let Some(address) = address {
+    if let (name, Some(address)) = node.address {
         if let Err(e) = validate_host(address) {
-            diags.error("Invalid address", e, path.clone().attribute("address"));
+            diags.error("Invalid address", e, path.clone().attribute(name));
         }
     }
-    if let Some(port) = port {
-        if !(1..=65535).contains(&port) {
-            diags.error(
-                "Invalid port",
-                format!("port must be between 1 and 65535, got {port}"),
-                path.clone().attribute("port"),
-            );
+    if let (name, Some(port)) = node.port {
+        if let Err(e) = crate::grammar::check_port(port) {
+            diags.error("Invalid port", e, path.clone().attribute(name));
         }
     }
-    if let Some(f) = fingerprint {
+    if let Some(user) = node.username {
+        if let Err(e) = crate::grammar::check_login_name(user) {
+            diags.error("Invalid username", e, path.clone().attribute("username"));
+        }
+    }
+    if let Some(f) = node.host_key_fingerprint {
         if !is_valid_fingerprint(f) {
             diags.error(
                 "Invalid host key fingerprint",

@@ -15,7 +15,9 @@ use crate::devices::cms::xmpp_callbridge::{
     validate_secret, CallbridgeAccount, LIST_COMMAND, SECRET_QUESTION,
 };
 use crate::providers::ssh_device::DeviceClient;
-use crate::providers::ssh_settings::{validate_node_connection, NodeConnection};
+use crate::providers::ssh_settings::{
+    validate_node_connection, NodeConnection, NodeConnectionConfig,
+};
 use crate::resources::mmp_command::{run_mmp, run_mmp_listing, StepError};
 use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
 use crate::timeouts::{limit, timeouts_block, Operation, Timeouts};
@@ -223,6 +225,46 @@ impl XmppCallbridgeResource {
         futures::future::join_all(reads).await
     }
 
+    /// Two blocks that reach the same node once the provider's default port fills an unset one
+    /// (validate cannot tell: the provider block is not known there).
+    fn check_same_node_twice(&self, config: &CallbridgeState<'_>, diags: &mut Diagnostics) {
+        let Ok(settings) = self.client.settings() else {
+            return;
+        };
+        // (address, resolved port, whether the port came from the provider)
+        let mut seen: Vec<(String, i64, bool)> = Vec::new();
+        for (i, node) in config
+            .xmpp_node
+            .as_ref_option()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let Value::Value(node) = node else { continue };
+            let (Some(address), port) = (text(&node.address), node.port.as_ref_option()) else {
+                continue;
+            };
+            let resolved = port.copied().unwrap_or(i64::from(settings.port));
+            let defaulted = port.is_none();
+            let earlier = seen
+                .iter()
+                .find(|(a, p, _)| *a == address && *p == resolved);
+            if let Some((_, _, earlier_defaulted)) = earlier {
+                let detail = match defaulted || *earlier_defaulted {
+                    true => format!("{address} is listed twice: with port {resolved}, and without a port, which uses the provider's port {resolved}; each node must appear once"),
+                    false => format!("{address}:{resolved} is listed twice; each node must appear once"),
+                };
+                let attribute = if defaulted { "address" } else { "port" };
+                diags.error(
+                    "Duplicate XMPP node",
+                    detail,
+                    node_path(i).attribute(attribute),
+                );
+            }
+            seen.push((address, resolved, defaulted));
+        }
+    }
+
     /// Make the account exist with `secret` on one node; with no secret, have the node generate
     /// one. Checks first, so running it again after a lost connection does not add twice.
     async fn ensure_registered(
@@ -420,27 +462,7 @@ pub fn parse_import_id(id: &str) -> Result<(String, Vec<HostPort>), String> {
     validate_name(name).map_err(|e| format!("Call Bridge name {e}; {usage}"))?;
     let mut parsed = Vec::new();
     for node in nodes.split(',').map(str::trim) {
-        let (host, port) = if let Some(rest) = node.strip_prefix('[') {
-            let (host, after) = rest
-                .split_once(']')
-                .ok_or_else(|| format!("unclosed '[' in {node:?}; {usage}"))?;
-            (host, after.strip_prefix(':'))
-        } else if node.matches(':').count() == 1 {
-            let (h, p) = node.split_once(':').expect("one colon");
-            (h, Some(p))
-        } else {
-            (node, None)
-        };
-        crate::providers::ssh_settings::validate_host(host).map_err(|e| format!("{e}; {usage}"))?;
-        let port = port
-            .map(|p| {
-                p.parse::<u16>()
-                    .ok()
-                    .filter(|p| *p > 0)
-                    .ok_or_else(|| format!("invalid port {p:?}; {usage}"))
-            })
-            .transpose()?;
-        parsed.push((host.to_string(), port));
+        parsed.push(crate::grammar::parse_endpoint(node).map_err(|e| format!("{e}; {usage}"))?);
     }
     Ok((name.to_string(), parsed))
 }
@@ -457,7 +479,7 @@ impl Resource for XmppCallbridgeResource {
             attributes: HashMap::from([
                 ("address".into(), required(String, "Address (IP or host name) of the node's MMP, reached over SSH.")),
                 ("port".into(), optional(Number, "SSH port of this node's MMP. Default: the provider's `port`.")),
-                ("username".into(), optional(String, "MMP user for this node. Default: the provider's `username`.")),
+                ("username".into(), optional(String, "MMP user for this node (letters, digits, `_`, `.`, `-`, `@`). Default: the provider's `username`.")),
                 ("password".into(), sensitive(optional(String, "MMP password for this node. Default: the provider's credentials."))),
                 (
                     "host_key_fingerprint".into(),
@@ -537,11 +559,15 @@ impl Resource for XmppCallbridgeResource {
                 let address = node.address.as_ref_option().map(|a| a.to_string());
                 let port = node.port.as_ref_option().copied();
                 validate_node_connection(
-                    address.as_deref(),
-                    port,
-                    node.host_key_fingerprint
-                        .as_ref_option()
-                        .map(|f| f.as_ref()),
+                    NodeConnectionConfig {
+                        address: ("address", address.as_deref()),
+                        port: ("port", port),
+                        username: node.username.as_ref_option().map(|u| u.as_ref()),
+                        host_key_fingerprint: node
+                            .host_key_fingerprint
+                            .as_ref_option()
+                            .map(|f| f.as_ref()),
+                    },
                     &node_path(i),
                     diags,
                 );
@@ -565,12 +591,13 @@ impl Resource for XmppCallbridgeResource {
 
     async fn plan_create<'a>(
         &self,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
         proposed: Self::State<'a>,
         config: Self::State<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         register_secrets(&config);
+        self.check_same_node_twice(&config, diags);
         let state = CallbridgeState {
             id: proposed.name.clone(),
             secret: if config.secret.is_null() {
@@ -587,7 +614,7 @@ impl Resource for XmppCallbridgeResource {
 
     async fn plan_update<'a>(
         &self,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
         prior: Self::State<'a>,
         proposed: Self::State<'a>,
         config: Self::State<'a>,
@@ -595,6 +622,7 @@ impl Resource for XmppCallbridgeResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
         register_secrets(&config);
+        self.check_same_node_twice(&config, diags);
         let replace = if prior.name != proposed.name {
             vec![AttributePath::new("name")]
         } else {
@@ -778,10 +806,36 @@ impl Resource for XmppCallbridgeResource {
             .collect();
         let state = CallbridgeState {
             id: Value::Value(name.clone().into()),
-            name: Value::Value(name.into()),
+            name: Value::Value(name.clone().into()),
             xmpp_node: Value::Value(nodes),
             ..Default::default()
         };
+        // Import reads every node now: an ID that names a node nobody can read, or an account
+        // that exists nowhere, fails here and leaves the state as it was.
+        let connections: Vec<NodeConnection> = known_nodes(&state).iter().map(connection).collect();
+        let views = self
+            .observe(&name, &connections, Instant::now() + DEFAULT_READ)
+            .await;
+        let mut found = false;
+        for (node, view) in connections.iter().zip(&views) {
+            match view {
+                Err(e) => {
+                    diags.root_error(
+                        format!("Cannot import Call Bridge {name}"),
+                        format!("node {} cannot be read: {e}", import_node_id(node)),
+                    );
+                    return None;
+                }
+                Ok(account) => found |= account.is_some(),
+            }
+        }
+        if !found {
+            diags.root_error(
+                format!("Cannot import Call Bridge {name}"),
+                format!("no XMPP node in {id:?} has an account named {name}"),
+            );
+            return None;
+        }
         Some((state, Value::Null))
     }
 }

@@ -45,9 +45,24 @@ pub enum TransportError {
         file: String,
         message: String,
     },
+    /// A command line (or a reply to a question) that would be more than one line on the
+    /// device: never sent. Plan-time checks refuse such values first; this is the last guard.
+    UnsafeInput { endpoint: String, command: String },
 }
 
 impl TransportError {
+    /// Refuses `text` for a line-oriented device channel when it holds a control character (a
+    /// newline would start a second command).
+    pub fn check_one_line(endpoint: &str, command: &str, text: &str) -> Result<(), TransportError> {
+        match text.chars().any(char::is_control) {
+            true => Err(TransportError::UnsafeInput {
+                endpoint: endpoint.to_string(),
+                command: command.to_string(),
+            }),
+            false => Ok(()),
+        }
+    }
+
     /// Whether trying the same idempotent step again may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(
@@ -80,13 +95,15 @@ impl std::fmt::Display for TransportError {
             TransportError::ConnectionLost { endpoint, command } => format!(
                 "the connection to {endpoint} closed while running `{command}`; the command may or may not have taken effect"
             ),
+            // Quoted (`{:?}`) texts are masked first: an escaped secret would match no form.
             TransportError::Timeout { endpoint, command, after, last_output } => format!(
                 "`{command}` on {endpoint} did not finish within {}s; last output: {:?}",
                 after.as_secs_f32(),
-                last_output
+                crate::secrets::mask(last_output)
             ),
             TransportError::UnexpectedQuestion { endpoint, command, question } => format!(
-                "`{command}` on {endpoint} asked {question:?}, which uccluster does not know how to answer"
+                "`{command}` on {endpoint} asked {:?}, which uccluster does not know how to answer",
+                crate::secrets::mask(question)
             ),
             TransportError::Sql { endpoint, statement, message } => {
                 format!("`{statement}` on {endpoint} failed: {message}")
@@ -94,9 +111,41 @@ impl std::fmt::Display for TransportError {
             TransportError::FileTransfer { endpoint, file, message } => {
                 format!("SFTP transfer of {file} on {endpoint} failed: {message}")
             }
+            TransportError::UnsafeInput { endpoint, command } => format!(
+                "refusing to send {:?} to {endpoint}: it (or a reply it expects) contains a control character, which would end the line and start another command",
+                crate::secrets::mask(command)
+            ),
         };
         f.write_str(&crate::secrets::mask(&text))
     }
 }
 
 impl std::error::Error for TransportError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Texts an error quotes with `{:?}` are masked before they are escaped.
+    #[test]
+    fn quoted_texts_carry_no_secret() {
+        let secret = "t0p'se\\cr\"et";
+        crate::secrets::register(secret);
+        let shell = crate::devices::xop::my_cnf::shell_quote(secret);
+        for e in [
+            TransportError::UnsafeInput {
+                endpoint: "h:22".into(),
+                command: format!("MYSQL_PWD={shell} mysql\nx"),
+            },
+            TransportError::Timeout {
+                endpoint: "h:22".into(),
+                command: "xmpp callbridge list".into(),
+                after: Duration::from_secs(1),
+                last_output: format!("Secret: {secret}\n"),
+            },
+        ] {
+            let text = e.to_string();
+            assert!(!text.contains("t0p") && !text.contains("se\\"), "{text}");
+        }
+    }
+}

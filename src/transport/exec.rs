@@ -45,6 +45,7 @@ impl HostSession<'_> {
         command: &str,
         stdin: Option<&[u8]>,
     ) -> Result<ExecOutput, TransportError> {
+        TransportError::check_one_line(&self.target.endpoint(), command, command)?;
         if self.guard.as_ref().is_none_or(|h| h.is_closed()) {
             *self.guard = Some(connect(self.target).await?);
         }

@@ -136,6 +136,10 @@ impl InteractiveShell {
         command: &str,
         answers: &[PromptAnswer],
     ) -> Result<String, TransportError> {
+        TransportError::check_one_line(&self.endpoint, command, command)?;
+        for answer in answers {
+            TransportError::check_one_line(&self.endpoint, command, &answer.reply)?;
+        }
         tracing::debug!(endpoint = %self.endpoint, command, "running command");
         self.channel
             .data_bytes(format!("{command}\n").into_bytes())

@@ -89,7 +89,7 @@ impl XopServer {
     /// Starts the appliance in `dir` (created if missing; files of an earlier
     /// appliance there are replaced) with a random admin password.
     pub async fn start(spec: &XopServerSpec, dir: &Path, sshd: &Sshd) -> anyhow::Result<XopServer> {
-        Self::start_with_admin_password(spec, dir, sshd, &random_password()).await
+        Self::start_with_admin_password(spec, dir, sshd, &crate::secrets::random_password()).await
     }
 
     /// Like [`XopServer::start`] in a fresh temporary directory removed on drop.
@@ -97,7 +97,8 @@ impl XopServer {
         let temp = tempfile::Builder::new().prefix("ucl-xop-").tempdir()?;
         let dir = temp.path().to_path_buf();
         let mut server =
-            Self::start_with_admin_password(spec, &dir, sshd, &random_password()).await?;
+            Self::start_with_admin_password(spec, &dir, sshd, &crate::secrets::random_password())
+                .await?;
         server._temp = Some(temp);
         Ok(server)
     }
@@ -112,8 +113,8 @@ impl XopServer {
     ) -> anyhow::Result<XopServer> {
         spec.validate()?;
         anyhow::ensure!(
-            !admin_password.is_empty() && !admin_password.contains(['\'', '\\', '\n']),
-            "the admin password must be non-empty without quotes, backslashes or newlines"
+            !admin_password.is_empty() && !admin_password.contains(['\n', '\r']),
+            "the admin password must be one non-empty line"
         );
         let started = Instant::now();
         let template = mariadb::template().await?;
@@ -154,7 +155,7 @@ impl XopServer {
             socket = std::env::temp_dir().join(format!(
                 "ucl-{}-{}.sock",
                 std::process::id(),
-                random_password()
+                random_name()
             ));
         }
         let paths = InstancePaths {
@@ -239,15 +240,16 @@ impl XopServer {
             password: String::new(),
             tls_ca: None,
         };
+        let password = crate::secrets::sql_string(password);
         let mut sql = format!(
-            "CREATE USER '{XOP_ADMIN_USER}'@'%' IDENTIFIED BY '{password}';\n\
+            "CREATE USER '{XOP_ADMIN_USER}'@'%' IDENTIFIED BY {password};\n\
              GRANT ALL PRIVILEGES ON *.* TO '{XOP_ADMIN_USER}'@'%' WITH GRANT OPTION;\n"
         );
         sql += &mariadb::xop_schema_sql(&self.name);
         sql += "\n";
         // root@<hostname> exists too but is ignored under skip-name-resolve.
         for host in ["localhost", "127.0.0.1", "::1"] {
-            sql += &format!("ALTER USER IF EXISTS 'root'@'{host}' IDENTIFIED BY '{password}';\n");
+            sql += &format!("ALTER USER IF EXISTS 'root'@'{host}' IDENTIFIED BY {password};\n");
         }
         sql += "FLUSH PRIVILEGES;";
         root.query(&sql)
@@ -271,7 +273,9 @@ impl XopServer {
             &self.admin_cnf_path(),
             &format!(
                 "# admin account of XOP appliance {} (uccluster lab)\n[client]\nhost={address}\nport={}\nuser={XOP_ADMIN_USER}\npassword={}\n{tls}",
-                self.name, self.port, self.admin_password
+                self.name,
+                self.port,
+                crate::secrets::option_file_value(&self.admin_password)
             ),
         )
     }
@@ -807,12 +811,13 @@ fn read_lines(path: &Path) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn random_password() -> String {
+/// Random letters and digits for file names.
+fn random_name() -> String {
     use rand::distr::Alphanumeric;
     use rand::RngExt;
     rand::rng()
         .sample_iter(Alphanumeric)
-        .take(16)
+        .take(12)
         .map(char::from)
         .collect()
 }

@@ -5,7 +5,7 @@
 //! user. The binaries are the debug build unless `UCCLUSTER_PROVIDER_PROFILE` names another cargo
 //! profile directory (`release` for the benchmarks).
 
-#![allow(dead_code)] // each test binary uses a different subset
+#![allow(dead_code, unused_imports)] // each test binary uses a different subset
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use std::process::Output;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use uccluster_lab::lab::{Lab, LabSpec};
+pub use uccluster_lab::secrets::{hcl_string, sql_string, test_secret};
 use uccluster_lab::xop::{Sshd, XopServer};
 
 pub const PROVIDER_VERSION: &str = "0.1.0";
@@ -145,7 +146,13 @@ impl Tf {
         self.run_with_env(args, &[]).await
     }
 
+    /// Runs terraform with `TF_LOG=TRACE` into a log file of its own (unless `env` sets the
+    /// logging), then checks that no lab secret appears in any form in what it printed or
+    /// logged (see `uccluster_lab::secrets`). Only what the user asked to be shown in full,
+    /// `terraform show -json` and `terraform output`, may print secrets from the state.
     pub async fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> TfOut {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let trace = self.dir.join(format!("terraform-trace-{n}.log"));
         let out = tokio::process::Command::new(terraform_bin())
             .args(args)
             .current_dir(&self.dir)
@@ -153,14 +160,41 @@ impl Tf {
             .env("TF_IN_AUTOMATION", "1")
             .env("CHECKPOINT_DISABLE", "1")
             .env("RUST_LIB_BACKTRACE", "0")
-            .env_remove("TF_LOG")
-            .env_remove("TF_LOG_PATH")
+            .env("TF_LOG", "TRACE")
+            .env("TF_LOG_PATH", &trace)
+            .env_remove("TF_LOG_PROVIDER")
+            .env_remove("TF_LOG_CORE")
             .env_remove("TF_PLUGIN_CACHE_DIR")
             .envs(env.iter().copied())
             .output()
             .await
             .expect("cannot run terraform");
-        out.into()
+        let out: TfOut = out.into();
+        let shows_state = matches!(args.first(), Some(&"output"))
+            || (args.first() == Some(&"show") && args.contains(&"-json"));
+        let mut printed = vec![("stderr", out.stderr.clone())];
+        if !shows_state {
+            printed.push(("stdout", out.stdout.clone()));
+        }
+        let log_path = env
+            .iter()
+            .find(|(k, _)| *k == "TF_LOG_PATH")
+            .map(|(_, v)| PathBuf::from(v))
+            .unwrap_or(trace.clone());
+        if let Ok(log) = std::fs::read_to_string(&log_path) {
+            printed.push(("the log", log));
+        }
+        for (what, text) in &printed {
+            let leaked = uccluster_lab::secrets::leaked_lines(text);
+            assert!(
+                leaked.is_empty(),
+                "a secret appears in {what} of `terraform {}`:\n{}",
+                args.join(" "),
+                leaked.join("\n")
+            );
+        }
+        let _ = std::fs::remove_file(&trace);
+        out
     }
 
     pub async fn init(&self) {
@@ -248,13 +282,13 @@ pub fn cms_provider(lab: &Lab) -> String {
 
 provider "cms" {{
   username         = "admin"
-  password         = "{}"
+  password         = {}
   known_hosts_file = "{}"
   command_timeout  = "10s"
   connect_timeout  = "5s"
 }}
 "#,
-        lab.password(),
+        hcl_string(lab.password()),
         lab.known_hosts_path().display()
     )
 }
@@ -275,14 +309,16 @@ pub fn import_id(name: &str, nodes: &[(String, u16)]) -> String {
 }
 
 /// The `xop` provider block for a lab: SSH to the lab's sshd with its key and known_hosts, and
-/// the servers' shared MySQL admin account.
+/// the servers' shared MySQL admin account; `admin_password` is an HCL expression (a quoted
+/// literal from [`hcl_string`], or a variable).
 pub fn xop_provider(sshd: &Sshd, admin_user: &str, admin_password: &str) -> String {
     format!(
-        "terraform {{\n  required_providers {{\n    xop = {{\n      source  = \"uccluster/xop\"\n      version = \"{PROVIDER_VERSION}\"\n    }}\n  }}\n}}\n\nprovider \"xop\" {{\n  username         = \"{}\"\n  private_key      = file(\"{}\")\n  port             = {}\n  known_hosts_file = \"{}\"\n  command_timeout  = \"60s\"\n  mysql_admin_user = \"{admin_user}\"\n  mysql_admin_password = \"{admin_password}\"\n}}\n",
+        "terraform {{\n  required_providers {{\n    xop = {{\n      source  = \"uccluster/xop\"\n      version = \"{PROVIDER_VERSION}\"\n    }}\n  }}\n}}\n\nprovider \"xop\" {{\n  username         = \"{}\"\n  private_key      = file(\"{}\")\n  port             = {}\n  known_hosts_file = \"{}\"\n  command_timeout  = \"60s\"\n  mysql_admin_user = \"{admin_user}\"\n  mysql_admin_password = {}\n}}\n",
         sshd.user(),
         sshd.client_key_path().display(),
         sshd.port(),
         sshd.known_hosts_path().display(),
+        admin_password,
     )
 }
 
@@ -297,4 +333,92 @@ pub fn xop_host_block(s: &XopServer) -> String {
         s.iptables_command(),
         s.firewall_save_command(),
     )
+}
+
+/// Each `(resource, summary, detail, line)` case, after `provider`, is refused as
+/// [`assert_invalid`] says (`line` empty: only that Terraform points at a line).
+pub async fn assert_all_invalid(tf: &Tf, provider: &str, cases: &[(String, &str, &str, &str)]) {
+    let Some((first, ..)) = cases.first() else {
+        return;
+    };
+    tf.write("main.tf", &format!("{provider}\n{first}"));
+    tf.init().await;
+    for (resource, summary, detail, line) in cases {
+        assert_invalid(
+            tf,
+            &format!("{provider}\n{resource}"),
+            summary,
+            detail,
+            line,
+        )
+        .await;
+    }
+}
+
+/// `terraform validate` (which reaches no device) refuses `config` with `summary` and `detail`,
+/// and the error with that summary points at the configuration line that contains `line` (the
+/// attribute at fault).
+pub async fn assert_invalid(tf: &Tf, config: &str, summary: &str, detail: &str, line: &str) {
+    tf.write("main.tf", config);
+    let out = tf.run(&["validate", "-no-color"]).await;
+    assert_eq!(out.code, 1, "{config}\n{}", out.all());
+    let text = out.text();
+    assert!(
+        text.contains(summary) && text.contains(detail),
+        "expected {summary:?} / {detail:?}:\n{}",
+        out.all()
+    );
+    // The configuration line Terraform quotes under the error with this summary.
+    let at_line = out
+        .all()
+        .lines()
+        .skip_while(|l| !l.contains(&format!("Error: {summary}")))
+        .skip_while(|l| !l.contains("on main.tf line"))
+        .nth(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    assert!(
+        !at_line.is_empty() && at_line.contains(line),
+        "expected the error at {line:?}, got {at_line:?}:\n{}",
+        out.all()
+    );
+}
+
+/// Copies `from` (a directory tree of regular files) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A loopback port where a device would be, that nothing may connect to during a plan that must
+/// be refused before any device is touched; `assert_untouched` checks that.
+pub struct UntouchedDevice {
+    listener: std::net::TcpListener,
+}
+
+impl UntouchedDevice {
+    pub fn new() -> UntouchedDevice {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        UntouchedDevice { listener }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().unwrap().port()
+    }
+
+    pub fn assert_untouched(&self, case: &str) {
+        match self.listener.accept() {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => panic!("{case}: the plan contacted a device: {other:?}"),
+        }
+    }
 }

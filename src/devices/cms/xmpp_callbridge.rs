@@ -34,21 +34,7 @@ pub fn del_command(name: &str) -> String {
 
 /// Names the MMP accepts as a single command-line token.
 pub fn validate_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("must not be empty".into());
-    }
-    if name.len() > 64 {
-        return Err(format!("must be at most 64 characters, got {}", name.len()));
-    }
-    match name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-    {
-        Some(c) => Err(format!(
-            "must contain only letters, digits, '.', '_' and '-'; {c:?} is not allowed"
-        )),
-        None => Ok(()),
-    }
+    crate::grammar::check_word(name, 64)
 }
 
 /// A secret typed at the `add-secret` question: one line of printable characters.

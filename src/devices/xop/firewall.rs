@@ -39,9 +39,58 @@ pub fn allowed_peers(rules: &str, port: u16) -> Vec<String> {
         .collect()
 }
 
+/// A peer as `iptables -s` takes it and `iptables -S` prints it back: an IPv4 address, or an IPv4
+/// network `a.b.c.d/n` (n below 32) with no host bits set. Anything else would be refused by
+/// iptables or read back differently (a perpetual diff).
+pub fn check_peer(peer: &str) -> Result<(), String> {
+    let (address, prefix) = match peer.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (peer, None),
+    };
+    let ip: std::net::Ipv4Addr = address.parse().map_err(|_| {
+        format!("{peer:?} is not an IPv4 address or network (iptables rules are IPv4), e.g. \"10.0.0.2\" or \"10.0.0.0/24\"")
+    })?;
+    if let Some(p) = prefix {
+        let bits: u32 = p
+            .parse()
+            .ok()
+            .filter(|b| *b < 32 && p.bytes().all(|c| c.is_ascii_digit()))
+            .ok_or_else(|| {
+                format!("{peer:?}: the prefix length must be 0 to 31 (write a single address without /32)")
+            })?;
+        let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+        if u32::from(ip) & !mask != 0 {
+            let network = std::net::Ipv4Addr::from(u32::from(ip) & mask);
+            return Err(format!(
+                "{peer:?} has host bits set; iptables records it as {network}/{bits}: write that"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn peers_are_what_iptables_reads_back() {
+        for ok in ["10.0.0.2", "10.0.0.0/24", "0.0.0.0/0"] {
+            assert!(check_peer(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "not an address",
+            "10.0.0.2/32",
+            "10.0.0.5/24",
+            "10.0.0.0/33",
+            "10.0.0.0/+8",
+            "::1",
+            "",
+            "10.0.0.2\n-j DROP",
+        ] {
+            assert!(check_peer(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn rules_read_back() {

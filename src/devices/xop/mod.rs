@@ -4,4 +4,5 @@
 
 pub mod firewall;
 pub mod my_cnf;
+pub mod option_values;
 pub mod replication;

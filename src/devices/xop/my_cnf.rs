@@ -116,9 +116,37 @@ impl OptionLine {
     }
 }
 
-/// The managed section's text: markers, a `[mysqld]` group header (read by MySQL and MariaDB),
-/// the options.
-pub fn render_section(options: &[OptionLine]) -> String {
+/// The managed section's text, to be written: markers, a `[mysqld]` group header (read by MySQL
+/// and MariaDB), the options. Refuses any key or value outside the characters the plan-time
+/// checks allow (`option_values`), so no value can become a second line or a comment.
+pub fn render_section(options: &[OptionLine]) -> Result<String, String> {
+    for option in options {
+        let key_ok = !option.key.is_empty()
+            && option
+                .key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'));
+        if !key_ok {
+            return Err(format!(
+                "refusing to write the my.cnf option name {:?}",
+                option.key
+            ));
+        }
+        if let Some(v) = &option.value {
+            if !super::option_values::is_safe_option_value(v) {
+                return Err(format!(
+                    "refusing to write {}={v:?} to my.cnf: the value may contain only letters, digits, '_', '$', '-', '.' and '/'",
+                    option.key
+                ));
+            }
+        }
+    }
+    Ok(section_text(options))
+}
+
+/// The section's text for `options` as they are, unchecked: how a section read from a server is
+/// shown (hand edits included) and compared with the plan.
+pub fn section_text(options: &[OptionLine]) -> String {
     let mut out = format!("{BEGIN_MARKER}\n[mysqld]\n");
     for option in options {
         out.push_str(&option.render());
@@ -275,7 +303,7 @@ mod tests {
         let lines: Vec<usize> = found.iter().map(|(n, _)| *n).collect();
         assert_eq!(lines, [5, 6, 7, 9, 11]);
         assert_eq!(found[1].1, "auto_increment_offset    = 2");
-        let with_section = splice(HAND_MADE, &render_section(&opts()));
+        let with_section = splice(HAND_MADE, &render_section(&opts()).unwrap());
         assert_eq!(
             hand_written_options(&with_section).len(),
             5,
@@ -302,12 +330,12 @@ mod tests {
 
     #[test]
     fn splice_appends_then_replaces_keeping_the_rest_byte_for_byte() {
-        let first = splice(APPLIANCE, &render_section(&opts()));
+        let first = splice(APPLIANCE, &render_section(&opts()).unwrap());
         assert!(first.starts_with(APPLIANCE));
         assert_eq!(parse_section(&first).unwrap(), opts());
         let mut changed = opts();
         changed[0] = OptionLine::new("server-id", 2);
-        let second = splice(&first, &render_section(&changed));
+        let second = splice(&first, &render_section(&changed).unwrap());
         assert!(second.starts_with(APPLIANCE));
         assert_eq!(parse_section(&second).unwrap(), changed);
         assert_eq!(second.matches(BEGIN_MARKER).count(), 1);
@@ -316,10 +344,10 @@ mod tests {
 
     #[test]
     fn section_in_the_middle_and_missing_newline() {
-        let middle = format!("a=1\n{}b=2\n", render_section(&opts()));
+        let middle = format!("a=1\n{}b=2\n", render_section(&opts()).unwrap());
         let replaced = splice(
             &middle,
-            &render_section(&[OptionLine::flag("log-slave-updates")]),
+            &render_section(&[OptionLine::flag("log-slave-updates")]).unwrap(),
         );
         assert!(replaced.starts_with("a=1\n") && replaced.ends_with("b=2\n"));
         assert_eq!(remove_section(&replaced), "a=1\nb=2\n");
@@ -362,5 +390,23 @@ mod tests {
         startup_change[2] = OptionLine::new("binlog-do-db", "other");
         assert!(needs_restart(Some(&before), &startup_change));
         assert!(needs_restart(None, &before));
+    }
+
+    /// The renderer's second line of defence: a value the plan checks would refuse is never
+    /// written, whatever reaches it.
+    #[test]
+    fn renderer_refuses_values_that_would_add_lines() {
+        for bad in [
+            OptionLine::new("replicate-do-db", "xopdb\nmax_connections=77"),
+            OptionLine::new("replicate-do-db", "xopdb\rskip-grant-tables"),
+            OptionLine::new("log-bin", "bin # comment"),
+            OptionLine::new("max_binlog_size", ""),
+            OptionLine::new("report-host", "x\n[client]"),
+            OptionLine::flag("skip-grant-tables\nx"),
+        ] {
+            let e = render_section(std::slice::from_ref(&bad)).unwrap_err();
+            assert!(e.starts_with("refusing"), "{bad:?}: {e}");
+        }
+        assert!(render_section(&opts()).is_ok());
     }
 }

@@ -192,18 +192,7 @@ pub fn validate_member_name(name: &str) -> Result<(), String> {
 }
 
 fn validate_word(name: &str, max: usize) -> Result<(), String> {
-    if name.is_empty() || name.len() > max {
-        return Err(format!("must be 1 to {max} characters"));
-    }
-    match name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-    {
-        Some(c) => Err(format!(
-            "must contain only letters, digits, '_', '-' and '.'; {c:?} is not allowed"
-        )),
-        None => Ok(()),
-    }
+    crate::grammar::check_word(name, max)
 }
 
 pub fn create_user_sql(user: &str, host: &str, password: &str) -> String {
@@ -227,6 +216,16 @@ pub fn set_password_sql(user: &str, host: &str, password: &str) -> String {
 pub fn grant_replication_sql(user: &str, host: &str) -> String {
     format!(
         "GRANT REPLICATION SLAVE ON *.* TO {}@{}",
+        quote(user),
+        quote(host)
+    )
+}
+
+/// One row, `n`: how many `user`@`host` accounts hold REPLICATION SLAVE (0 when the account is
+/// gone or lost the grant).
+pub fn replication_account_sql(user: &str, host: &str) -> String {
+    format!(
+        "SELECT COUNT(*) AS n FROM mysql.user WHERE User = {} AND Host = {} AND Repl_slave_priv = 'Y'",
         quote(user),
         quote(host)
     )

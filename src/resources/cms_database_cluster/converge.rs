@@ -143,7 +143,9 @@ impl Procedure<'_, '_> {
 
     /// Files uploaded, `certs` and `localnode` set, on one node.
     async fn prepare(&self, target: SshTarget, interface: String) -> Result<(), StepError> {
-        let certs = self.certs.expect("preparing needs the certificates");
+        let certs = self
+            .certs
+            .ok_or_else(|| StepError::Config("the certificates are not known yet".into()))?;
         let mut session = self.client.shells.session(&target).await;
         let mut uploaded = false;
         for (file, content) in CERT_FILES.iter().zip(certs) {
@@ -303,11 +305,20 @@ impl Procedure<'_, '_> {
         let primary = match cluster_primary(&reports) {
             Some(primary) => primary,
             None => {
+                // Validate checks this when the names are known; names computed from other
+                // resources are known only now.
                 let i = self
                     .nodes
                     .iter()
                     .position(|n| n.name() == initial_master)
-                    .expect("validated: initial_master is a node");
+                    .ok_or_else(|| {
+                        (
+                            0,
+                            StepError::Config(format!(
+                                "initial_master {initial_master:?} is not the name of a node block"
+                            )),
+                        )
+                    })?;
                 self.step(i, |t| self.initialize(t)).await?;
                 self.nodes[i].address()
             }

@@ -13,7 +13,7 @@ pub mod state;
 use crate::devices::cms::database_cluster::{validate_interface_name, MAX_DATABASE_NODES};
 use crate::devices::pem::{validate_pem, PemKind};
 use crate::providers::ssh_device::DeviceClient;
-use crate::providers::ssh_settings::validate_node_connection;
+use crate::providers::ssh_settings::{validate_node_connection, NodeConnectionConfig};
 use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
 use crate::timeouts::{limit, timeouts_block, Operation};
 use converge::{NodeFailure, Procedure};
@@ -213,6 +213,12 @@ impl DatabaseClusterResource {
     }
 }
 
+/// A node's name: the label of its block, in `initial_master` and in the import ID (where `=`
+/// and `,` separate): one word of at most 63 characters.
+pub fn validate_node_name(name: &str) -> Result<(), String> {
+    crate::grammar::check_word(name, 63).map_err(|e| format!("node name {name:?} {e}"))
+}
+
 /// Import ID: `<name>=<address>[:<ssh port>],...`, every node of the cluster.
 pub fn parse_import_id(id: &str) -> Result<Vec<(String, String, Option<u16>)>, String> {
     let usage = "expected <name>=<address>[:<ssh port>],... listing every node, e.g. cms1=10.0.0.1,cms2=10.0.0.2,cms3=10.0.0.3:2222";
@@ -221,24 +227,10 @@ pub fn parse_import_id(id: &str) -> Result<Vec<(String, String, Option<u16>)>, S
         let (name, rest) = part
             .split_once('=')
             .ok_or_else(|| format!("{part:?} has no '='; {usage}"))?;
-        let (address, port) = match rest.rsplit_once(':') {
-            Some((a, p)) if !a.contains(':') => (
-                a,
-                Some(
-                    p.parse::<u16>()
-                        .ok()
-                        .filter(|p| *p > 0)
-                        .ok_or_else(|| format!("invalid port {p:?}; {usage}"))?,
-                ),
-            ),
-            _ => (rest, None),
-        };
-        crate::providers::ssh_settings::validate_host(address)
-            .map_err(|e| format!("{e}; {usage}"))?;
-        if name.is_empty() {
-            return Err(format!("empty node name in {part:?}; {usage}"));
-        }
-        nodes.push((name.to_string(), address.to_string(), port));
+        validate_node_name(name).map_err(|e| format!("{e}; {usage}"))?;
+        let (address, port) =
+            crate::grammar::parse_endpoint(rest).map_err(|e| format!("{e}; {usage}"))?;
+        nodes.push((name.to_string(), address, port));
     }
     if nodes.len() < 2 {
         return Err(format!("a database cluster has at least 2 nodes; {usage}"));
@@ -268,7 +260,7 @@ impl Resource for DatabaseClusterResource {
                 ),
                 ("ssh_address".into(), optional(String, "Address of the node's MMP over SSH, when it differs from `address`.")),
                 ("ssh_port".into(), optional(Number, "SSH port of the node's MMP. Default: the provider's `port`.")),
-                ("username".into(), optional(String, "MMP user for this node. Default: the provider's `username`.")),
+                ("username".into(), optional(String, "MMP user for this node (letters, digits, `_`, `.`, `-`, `@`). Default: the provider's `username`.")),
                 ("password".into(), sensitive(optional(String, "MMP password for this node. Default: the provider's credentials."))),
                 ("host_key_fingerprint".into(), optional(String, "Pinned SHA256 fingerprint of the node's SSH host key; takes precedence over `known_hosts_file`.")),
                 ("role".into(), computed(String, "What the node is now: `primary`, `replica`, `client` or `none`. A failover changes it; that is not drift.")),
@@ -346,6 +338,13 @@ impl Resource for DatabaseClusterResource {
             );
         }
         let database = nodes.iter().filter(|n| !n.is_client()).count();
+        if nodes.len() >= 2 && database < 2 {
+            diags.error(
+                "Too few database nodes",
+                format!("{database} node holds the database; Cisco's database cluster has 2 to {MAX_DATABASE_NODES} database nodes (membership = \"database\"), and client nodes attach to them"),
+                AttributePath::new("node"),
+            );
+        }
         if database > MAX_DATABASE_NODES {
             diags.error(
                 "Too many database nodes",
@@ -389,14 +388,26 @@ impl Resource for DatabaseClusterResource {
                 }
             }
             validate_node_connection(
-                node.ssh_address.as_ref_option().map(|a| a.as_ref()),
-                node.ssh_port.as_ref_option().copied(),
-                node.host_key_fingerprint
-                    .as_ref_option()
-                    .map(|f| f.as_ref()),
+                NodeConnectionConfig {
+                    address: (
+                        "ssh_address",
+                        node.ssh_address.as_ref_option().map(|a| a.as_ref()),
+                    ),
+                    port: ("ssh_port", node.ssh_port.as_ref_option().copied()),
+                    username: node.username.as_ref_option().map(|u| u.as_ref()),
+                    host_key_fingerprint: node
+                        .host_key_fingerprint
+                        .as_ref_option()
+                        .map(|f| f.as_ref()),
+                },
                 &path,
                 diags,
             );
+            if let Some(name) = node.name.as_ref_option() {
+                if let Err(e) = validate_node_name(name) {
+                    diags.error("Invalid node name", e, path.clone().attribute("name"));
+                }
+            }
         }
         if let Value::Value(master) = &config.initial_master {
             match nodes
@@ -659,6 +670,22 @@ impl Resource for DatabaseClusterResource {
         let deadline = Instant::now() + DEFAULT_READ;
         let procedure = self.procedure(&nodes, None, deadline);
         let reports = procedure.observe().await;
+        // Every node must be read: an import that cannot read one fails and changes nothing.
+        for (node, report) in nodes.iter().zip(&reports) {
+            if let Err(e) = &report.status {
+                diags.root_error(
+                    "Cannot import",
+                    format!(
+                        "node {} cannot be read: {e}",
+                        node.name
+                            .as_ref_option()
+                            .map(|n| n.as_ref())
+                            .unwrap_or_default()
+                    ),
+                );
+                return None;
+            }
+        }
         let (observed, clustered) = observed_state(
             &ClusterState::default().with_nodes(nodes.clone()),
             &reports,

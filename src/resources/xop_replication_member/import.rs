@@ -36,10 +36,9 @@ pub const ID_SETTINGS: &[&str] = &[
 ];
 
 fn port(value: &str, key: &str) -> Result<ValueNumber, String> {
-    match value.parse::<u16>() {
-        Ok(p) if p > 0 => Ok(Value::Value(p as i64)),
-        _ => Err(format!("{key}: {value:?} is not a port (1-65535)")),
-    }
+    crate::grammar::parse_port(value)
+        .map(|p| Value::Value(i64::from(p)))
+        .map_err(|e| format!("{key}: {e}"))
 }
 
 fn set_host(host: &mut HostBlock<'static>, attr: &str, value: &str) -> Result<(), String> {
@@ -58,7 +57,7 @@ fn set_host(host: &mut HostBlock<'static>, attr: &str, value: &str) -> Result<()
         "iptables_command" => &mut host.iptables_command,
         "firewall_save_command" => &mut host.firewall_save_command,
         "sysconf_command" => &mut host.sysconf_command,
-        _ => unreachable!("checked against ID_SETTINGS"),
+        other => return Err(format!("import ID: host setting {other:?} is not known")),
     };
     *field = known(value);
     Ok(())
@@ -75,13 +74,9 @@ pub fn parse_import_id(id: &str) -> Result<MemberState<'static>, String> {
     };
     let (name, endpoint) = head.split_once('@').ok_or_else(usage)?;
     validate_member_name(name).map_err(|e| format!("import ID: name {e}"))?;
-    let (address, ssh_port) = match endpoint.rsplit_once(':') {
-        Some((a, p)) if !a.contains(':') => (a, Some(port(p, "ssh port")?)),
-        _ => (endpoint, None),
-    };
-    if address.is_empty() {
-        return Err(usage());
-    }
+    let (address, ssh_port) =
+        crate::grammar::parse_endpoint(endpoint).map_err(|e| format!("{}: {e}", usage()))?;
+    let ssh_port = ssh_port.map(|p| Value::Value(i64::from(p)));
     let mut state = MemberState {
         id: known(name),
         name: known(name),
@@ -232,7 +227,7 @@ mod tests {
             ("xop1", "expected <name>@<ssh_address>"),
             ("xop1@", "expected <name>@<ssh_address>"),
             ("xop 1@h", "name must contain only"),
-            ("xop1@h:99999", "not a port"),
+            ("xop1@h:99999", "invalid port"),
             (
                 "xop1@h;host.password=x",
                 "passwords come from the provider block",

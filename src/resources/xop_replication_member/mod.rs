@@ -5,14 +5,14 @@
 //! configuration) and, on a secondary, the replica threads (`io_running`/`sql_running`, planned
 //! `Yes` while replication is enabled). `last_error` carries the server's own message.
 
+mod checks;
 mod import;
 mod state;
 mod steps;
 
 use crate::devices::xop::my_cnf::render_section;
-use crate::devices::xop::replication::{validate_member_name, validate_user_name, ThreadState};
+use crate::devices::xop::replication::ThreadState;
 use crate::providers::ssh_device::DeviceClient;
-use crate::providers::ssh_settings::validate_node_connection;
 use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
 use crate::timeouts::{limit, timeouts_block, Operation};
 use state::*;
@@ -56,6 +56,10 @@ fn trigger_adopted(
         && planned.resync_trigger.is_value()
 }
 
+/// `replication_account` as read from a primary that keeps it.
+const ACCOUNT_PRESENT: &str = "present";
+const ACCOUNT_MISSING: &str = "missing";
+
 fn thread_text(state: ThreadState) -> &'static str {
     match state {
         ThreadState::Yes => "Yes",
@@ -68,6 +72,11 @@ fn thread_text(state: ThreadState) -> &'static str {
 fn observed_state<'a>(base: &MemberState<'a>, seen: &Observation) -> MemberState<'a> {
     let mut state = base.clone();
     state.my_cnf_section = seen.section.clone().map(known).unwrap_or(Value::Null);
+    state.replication_account = match seen.replication_account {
+        Some(true) => known(ACCOUNT_PRESENT),
+        Some(false) => known(ACCOUNT_MISSING),
+        None => Value::Null,
+    };
     if let Some(allowed) = &seen.allowed {
         // Our peers that still have their rule; rules made by others are not ours to report.
         let kept: Vec<_> = strings(&base.firewall_allow)
@@ -116,11 +125,11 @@ fn planned_state<'a>(
     proposed: MemberState<'a>,
     config: &MemberState<'a>,
     prior: Option<&MemberState<'a>>,
-) -> MemberState<'a> {
+) -> Result<MemberState<'a>, String> {
     // An attribute removed from the configuration goes back to its default, not the prior value.
     let mut plan = proposed.unset_where_unconfigured(config).with_defaults();
     plan.id = plan.name.clone();
-    plan.my_cnf_section = known(render_section(&plan.managed_options()));
+    plan.my_cnf_section = known(render_section(&plan.managed_options())?);
     let enabled = plan
         .replication_enabled
         .as_ref_option()
@@ -133,6 +142,10 @@ fn planned_state<'a>(
     };
     plan.io_running = threads.clone();
     plan.sql_running = threads;
+    plan.replication_account = match plan.is_primary() && plan.replication_password.is_value() {
+        true => known(ACCOUNT_PRESENT),
+        false => Value::Null,
+    };
     // Positions and lag move with every write: known only while nothing changes.
     plan.using_gtid = match (plan.is_primary(), text(&plan.gtid).as_deref()) {
         (true, _) => Value::Null,
@@ -166,7 +179,7 @@ fn planned_state<'a>(
         plan.master_log_pos = p.master_log_pos;
         plan.last_error = p.last_error.clone();
     }
-    plan
+    Ok(plan)
 }
 
 impl ReplicationMemberResource {
@@ -357,12 +370,12 @@ fn host_block(what: &str) -> Block {
     block(
         vec![
             ("address", required(String, "SSH address of the XOP server.")),
-            ("port", optional(Number, "SSH port. Default: the provider's `port`.")),
-            ("username", optional(String, "SSH user (root on XOP appliances). Default: the provider's `username`.")),
+            ("port", optional(Number, "SSH port, 1 to 65535. Default: the provider's `port`.")),
+            ("username", optional(String, "SSH user (root on XOP appliances; letters, digits, `_`, `.`, `-`, `@`). Default: the provider's `username`.")),
             ("password", sensitive(optional(String, "SSH password. Default: the provider's credentials."))),
             ("host_key_fingerprint", optional(String, "Pinned SHA256 fingerprint of the server's SSH host key.")),
-            ("my_cnf_path", optional_computed(String, "The server's MySQL options file. Default `/etc/my.cnf`.")),
-            ("restart_command", optional_computed(String, "Command that restarts MySQL and returns when it is up. Default `service mysqld restart`.")),
+            ("my_cnf_path", optional_computed(String, "The server's MySQL options file, an absolute path. Default `/etc/my.cnf`.")),
+            ("restart_command", optional_computed(String, "Command that restarts MySQL and returns when it is up (one line). Default `service mysqld restart`.")),
             ("dump_command", optional_computed(String, "The dump tool used by a resync, run on this server. Default `mysqldump`.")),
             ("client_command", optional_computed(String, "The SQL client that loads a resync dump, run on this server. Default `mysql`.")),
             ("iptables_command", optional_computed(String, "The firewall tool used for `firewall_allow`. Default `iptables`.")),
@@ -386,7 +399,7 @@ fn mysql_block(what: &str) -> Block {
             ),
             (
                 "port",
-                optional_computed(Number, "MySQL/MariaDB port. Default `3306`."),
+                optional_computed(Number, "MySQL/MariaDB port, 1 to 65535. Default `3306`."),
             ),
             (
                 "admin_user",
@@ -427,18 +440,18 @@ impl Resource for ReplicationMemberResource {
                     ("id".into(), computed(String, "The member's name.")),
                     ("name".into(), required(String, "Name of the server in this configuration. Changing it replaces the member.")),
                     ("role".into(), required(String, "`primary` or `secondary`. Changing it replaces the member.")),
-                    ("server_id".into(), required(Number, "MySQL `server-id`, unique in the replication set (1..N).")),
-                    ("cluster_size".into(), required(Number, "Number of servers in the set: `auto_increment_increment`.")),
+                    ("server_id".into(), required(Number, "MySQL `server-id`, unique in the replication set (1..N); 1 to 4294967295.")),
+                    ("cluster_size".into(), required(Number, "Number of servers in the set: `auto_increment_increment`, 1 to 65535.")),
                     ("auto_increment_offset".into(), optional_computed(Number, "`auto_increment_offset`; default `server_id`; at most `cluster_size`.")),
-                    ("replicated_databases".into(), optional_computed(list(), "Databases replicated (`binlog-do-db` / `replicate-do-db`). Default `[\"xopdb\"]`.")),
-                    ("ignored_databases".into(), optional_computed(list(), "Databases kept local (`binlog-ignore-db` / `replicate-ignore-db`). Default `[\"xopdb_local\"]`.")),
-                    ("ignored_tables".into(), optional_computed(list(), "Tables a secondary does not replicate (`replicate-ignore-table`). Default: the seed's per-server tables of xopdb.")),
-                    ("log_bin".into(), optional_computed(String, "Binary log base name on the primary. Default `mysql-bin`.")),
-                    ("expire_logs_days".into(), optional_computed(Number, "Binary log retention on the primary. Default `14`.")),
-                    ("max_binlog_size".into(), optional_computed(String, "Binary log file size on the primary. Default `500M`.")),
-                    ("sync_binlog".into(), optional_computed(Number, "`sync_binlog` on the primary. Default `1`.")),
-                    ("innodb_flush_log_at_trx_commit".into(), optional_computed(Number, "`innodb_flush_log_at_trx_commit` on the primary. Default `1`.")),
-                    ("replication_user".into(), optional_computed(String, "Account the secondaries replicate with. Default `repl`.")),
+                    ("replicated_databases".into(), optional_computed(list(), "Databases replicated (`binlog-do-db` / `replicate-do-db`): unquoted identifiers (1 to 64 letters, digits, `_`, `$`). Default `[\"xopdb\"]`.")),
+                    ("ignored_databases".into(), optional_computed(list(), "Databases kept local (`binlog-ignore-db` / `replicate-ignore-db`), written like `replicated_databases`. Default `[\"xopdb_local\"]`.")),
+                    ("ignored_tables".into(), optional_computed(list(), "Tables a secondary does not replicate (`replicate-ignore-table`), each `<database>.<table>`. Default: the seed's per-server tables of xopdb.")),
+                    ("log_bin".into(), optional_computed(String, "Binary log base name (or path) on the primary: letters, digits, `_`, `-`, `.`, `/`. Default `mysql-bin`.")),
+                    ("expire_logs_days".into(), optional_computed(Number, "Binary log retention on the primary, 0 (keep) to 99 days. Default `14`.")),
+                    ("max_binlog_size".into(), optional_computed(String, "Binary log file size on the primary: digits with an optional `K`, `M` or `G`, from 4096 bytes to `1G`. Default `500M`.")),
+                    ("sync_binlog".into(), optional_computed(Number, "`sync_binlog` on the primary, 0 to 4294967295. Default `1`.")),
+                    ("innodb_flush_log_at_trx_commit".into(), optional_computed(Number, "`innodb_flush_log_at_trx_commit` on the primary: 0, 1, 2 or 3. Default `1`.")),
+                    ("replication_user".into(), optional_computed(String, "Account the secondaries replicate with: 1 to 80 letters, digits, `_`, `-`, `.`. Default `repl`.")),
                     ("replication_password".into(), sensitive(optional(String, "Password of the replication account. Required on a secondary, which sets it in CHANGE MASTER and keeps the account on its primary. Optional on a primary: when set, the primary keeps the account too (before any secondary exists). MySQL keeps only a hash, so importing a primary cannot read it back."))),
                     (
                         "replication_enabled".into(),
@@ -457,7 +470,7 @@ impl Resource for ReplicationMemberResource {
                     ),
                     (
                         "firewall_allow".into(),
-                        optional(Set(Box::new(String)), "Addresses (or networks) allowed to reach this server's MySQL port: one iptables INPUT rule each (`-p tcp -s <peer> --dport <port> -j ACCEPT`), saved with `host.firewall_save_command`. Rules for peers removed from the set are deleted. The seed opens 3306 to the other members only."),
+                        optional(Set(Box::new(String)), "IPv4 addresses (or networks `a.b.c.d/n` with no host bits set) allowed to reach this server's MySQL port: one iptables INPUT rule each (`-p tcp -s <peer> --dport <port> -j ACCEPT`), saved with `host.firewall_save_command`. Rules for peers removed from the set are deleted. The seed opens 3306 to the other members only."),
                     ),
                     (
                         "replication_tls_ca_path".into(),
@@ -472,6 +485,7 @@ impl Resource for ReplicationMemberResource {
                         optional_computed(String, "Secondary: replicate by MariaDB GTID (`MASTER_USE_GTID=slave_pos`) instead of the seed's binlog file and position. `auto` (default): when both servers are MariaDB 10.0 or later; `on`: insist (an error names the server without it); `off`: never. Switching keeps the replica's place: the GTID position is computed from what it executed."),
                     ),
                     ("using_gtid".into(), computed(Bool, "Secondary: whether the replica follows the primary by GTID (`Using_Gtid`).")),
+                    ("replication_account".into(), computed(String, "Primary with `replication_password`: whether the replication account exists with its REPLICATION SLAVE grant (`present`, or `missing` when dropped by hand: the plan shows it and the apply creates it again). Null elsewhere.")),
                     (
                         "cluster_address".into(),
                         optional(String, "Secondary: this server's IPv4 address on the cluster network, as the primary's HA configuration knows it. Changing it (after the server was re-addressed at its console, seed steps 4-6) runs the seed's steps on the primary over `primary_host`: `sysconf delhost <old>`, `sysconf addhost <new> <hostname>`, `sysconf member <new> <old>`."),
@@ -551,21 +565,14 @@ impl Resource for ReplicationMemberResource {
                 );
             }
         }
-        if let Value::Value(path) = &config.replication_tls_ca_path {
-            if !path.starts_with('/') {
-                diags.error(
-                    "Invalid replication_tls_ca_path",
-                    format!("{path:?}: give the absolute path of the CA file on the server"),
-                    AttributePath::new("replication_tls_ca_path"),
-                );
-            }
-            if text(&config.role).as_deref() == Some(ROLE_PRIMARY) {
-                diags.error(
-                    "replication_tls_ca_path on a primary",
-                    "a secondary encrypts the stream it reads from its primary; set it on the secondaries",
-                    AttributePath::new("replication_tls_ca_path"),
-                );
-            }
+        if config.replication_tls_ca_path.is_value()
+            && text(&config.role).as_deref() == Some(ROLE_PRIMARY)
+        {
+            diags.error(
+                "replication_tls_ca_path on a primary",
+                "a secondary encrypts the stream it reads from its primary; set it on the secondaries",
+                AttributePath::new("replication_tls_ca_path"),
+            );
         }
         if let Value::Value(address) = &config.cluster_address {
             if address.parse::<std::net::Ipv4Addr>().is_err() {
@@ -577,18 +584,6 @@ impl Resource for ReplicationMemberResource {
             }
         }
         let number = |v: &tf_provider::value::ValueNumber| v.as_ref_option().copied();
-        for (name, value) in [
-            ("server_id", number(&config.server_id)),
-            ("cluster_size", number(&config.cluster_size)),
-        ] {
-            if value.is_some_and(|v| v < 1) {
-                diags.error(
-                    format!("Invalid {name}"),
-                    format!("{name} must be at least 1"),
-                    AttributePath::new(name),
-                );
-            }
-        }
         let offset = number(&config.auto_increment_offset).or(number(&config.server_id));
         if let (Some(offset), Some(size)) = (offset, number(&config.cluster_size)) {
             if offset > size {
@@ -618,35 +613,7 @@ impl Resource for ReplicationMemberResource {
         if config.resync_trigger.is_value() && text(&config.role).as_deref() == Some(ROLE_PRIMARY) {
             diags.error("Resync on a primary", "resync_trigger resynchronises a secondary from its primary; a primary has nothing to resync from", AttributePath::new("resync_trigger"));
         }
-        if let Value::Value(name) = &config.name {
-            if let Err(e) = validate_member_name(name) {
-                diags.error(
-                    "Invalid name",
-                    format!("name {e} (it is the replica's report-host)"),
-                    AttributePath::new("name"),
-                );
-            }
-        }
-        if let Value::Value(user) = &config.replication_user {
-            if let Err(e) = validate_user_name(user) {
-                diags.error(
-                    "Invalid replication user",
-                    format!("replication_user {e}"),
-                    AttributePath::new("replication_user"),
-                );
-            }
-        }
-        if let Value::Value(host) = &config.host {
-            validate_node_connection(
-                host.address.as_ref_option().map(|a| a.as_ref()),
-                host.port.as_ref_option().copied(),
-                host.host_key_fingerprint
-                    .as_ref_option()
-                    .map(|f| f.as_ref()),
-                &AttributePath::new("host"),
-                diags,
-            );
-        }
+        checks::check_attributes(&config, diags);
         if let Value::Value(t) = &config.timeouts {
             t.validate(diags);
         }
@@ -655,13 +622,16 @@ impl Resource for ReplicationMemberResource {
 
     async fn plan_create<'a>(
         &self,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
         proposed: Self::State<'a>,
         config: Self::State<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         config.register_secrets();
-        Some((planned_state(proposed, &config, None), Value::Null))
+        let planned = planned_state(proposed, &config, None)
+            .map_err(|e| diags.root_error("Cannot plan the managed my.cnf section", e))
+            .ok()?;
+        Some((planned, Value::Null))
     }
 
     async fn plan_update<'a>(
@@ -692,7 +662,9 @@ impl Resource for ReplicationMemberResource {
             })
             .map(AttributePath::new)
             .collect();
-        let planned = planned_state(proposed, &config, Some(&prior));
+        let planned = planned_state(proposed, &config, Some(&prior))
+            .map_err(|e| diags.root_error("Cannot plan the managed my.cnf section", e))
+            .ok()?;
         if trigger_adopted(&prior_private, &prior, &planned) {
             diags.root_warning(
                 format!("resync_trigger of imported member {} adopted", planned.name()),
@@ -727,8 +699,17 @@ impl Resource for ReplicationMemberResource {
             deadline,
         };
         match member.observe().await {
-            Ok(seen) if seen.section.is_none() => None, // the member was undone by hand: plan a create
-            Ok(seen) => Some((observed_state(&state, &seen), private)),
+            Ok(seen) => {
+                // The state says this member is ours: a section deleted by hand is drift that the
+                // next apply writes again, not a stranger that a create would refuse.
+                if seen.section.is_none() {
+                    diags.root_warning(
+                        format!("Managed my.cnf section of {} missing", state.name()),
+                        "the uccluster section was removed from my.cnf outside Terraform; the plan writes it again",
+                    );
+                }
+                Some((observed_state(&state, &seen), private))
+            }
             Err(e) if is_unreachable(&e) => {
                 diags.root_warning(
                     format!("Replication member {} unreachable", state.name()),
@@ -797,6 +778,13 @@ impl Resource for ReplicationMemberResource {
                 return None;
             }
         };
+        // The ID's settings obey the same grammar as the configuration's.
+        let mut checked = Diagnostics::default();
+        checks::check_attributes(&state, &mut checked);
+        if !checked.errors.is_empty() {
+            diags.errors.extend(checked.errors);
+            return None;
+        }
         let name = state.name();
         let mut warnings = Vec::new();
         match self.read_for_import(state, &mut warnings).await {

@@ -51,6 +51,7 @@ pub struct MemberState<'a> {
     pub cluster_address: ValueString<'a>,
     pub gtid: ValueString<'a>,
     pub using_gtid: ValueBool,
+    pub replication_account: ValueString<'a>,
     pub adopt_existing: ValueBool,
     pub replication_tls_ca_path: ValueString<'a>,
     pub host: Value<HostBlock<'a>>,

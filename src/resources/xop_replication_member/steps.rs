@@ -9,15 +9,16 @@ use crate::devices::xop::firewall::{allowed_peers, rule_spec};
 use crate::devices::xop::my_cnf::shell_quote;
 use crate::devices::xop::my_cnf::{
     dynamic_settings, hand_written_options, needs_restart, parse_section, read_command,
-    remove_section, render_section, replace_command, retire_lines, splice,
+    remove_section, render_section, replace_command, retire_lines, section_text, splice,
 };
 use crate::devices::xop::replication::ThreadState;
 use crate::devices::xop::replication::{
     binlog_gtid_pos_sql, change_master_sql, create_user_sql, drop_user_sql, grant_replication_sql,
     parse_binary_logs, parse_master_info_password, parse_master_status, parse_slave_hosts,
-    parse_slave_status, quote, set_gtid_slave_pos_sql, set_password_sql, supports_mariadb_gtid,
-    MasterStatus, ReplicationStart, SlaveStatus, ER_MASTER_FATAL_ERROR_READING_BINLOG,
-    RESET_SLAVE_ALL, SHOW_MASTER_STATUS, SHOW_SLAVE_STATUS, START_SLAVE, STOP_SLAVE,
+    parse_slave_status, quote, replication_account_sql, set_gtid_slave_pos_sql, set_password_sql,
+    supports_mariadb_gtid, MasterStatus, ReplicationStart, SlaveStatus,
+    ER_MASTER_FATAL_ERROR_READING_BINLOG, RESET_SLAVE_ALL, SHOW_MASTER_STATUS, SHOW_SLAVE_STATUS,
+    START_SLAVE, STOP_SLAVE,
 };
 use crate::providers::ssh_device::DeviceClient;
 use crate::resources::mmp_command::StepError;
@@ -35,6 +36,8 @@ pub struct Observation {
     pub master: Option<MasterStatus>,
     /// Peers with an ACCEPT rule for the MySQL port, when `firewall_allow` is managed.
     pub allowed: Option<Vec<String>>,
+    /// Primary keeping the replication account: whether it exists with its grant.
+    pub replication_account: Option<bool>,
 }
 
 pub struct Member<'r, 'a> {
@@ -220,7 +223,7 @@ impl Member<'_, '_> {
         let file = self
             .host_command(&read_command(&self.my_cnf_path()), None)
             .await?;
-        let section = parse_section(&file).map(|options| render_section(&options));
+        let section = parse_section(&file).map(|options| section_text(&options));
         let own = self.own_sql()?;
         let slave = parse_slave_status(&self.sql(&own, SHOW_SLAVE_STATUS).await?)
             .map_err(|m| output_error(own.endpoint(), SHOW_SLAVE_STATUS, m))?;
@@ -235,12 +238,34 @@ impl Member<'_, '_> {
             )),
             false => None,
         };
+        let replication_account = match self.keeps_replication_account() {
+            true => {
+                let user = text(&self.state.replication_user).unwrap_or_default();
+                let statement = replication_account_sql(&user, "%");
+                let rows = self.sql(&own, &statement).await?;
+                let count = rows
+                    .first()
+                    .and_then(|r| r.get("n").cloned().flatten())
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .ok_or_else(|| {
+                        output_error(own.endpoint(), &statement, "no count in the answer".into())
+                    })?;
+                Some(count > 0)
+            }
+            false => None,
+        };
         Ok(Observation {
             section,
             slave,
             master,
             allowed,
+            replication_account,
         })
+    }
+
+    /// A primary with `replication_password` keeps the account its secondaries replicate with.
+    pub fn keeps_replication_account(&self) -> bool {
+        self.state.is_primary() && self.state.replication_password.is_value()
     }
 
     fn iptables(&self) -> String {
@@ -377,7 +402,7 @@ impl Member<'_, '_> {
         if before.as_deref() == Some(wanted.as_slice()) {
             return Ok(());
         }
-        let updated = splice(&file, &render_section(&wanted));
+        let updated = splice(&file, &render_section(&wanted).map_err(StepError::Config)?);
         self.host_command(&replace_command(&path), Some(updated.as_bytes()))
             .await?;
         if needs_restart(before.as_deref(), &wanted) {
