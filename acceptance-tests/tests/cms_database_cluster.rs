@@ -39,6 +39,7 @@ fn write_certs(tf: &Tf) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+#[derive(Clone)]
 struct Node<'a> {
     name: &'a str,
     address: String,
@@ -563,4 +564,40 @@ async fn bad_input_is_rejected_at_plan_time_naming_the_attribute() {
         ),
     ]);
     assert_all_invalid(&tf, provider, &cases).await;
+}
+
+/// A node name computed from another resource is unknown at validate, so the check that
+/// `initial_master` names a node can only run at apply: there it is an error naming
+/// `initial_master`, never a crash of the provider.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn initial_master_missing_among_computed_names_is_an_apply_error() {
+    let tf = Tf::new("db-computed-master");
+    let lab = fast_lab(2, &tf).await;
+    write_certs(&tf);
+    let nodes = lab_nodes(&lab, &["cms1", "cms2"]);
+    // The XMPP domain is known only after the account exists: the name "cms9" is unknown at plan.
+    let computed = Node {
+        name: "${replace(cms_xmpp_callbridge.cb.domain, \"/.*/\", \"\")}cms9",
+        ..nodes[0].clone()
+    };
+    tf.write(
+        "main.tf",
+        &format!(
+            "{}\n{}\n{}",
+            cms_provider(&lab),
+            callbridge("cb", "cb1", &cms_nodes(&lab)[..1], ""),
+            cluster_hcl("cms1", &[computed, nodes[1].clone()], "")
+        ),
+    );
+    tf.init().await;
+    let out = tf.apply().await;
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.text()
+            .contains("initial_master \"cms1\" is not the name of a node block"),
+        "{}",
+        out.all()
+    );
+    assert!(!out.text().contains("panic"), "{}", out.all());
+    lab.stop().await;
 }

@@ -478,7 +478,7 @@ impl Resource for XmppCallbridgeResource {
         let node = Block {
             attributes: HashMap::from([
                 ("address".into(), required(String, "Address (IP or host name) of the node's MMP, reached over SSH.")),
-                ("port".into(), optional(Number, "SSH port of this node's MMP. Default: the provider's `port`.")),
+                ("port".into(), optional(Number, "SSH port of this node's MMP, 1 to 65535. Default: the provider's `port`.")),
                 ("username".into(), optional(String, "MMP user for this node (letters, digits, `_`, `.`, `-`, `@`). Default: the provider's `username`.")),
                 ("password".into(), sensitive(optional(String, "MMP password for this node. Default: the provider's credentials."))),
                 (
@@ -500,11 +500,11 @@ impl Resource for XmppCallbridgeResource {
                     ("id".into(), computed(String, "The Call Bridge name.")),
                     (
                         "name".into(),
-                        required(String, "Name of the Call Bridge account (letters, digits, `.`, `_`, `-`). Changing it replaces the account on every node."),
+                        required(String, "Name of the Call Bridge account (1 to 64 letters, digits, `.`, `_`, `-`). Changing it replaces the account on every node."),
                     ),
                     (
                         "secret".into(),
-                        sensitive(optional_computed(String, "Shared secret the Call Bridge uses to log in to XMPP. When unset, the first node generates it (`xmpp callbridge add`) and the others are given the same one; changing it re-keys every node.")),
+                        sensitive(optional_computed(String, "Shared secret the Call Bridge uses to log in to XMPP (one line, no spaces). When unset, the first node generates it (`xmpp callbridge add`) and the others are given the same one; changing it re-keys every node.")),
                     ),
                     ("domain".into(), computed(String, "XMPP domain of the account, as the first node reports it.")),
                 ]),

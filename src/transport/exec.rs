@@ -1,11 +1,10 @@
 //! Commands on Linux hosts over SSH exec channels (XOP appliances): one connection per host per
 //! provider process, a channel per command, exit status and both output streams returned.
 
-use super::pool::DevicePool;
+use super::pool::{DevicePool, Session};
 use super::ssh::{connect, SshHandle, SshTarget};
 use super::TransportError;
 use russh::ChannelMsg;
-use tokio::sync::OwnedMutexGuard;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExecOutput {
@@ -14,31 +13,13 @@ pub struct ExecOutput {
     pub stderr: String,
 }
 
-#[derive(Default)]
-pub struct HostPool {
-    pool: DevicePool<SshHandle>,
-}
+/// One SSH connection per host per provider process.
+pub type HostPool = DevicePool<SshHandle>;
 
-impl HostPool {
-    /// Exclusive use of the host's connection for a sequence of commands.
-    pub async fn session<'a>(&self, target: &'a SshTarget) -> HostSession<'a> {
-        HostSession {
-            guard: self.pool.lock(&target.pool_key()).await,
-            target,
-        }
-    }
-}
-
-pub struct HostSession<'a> {
-    guard: OwnedMutexGuard<Option<SshHandle>>,
-    target: &'a SshTarget,
-}
+/// A task's turn on one host: commands run over exec channels of the pooled connection.
+pub type HostSession<'a> = Session<'a, SshHandle, SshTarget>;
 
 impl HostSession<'_> {
-    pub fn endpoint(&self) -> String {
-        self.target.endpoint()
-    }
-
     /// Run `command` (a shell command line), feeding `stdin` when given.
     pub async fn exec(
         &mut self,
@@ -46,15 +27,13 @@ impl HostSession<'_> {
         stdin: Option<&[u8]>,
     ) -> Result<ExecOutput, TransportError> {
         TransportError::check_one_line(&self.target.endpoint(), command, command)?;
-        if self.guard.as_ref().is_none_or(|h| h.is_closed()) {
-            *self.guard = Some(connect(self.target).await?);
-        }
-        let handle = self.guard.as_ref().expect("connected above");
+        let target = self.target;
+        let handle = self.connection(|h| !h.is_closed(), connect(target)).await?;
         let lost = || TransportError::ConnectionLost {
-            endpoint: self.target.endpoint(),
+            endpoint: target.endpoint(),
             command: command.to_string(),
         };
-        tracing::debug!(endpoint = %self.target.endpoint(), command, "exec");
+        tracing::debug!(endpoint = %target.endpoint(), command, "exec");
         let run = async {
             let mut channel = handle.channel_open_session().await.map_err(|_| lost())?;
             channel
@@ -84,12 +63,12 @@ impl HostSession<'_> {
                 stderr: String::from_utf8_lossy(&stderr).into_owned(),
             })
         };
-        let result = match tokio::time::timeout(self.target.command_timeout, run).await {
+        let result = match tokio::time::timeout(target.command_timeout, run).await {
             Ok(r) => r,
             Err(_) => Err(TransportError::Timeout {
-                endpoint: self.target.endpoint(),
+                endpoint: target.endpoint(),
                 command: command.to_string(),
-                after: self.target.command_timeout,
+                after: target.command_timeout,
                 last_output: String::new(),
             }),
         };
@@ -97,7 +76,7 @@ impl HostSession<'_> {
             result,
             Err(TransportError::ConnectionLost { .. } | TransportError::Timeout { .. })
         ) {
-            *self.guard = None;
+            self.drop_connection();
         }
         result
     }

@@ -6,7 +6,7 @@
 //! sends one line at a time, answers the questions the caller expected and returns the output
 //! text. The device's own error wording is left to `devices/` to interpret.
 
-use super::pool::DevicePool;
+use super::pool::{DevicePool, Session};
 use super::ssh::{connect, SshHandle, SshTarget};
 use super::TransportError;
 use russh::client::Msg;
@@ -14,7 +14,6 @@ use russh::{Channel, ChannelMsg};
 use russh_sftp::client::SftpSession;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::OwnedMutexGuard;
 use tokio::time::Instant;
 
 /// How long the device may stay silent, with a question-like line pending, before we conclude
@@ -284,37 +283,17 @@ pub fn strip_echo(raw: &str, command: &str) -> String {
 }
 
 /// The per-process pool of interactive shells, one per device.
-#[derive(Default)]
-pub struct ShellPool {
-    pool: DevicePool<InteractiveShell>,
-}
+pub type ShellPool = DevicePool<InteractiveShell>;
 
-impl ShellPool {
-    /// Exclusive use of the device's shell for a sequence of commands (check, then act).
-    pub async fn session<'a>(&self, target: &'a SshTarget) -> ShellSession<'a> {
-        ShellSession {
-            guard: self.pool.lock(&target.pool_key()).await,
-            target,
-        }
-    }
-}
-
-pub struct ShellSession<'a> {
-    guard: OwnedMutexGuard<Option<InteractiveShell>>,
-    target: &'a SshTarget,
-}
+/// A task's turn on one device's shell, for a sequence of commands (check, then act).
+pub type ShellSession<'a> = Session<'a, InteractiveShell, SshTarget>;
 
 impl ShellSession<'_> {
-    pub fn endpoint(&self) -> String {
-        self.target.endpoint()
-    }
-
     /// The device's shell, connecting (or reconnecting after a failure) first when needed.
     async fn shell(&mut self) -> Result<&mut InteractiveShell, TransportError> {
-        if self.guard.as_ref().is_none_or(|s| s.is_closed()) {
-            *self.guard = Some(InteractiveShell::open(self.target).await?);
-        }
-        Ok(self.guard.as_mut().expect("shell was just opened"))
+        let target = self.target;
+        self.connection(|s| !s.is_closed(), InteractiveShell::open(target))
+            .await
     }
 
     pub async fn read_file(&mut self, name: &str) -> Result<Option<Vec<u8>>, TransportError> {
@@ -338,7 +317,7 @@ impl ShellSession<'_> {
         let result = shell.run(command, answers).await;
         if result.is_err() {
             // A timed-out or broken shell is in an unknown position in its dialogue: never reuse it.
-            *self.guard = None;
+            self.drop_connection();
         }
         result
     }
@@ -352,7 +331,7 @@ impl ShellSession<'_> {
             return Ok(output.clone());
         }
         let output = self.run(command, &[]).await?;
-        if let Some(shell) = self.guard.as_mut() {
+        if let Some(shell) = self.open_connection() {
             shell
                 .shared_reads
                 .insert(command.to_string(), output.clone());

@@ -2,14 +2,13 @@
 //! provider process; rows come back as column name → optional text, how admin statements such as
 //! `SHOW SLAVE STATUS` are best read.
 
-use super::pool::DevicePool;
+use super::pool::{DevicePool, PoolTarget, Session};
 use super::TransportError;
 use crate::devices::xop::replication::Row;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, SslOpts, Value};
 use std::path::PathBuf;
 use std::time::Duration;
-use tokio::sync::OwnedMutexGuard;
 
 #[derive(Clone, Debug)]
 pub struct MysqlTarget {
@@ -27,7 +26,9 @@ impl MysqlTarget {
     pub fn endpoint(&self) -> String {
         format!("mysql://{}@{}:{}", self.user, self.host, self.port)
     }
+}
 
+impl PoolTarget for MysqlTarget {
     /// Everything that shapes a connection: targets that differ in TLS or credentials never
     /// share one (a connection made with one CA must not serve a target that trusts another).
     fn pool_key(&self) -> String {
@@ -37,6 +38,10 @@ impl MysqlTarget {
             self.tls_ca_file,
             self.password
         )
+    }
+
+    fn endpoint(&self) -> String {
+        MysqlTarget::endpoint(self)
     }
 }
 
@@ -61,23 +66,70 @@ fn innermost(e: &mysql_async::Error) -> String {
     cause.to_string()
 }
 
-#[derive(Default)]
-pub struct MysqlPool {
-    pool: DevicePool<Conn>,
-}
+/// One connection per server (and TLS setting and credentials) per provider process.
+pub type MysqlPool = DevicePool<Conn>;
 
-impl MysqlPool {
-    pub async fn session<'a>(&self, target: &'a MysqlTarget) -> MysqlSession<'a> {
-        MysqlSession {
-            guard: self.pool.lock(&target.pool_key()).await,
-            target,
-        }
+/// A task's turn on one server's connection.
+pub type MysqlSession<'a> = Session<'a, Conn, MysqlTarget>;
+
+/// A new connection to `t`, with its TLS trust and the server's own words when it refuses.
+async fn open(t: &MysqlTarget) -> Result<Conn, TransportError> {
+    let mut opts = OptsBuilder::default()
+        .ip_or_hostname(t.host.clone())
+        .tcp_port(t.port)
+        .user(Some(t.user.clone()))
+        .pass(Some(t.password.clone()))
+        .prefer_socket(false);
+    if let Some(ca) = &t.tls_ca_file {
+        // Read here so a wrong path is named and not retried like a server that is down.
+        let pem = std::fs::read(ca).map_err(|e| TransportError::Certificate {
+            endpoint: t.endpoint(),
+            message: format!("cannot read tls_ca_file {}: {e}", ca.display()),
+        })?;
+        // Only this CA: the bundled public roots would vouch for any public certificate.
+        opts = opts.ssl_opts(
+            SslOpts::default()
+                .with_root_certs(vec![pem.into()])
+                .with_disable_built_in_roots(true),
+        );
     }
-}
-
-pub struct MysqlSession<'a> {
-    guard: OwnedMutexGuard<Option<Conn>>,
-    target: &'a MysqlTarget,
+    let connecting = Conn::new(opts);
+    let conn = match tokio::time::timeout(t.connect_timeout, connecting).await {
+        Err(_) => {
+            return Err(TransportError::Connect {
+                endpoint: t.endpoint(),
+                message: "no answer within the connect timeout".into(),
+            })
+        }
+        Ok(Err(mysql_async::Error::Server(e))) if e.code == 1045 => {
+            let tls = match t.tls_ca_file {
+                None => "; if the account requires TLS, set tls_ca_file",
+                Some(_) => "",
+            };
+            return Err(TransportError::Auth {
+                endpoint: t.endpoint(),
+                username: t.user.clone(),
+                hint: format!(
+                    "ERROR {} ({}): {} (check the admin user and password{tls})",
+                    e.code, e.state, e.message
+                ),
+            });
+        }
+        Ok(Err(e)) => {
+            return Err(match certificate_problem(&e) {
+                Some(message) => TransportError::Certificate {
+                    endpoint: t.endpoint(),
+                    message,
+                },
+                None => TransportError::Connect {
+                    endpoint: t.endpoint(),
+                    message: innermost(&e),
+                },
+            })
+        }
+        Ok(Ok(conn)) => conn,
+    };
+    Ok(conn)
 }
 
 fn text(value: &Value) -> Option<String> {
@@ -89,71 +141,9 @@ fn text(value: &Value) -> Option<String> {
 }
 
 impl MysqlSession<'_> {
-    pub fn endpoint(&self) -> String {
-        self.target.endpoint()
-    }
-
     async fn conn(&mut self) -> Result<&mut Conn, TransportError> {
-        if self.guard.is_none() {
-            let t = self.target;
-            let mut opts = OptsBuilder::default()
-                .ip_or_hostname(t.host.clone())
-                .tcp_port(t.port)
-                .user(Some(t.user.clone()))
-                .pass(Some(t.password.clone()))
-                .prefer_socket(false);
-            if let Some(ca) = &t.tls_ca_file {
-                // Read here so a wrong path is named and not retried like a server that is down.
-                let pem = std::fs::read(ca).map_err(|e| TransportError::Certificate {
-                    endpoint: t.endpoint(),
-                    message: format!("cannot read tls_ca_file {}: {e}", ca.display()),
-                })?;
-                // Only this CA: the bundled public roots would vouch for any public certificate.
-                opts = opts.ssl_opts(
-                    SslOpts::default()
-                        .with_root_certs(vec![pem.into()])
-                        .with_disable_built_in_roots(true),
-                );
-            }
-            let connecting = Conn::new(opts);
-            let conn = match tokio::time::timeout(t.connect_timeout, connecting).await {
-                Err(_) => {
-                    return Err(TransportError::Connect {
-                        endpoint: t.endpoint(),
-                        message: "no answer within the connect timeout".into(),
-                    })
-                }
-                Ok(Err(mysql_async::Error::Server(e))) if e.code == 1045 => {
-                    let tls = match t.tls_ca_file {
-                        None => "; if the account requires TLS, set tls_ca_file",
-                        Some(_) => "",
-                    };
-                    return Err(TransportError::Auth {
-                        endpoint: t.endpoint(),
-                        username: t.user.clone(),
-                        hint: format!(
-                            "ERROR {} ({}): {} (check the admin user and password{tls})",
-                            e.code, e.state, e.message
-                        ),
-                    });
-                }
-                Ok(Err(e)) => {
-                    return Err(match certificate_problem(&e) {
-                        Some(message) => TransportError::Certificate {
-                            endpoint: t.endpoint(),
-                            message,
-                        },
-                        None => TransportError::Connect {
-                            endpoint: t.endpoint(),
-                            message: innermost(&e),
-                        },
-                    })
-                }
-                Ok(Ok(conn)) => conn,
-            };
-            *self.guard = Some(conn);
-        }
-        Ok(self.guard.as_mut().expect("connected above"))
+        let target = self.target;
+        self.connection(|_| true, open(target)).await
     }
 
     /// Run `statement` and return its rows (empty for statements without a result set).
@@ -171,7 +161,7 @@ impl MysqlSession<'_> {
         };
         match result {
             Err(_) => {
-                *self.guard = None;
+                self.drop_connection();
                 Err(TransportError::Timeout {
                     endpoint,
                     command: statement.to_string(),
@@ -184,7 +174,7 @@ impl MysqlSession<'_> {
                 e.code, e.state, e.message
             ))),
             Ok(Err(e)) => {
-                *self.guard = None;
+                self.drop_connection();
                 tracing::debug!(error = %e, "mysql connection lost");
                 Err(TransportError::ConnectionLost {
                     endpoint,

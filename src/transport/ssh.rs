@@ -46,6 +46,16 @@ impl SshTarget {
     }
 }
 
+impl super::pool::PoolTarget for SshTarget {
+    fn pool_key(&self) -> String {
+        SshTarget::pool_key(self)
+    }
+
+    fn endpoint(&self) -> String {
+        SshTarget::endpoint(self)
+    }
+}
+
 /// russh callback object: checks the server key against the policy and keeps the reason when it
 /// does not match, because russh itself only reports "unknown key".
 pub struct HostKeyCheck {

@@ -251,15 +251,15 @@ impl Resource for DatabaseClusterResource {
         };
         let node = Block {
             attributes: HashMap::from([
-                ("name".into(), required(String, "Name of the node in this configuration (used by `initial_master` and in messages).")),
+                ("name".into(), required(String, "Name of the node in this configuration (used by `initial_master`, in messages and in the import ID): 1 to 63 letters, digits, `.`, `_`, `-`.")),
                 ("address".into(), required(String, "Cluster address of the node: what `database cluster join` is given on the other nodes.")),
                 ("interface".into(), optional_computed(String, "MMP interface the node clusters on (`database cluster localnode`): `a`, `b`, `c` or `d`. Default `a`.")),
                 (
                     "membership".into(),
                     optional_computed(String, "`database` (default): holds a replica of the database (`join`); `client`: a database-less node that connects to the cluster (`database cluster connect`)."),
                 ),
-                ("ssh_address".into(), optional(String, "Address of the node's MMP over SSH, when it differs from `address`.")),
-                ("ssh_port".into(), optional(Number, "SSH port of the node's MMP. Default: the provider's `port`.")),
+                ("ssh_address".into(), optional(String, "Address (IP or host name) of the node's MMP over SSH, when it differs from `address`.")),
+                ("ssh_port".into(), optional(Number, "SSH port of the node's MMP, 1 to 65535. Default: the provider's `port`.")),
                 ("username".into(), optional(String, "MMP user for this node (letters, digits, `_`, `.`, `-`, `@`). Default: the provider's `username`.")),
                 ("password".into(), sensitive(optional(String, "MMP password for this node. Default: the provider's credentials."))),
                 ("host_key_fingerprint".into(), optional(String, "Pinned SHA256 fingerprint of the node's SSH host key; takes precedence over `known_hosts_file`.")),
