@@ -11,6 +11,32 @@ pub fn rule_spec(peer: &str, port: u16) -> String {
     )
 }
 
+/// What `iptables` does with one rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleAction {
+    /// `-C`: exit status 0 when the rule exists.
+    Check,
+    /// `-I`: insert it at the top of INPUT.
+    Insert,
+    /// `-D`: delete it.
+    Delete,
+}
+
+/// `iptables -C|-I|-D <rule for peer>`.
+pub fn rule_command(iptables: &str, action: RuleAction, peer: &str, port: u16) -> String {
+    let flag = match action {
+        RuleAction::Check => "-C",
+        RuleAction::Insert => "-I",
+        RuleAction::Delete => "-D",
+    };
+    format!("{iptables} {flag} {}", rule_spec(peer, port))
+}
+
+/// `iptables -S INPUT`: the rules, read back by [`allowed_peers`].
+pub fn list_rules_command(iptables: &str) -> String {
+    format!("{iptables} -S INPUT")
+}
+
 /// Peers allowed to reach `port` according to `iptables -S INPUT` output
 /// (`-A INPUT -s 10.0.0.2/32 -p tcp -m tcp --dport 3306 -j ACCEPT`). Host masks (/32) are
 /// dropped so the addresses compare with the configuration.
@@ -99,6 +125,14 @@ mod tests {
         assert_eq!(
             rule_spec("10.0.0.2", 3306),
             "INPUT -p tcp -s '10.0.0.2' --dport 3306 -j ACCEPT"
+        );
+        assert_eq!(
+            rule_command("iptables", RuleAction::Delete, "10.0.0.2", 3306),
+            "iptables -D INPUT -p tcp -s '10.0.0.2' --dport 3306 -j ACCEPT"
+        );
+        assert_eq!(
+            list_rules_command("/sbin/iptables"),
+            "/sbin/iptables -S INPUT"
         );
     }
 }

@@ -6,3 +6,5 @@ pub mod firewall;
 pub mod my_cnf;
 pub mod option_values;
 pub mod replication;
+pub mod resync;
+pub mod sysconf;

@@ -13,6 +13,47 @@ pub const SHOW_MASTER_STATUS: &str = "SHOW MASTER STATUS";
 pub const START_SLAVE: &str = "START SLAVE";
 pub const STOP_SLAVE: &str = "STOP SLAVE";
 pub const RESET_SLAVE_ALL: &str = "RESET SLAVE ALL";
+pub const SELECT_ONE: &str = "SELECT 1";
+pub const SHOW_BINARY_LOGS: &str = "SHOW BINARY LOGS";
+pub const SHOW_SLAVE_HOSTS: &str = "SHOW SLAVE HOSTS";
+pub const FLUSH_BINARY_LOGS: &str = "FLUSH BINARY LOGS";
+/// Where the replica keeps its connection settings (`master.info`): columns `d` and `f`.
+pub const MASTER_INFO_LOCATION: &str = "SELECT @@datadir AS d, @@master_info_file AS f";
+/// The same on MySQL, which has no `master_info_file` variable: the file's default name.
+pub const MASTER_INFO_DEFAULT_LOCATION: &str = "SELECT @@datadir AS d, 'master.info' AS f";
+/// The accounts that can replicate but are not administrators: column `u`.
+pub const REPLICATION_ACCOUNTS: &str =
+    "SELECT DISTINCT User AS u FROM mysql.user WHERE Repl_slave_priv = 'Y' AND Super_priv = 'N'";
+
+/// The server variables uccluster reads; a fixed set, so no name can carry other SQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerVariable {
+    Hostname,
+    ServerId,
+    Version,
+}
+
+/// `SELECT @@<variable> AS v`.
+pub fn variable_sql(variable: ServerVariable) -> &'static str {
+    match variable {
+        ServerVariable::Hostname => "SELECT @@hostname AS v",
+        ServerVariable::ServerId => "SELECT @@server_id AS v",
+        ServerVariable::Version => "SELECT @@version AS v",
+    }
+}
+
+/// A new replication password on a configured replica.
+pub fn change_master_password_sql(password: &str) -> String {
+    format!("CHANGE MASTER TO MASTER_PASSWORD={}", quote(password))
+}
+
+/// One row, `n`: the binlog dump threads (connected replicas) of `user`.
+pub fn binlog_dump_threads_sql(user: &str) -> String {
+    format!(
+        "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = {} AND COMMAND LIKE 'Binlog Dump%'",
+        quote(user)
+    )
+}
 
 /// Replica thread state as the server reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,21 +5,24 @@
 
 use super::state::{text, MemberState, MysqlBlock};
 use crate::backoff::Backoff;
-use crate::devices::xop::firewall::{allowed_peers, rule_spec};
-use crate::devices::xop::my_cnf::shell_quote;
+use crate::devices::xop::firewall::{allowed_peers, list_rules_command, rule_command, RuleAction};
 use crate::devices::xop::my_cnf::{
     dynamic_settings, hand_written_options, needs_restart, parse_section, read_command,
     remove_section, render_section, replace_command, retire_lines, section_text, splice,
 };
 use crate::devices::xop::replication::ThreadState;
 use crate::devices::xop::replication::{
-    binlog_gtid_pos_sql, change_master_sql, create_user_sql, drop_user_sql, grant_replication_sql,
-    parse_binary_logs, parse_master_info_password, parse_master_status, parse_slave_hosts,
-    parse_slave_status, quote, replication_account_sql, set_gtid_slave_pos_sql, set_password_sql,
-    supports_mariadb_gtid, MasterStatus, ReplicationStart, SlaveStatus,
-    ER_MASTER_FATAL_ERROR_READING_BINLOG, RESET_SLAVE_ALL, SHOW_MASTER_STATUS, SHOW_SLAVE_STATUS,
-    START_SLAVE, STOP_SLAVE,
+    binlog_dump_threads_sql, binlog_gtid_pos_sql, change_master_password_sql, change_master_sql,
+    create_user_sql, drop_user_sql, grant_replication_sql, parse_binary_logs,
+    parse_master_info_password, parse_master_status, parse_slave_hosts, parse_slave_status,
+    replication_account_sql, set_gtid_slave_pos_sql, set_password_sql, supports_mariadb_gtid,
+    variable_sql, MasterStatus, ReplicationStart, ServerVariable, SlaveStatus,
+    ER_MASTER_FATAL_ERROR_READING_BINLOG, FLUSH_BINARY_LOGS, MASTER_INFO_DEFAULT_LOCATION,
+    MASTER_INFO_LOCATION, REPLICATION_ACCOUNTS, RESET_SLAVE_ALL, SELECT_ONE, SHOW_BINARY_LOGS,
+    SHOW_MASTER_STATUS, SHOW_SLAVE_HOSTS, SHOW_SLAVE_STATUS, START_SLAVE, STOP_SLAVE,
 };
+use crate::devices::xop::resync::{resync_command, resync_stdin, DumpScope, Login};
+use crate::devices::xop::sysconf::{addhost_command, delhost_command, member_command};
 use crate::providers::ssh_device::DeviceClient;
 use crate::resources::mmp_command::StepError;
 use crate::transport::mysql::MysqlTarget;
@@ -85,17 +88,21 @@ impl Member<'_, '_> {
             .unwrap_or_else(|| "sysconf".into())
     }
 
-    /// A server's global variable (`SELECT @@<name>`), as text.
-    async fn variable(&self, target: &MysqlTarget, name: &str) -> Result<String, StepError> {
-        let query = format!("SELECT @@{name} AS v");
-        let rows = self.sql(target, &query).await?;
+    /// A server's global variable, as text.
+    async fn variable(
+        &self,
+        target: &MysqlTarget,
+        variable: ServerVariable,
+    ) -> Result<String, StepError> {
+        let query = variable_sql(variable);
+        let rows = self.sql(target, query).await?;
         rows.first()
             .and_then(|r| r.get("v").cloned().flatten())
-            .ok_or_else(|| output_error(target.endpoint(), &query, format!("no value for {name}")))
+            .ok_or_else(|| output_error(target.endpoint(), query, "no value in the answer".into()))
     }
 
     async fn hostname_of(&self, target: &MysqlTarget) -> Result<String, StepError> {
-        self.variable(target, "hostname").await
+        self.variable(target, ServerVariable::Hostname).await
     }
 
     /// The seed's network change, the steps that run over SSH once a server was re-addressed at
@@ -117,25 +124,23 @@ impl Member<'_, '_> {
         ) {
             let name = self.hostname_of(&self.own_sql()?).await?;
             let (target, sysconf) = self.primary_host()?;
-            for args in [
-                format!("delhost {old}"),
-                format!("addhost {new} {}", shell_quote(&name)),
-                format!("member {new} {old}"),
+            for command in [
+                delhost_command(&sysconf, &old),
+                addhost_command(&sysconf, &new, &name),
+                member_command(&sysconf, &new, &old),
             ] {
-                self.host_command_on(&target, &format!("{sysconf} {args}"), None)
-                    .await?;
+                self.host_command_on(&target, &command, None).await?;
             }
         }
         let primary_address = |s: &MemberState| s.primary.as_ref_option().map(|p| p.address());
         if let Some((old, new)) = moved(primary_address(before), primary_address(self.state)) {
             let name = self.hostname_of(&self.primary_sql()?).await?;
             let sysconf = self.own_sysconf();
-            for args in [
-                format!("delhost {old}"),
-                format!("addhost {new} {}", shell_quote(&name)),
+            for command in [
+                delhost_command(&sysconf, &old),
+                addhost_command(&sysconf, &new, &name),
             ] {
-                self.host_command(&format!("{sysconf} {args}"), None)
-                    .await?;
+                self.host_command(&command, None).await?;
             }
         }
         Ok(())
@@ -232,7 +237,7 @@ impl Member<'_, '_> {
         let allowed = match self.state.firewall_allow.is_value() {
             true => Some(allowed_peers(
                 &self
-                    .host_command(&format!("{} -S INPUT", self.iptables()), None)
+                    .host_command(&list_rules_command(&self.iptables()), None)
                     .await?,
                 self.mysql_port(),
             )),
@@ -289,9 +294,9 @@ impl Member<'_, '_> {
         &self,
         target: &SshTarget,
         iptables: &str,
-        spec: &str,
+        peer: &str,
     ) -> Result<bool, StepError> {
-        let check = format!("{iptables} -C {spec}");
+        let check = rule_command(iptables, RuleAction::Check, peer, self.mysql_port());
         Ok(self
             .client
             .hosts
@@ -311,20 +316,16 @@ impl Member<'_, '_> {
         let target = self.host()?;
         let mut changed = false;
         for peer in previous.iter().filter(|p| !wanted.contains(p)) {
-            let spec = rule_spec(peer, port);
-            let present = self.rule_present(&target, &iptables, &spec).await?;
-            if present {
-                self.host_command(&format!("{iptables} -D {spec}"), None)
-                    .await?;
+            if self.rule_present(&target, &iptables, peer).await? {
+                let delete = rule_command(&iptables, RuleAction::Delete, peer, port);
+                self.host_command(&delete, None).await?;
                 changed = true;
             }
         }
         for peer in &wanted {
-            let spec = rule_spec(peer, port);
-            let present = self.rule_present(&target, &iptables, &spec).await?;
-            if !present {
-                self.host_command(&format!("{iptables} -I {spec}"), None)
-                    .await?;
+            if !self.rule_present(&target, &iptables, peer).await? {
+                let insert = rule_command(&iptables, RuleAction::Insert, peer, port);
+                self.host_command(&insert, None).await?;
                 changed = true;
             }
         }
@@ -428,7 +429,7 @@ impl Member<'_, '_> {
         let own = self.own_sql()?;
         let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
         loop {
-            match self.sql(&own, "SELECT 1").await {
+            match self.sql(&own, SELECT_ONE).await {
                 Ok(_) => return Ok(()),
                 Err(StepError::Transport(e)) if e.is_retryable() => {
                     match backoff.next_delay(self.deadline) {
@@ -540,11 +541,8 @@ impl Member<'_, '_> {
             self.sql(&own, START_SLAVE).await?;
         } else if password_changed {
             self.sql(&own, STOP_SLAVE).await?;
-            self.sql(
-                &own,
-                &format!("CHANGE MASTER TO MASTER_PASSWORD={}", quote(&password)),
-            )
-            .await?;
+            self.sql(&own, &change_master_password_sql(&password))
+                .await?;
             self.sql(&own, START_SLAVE).await?;
         } else if !status.as_ref().is_some_and(|s| s.running()) {
             self.sql(&own, START_SLAVE).await?;
@@ -564,12 +562,12 @@ impl Member<'_, '_> {
             return Ok(false);
         }
         for target in [own, primary] {
-            let version = self.variable(target, "version").await?;
+            let version = self.variable(target, ServerVariable::Version).await?;
             if !supports_mariadb_gtid(&version) {
                 return match mode.as_str() {
                     "on" => Err(StepError::Device {
                         endpoint: target.endpoint(),
-                        command: "SELECT @@version".into(),
+                        command: variable_sql(ServerVariable::Version).into(),
                         message: format!("gtid = \"on\" needs MariaDB 10.0 or later on both servers; this one is {version}"),
                     }),
                     _ => Ok(false),
@@ -611,11 +609,11 @@ impl Member<'_, '_> {
     }
 
     async fn server_id_of(&self, target: &MysqlTarget) -> Result<u64, StepError> {
-        let id = self.variable(target, "server_id").await?;
+        let id = self.variable(target, ServerVariable::ServerId).await?;
         id.parse().map_err(|_| {
             output_error(
                 target.endpoint(),
-                "SELECT @@server_id",
+                variable_sql(ServerVariable::ServerId),
                 format!("server id {id:?} is not a number"),
             )
         })
@@ -634,7 +632,7 @@ impl Member<'_, '_> {
         match s.master_server_id {
             Some(id) if id != 0 => Ok(id == self.server_id_of(primary).await?),
             _ => Ok(
-                parse_binary_logs(&self.sql(primary, "SHOW BINARY LOGS").await?)
+                parse_binary_logs(&self.sql(primary, SHOW_BINARY_LOGS).await?)
                     .contains(&s.executed.file),
             ),
         }
@@ -648,13 +646,12 @@ impl Member<'_, '_> {
         if self.server_id_of(primary).await? == own_id {
             return Err(StepError::Device {
                 endpoint: primary.endpoint(),
-                command: "SELECT @@server_id".into(),
+                command: variable_sql(ServerVariable::ServerId).into(),
                 message: format!("server_id {own_id} is the primary's server-id too: a replica skips events carrying its own server id, so nothing would replicate; give this member another server_id"),
             });
         }
-        const HOSTS: &str = "SHOW SLAVE HOSTS";
-        let hosts = parse_slave_hosts(&self.sql(primary, HOSTS).await?)
-            .map_err(|m| output_error(primary.endpoint(), HOSTS, m))?;
+        let hosts = parse_slave_hosts(&self.sql(primary, SHOW_SLAVE_HOSTS).await?)
+            .map_err(|m| output_error(primary.endpoint(), SHOW_SLAVE_HOSTS, m))?;
         let name = self.state.name();
         if let Some((_, other)) = hosts
             .iter()
@@ -662,7 +659,7 @@ impl Member<'_, '_> {
         {
             return Err(StepError::Device {
                 endpoint: primary.endpoint(),
-                command: HOSTS.into(),
+                command: SHOW_SLAVE_HOSTS.into(),
                 message: format!("server_id {own_id} is already used by replica {other:?}: two replicas with one server id take turns disconnecting each other; give this member another server_id"),
             });
         }
@@ -681,33 +678,31 @@ impl Member<'_, '_> {
         let dump = text(&host.dump_command).unwrap_or_else(|| "mysqldump".into());
         let client = text(&host.client_command).unwrap_or_else(|| "mysql".into());
         self.sql(&own, STOP_SLAVE).await?;
-        let databases: Vec<String> = super::state::strings(&self.state.replicated_databases)
-            .iter()
-            .map(|d| shell_quote(d))
-            .collect();
-        let ignored: Vec<String> = super::state::strings(&self.state.ignored_tables)
-            .iter()
-            .map(|t| format!("--ignore-table={}", shell_quote(t)))
-            .collect();
+        let databases = super::state::strings(&self.state.replicated_databases);
+        let ignored_tables = super::state::strings(&self.state.ignored_tables);
         // By GTID, the dump sets gtid_slave_pos (and MASTER_USE_GTID) instead of file/position.
-        let gtid = match self.gtid_wanted(&own, &primary).await? {
-            true => "--gtid ",
-            false => "",
-        };
-        let command = format!(
-            "f=$(mktemp) && MYSQL_PWD={ppw} {dump} -h{ph} -P{pp} -u{pu} --single-transaction --master-data=1 {gtid}--routines --databases {dbs} {ignored} > \"$f\" && MYSQL_PWD={opw} {client} -h{oh} -P{op} -u{ou} < \"$f\"; rc=$?; rm -f \"$f\"; exit $rc",
-            ppw = shell_quote(&primary.password),
-            ph = shell_quote(&primary.host),
-            pp = primary.port,
-            pu = shell_quote(&primary.user),
-            dbs = databases.join(" "),
-            ignored = ignored.join(" "),
-            opw = shell_quote(&own.password),
-            oh = shell_quote(&own.host),
-            op = own.port,
-            ou = shell_quote(&own.user),
+        let gtid = self.gtid_wanted(&own, &primary).await?;
+        let command = resync_command(
+            &dump,
+            &client,
+            &Login {
+                host: &primary.host,
+                port: primary.port,
+                user: &primary.user,
+            },
+            &Login {
+                host: &own.host,
+                port: own.port,
+                user: &own.user,
+            },
+            &DumpScope {
+                databases: &databases,
+                ignored_tables: &ignored_tables,
+                gtid,
+            },
         );
-        self.host_command(&command, None).await?;
+        let stdin = resync_stdin(&primary.password, &own.password).map_err(StepError::Config)?;
+        self.host_command(&command, Some(stdin.as_bytes())).await?;
         Ok(())
     }
 
@@ -762,10 +757,7 @@ impl Member<'_, '_> {
             // A replica that was just reset leaves its dump thread behind until the primary next
             // writes to it: rotate the binlog once so such threads notice, then give them a few
             // seconds before deciding that someone still replicates with the account.
-            let query = format!(
-                "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = {} AND COMMAND LIKE 'Binlog Dump%'",
-                quote(&user)
-            );
+            let query = binlog_dump_threads_sql(&user);
             let grace = Instant::now() + Duration::from_secs(5);
             let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_millis(500));
             let mut rotated = false;
@@ -780,7 +772,7 @@ impl Member<'_, '_> {
                     break;
                 }
                 if !rotated {
-                    self.sql(&own, "FLUSH BINARY LOGS").await?;
+                    self.sql(&own, FLUSH_BINARY_LOGS).await?;
                     rotated = true;
                 }
                 match backoff.next_delay(grace.min(self.deadline)) {
@@ -839,15 +831,11 @@ impl Member<'_, '_> {
     /// file has no password line.
     pub async fn replication_password_in_use(&self) -> Result<Option<String>, StepError> {
         let own = self.own_sql()?;
-        let rows = match self
-            .sql(&own, "SELECT @@datadir AS d, @@master_info_file AS f")
-            .await
-        {
+        let rows = match self.sql(&own, MASTER_INFO_LOCATION).await {
             Ok(rows) => rows,
             // MySQL has no master_info_file variable: the file has its default name there.
             Err(StepError::Transport(TransportError::Sql { .. })) => {
-                self.sql(&own, "SELECT @@datadir AS d, 'master.info' AS f")
-                    .await?
+                self.sql(&own, MASTER_INFO_DEFAULT_LOCATION).await?
             }
             Err(e) => return Err(e),
         };
@@ -870,12 +858,7 @@ impl Member<'_, '_> {
     /// Import, primary: the account secondaries replicate with: the one account holding
     /// REPLICATION SLAVE without SUPER (an admin holds both); `None` when there is not exactly one.
     pub async fn replication_account(&self) -> Result<Option<String>, StepError> {
-        let rows = self
-            .sql(
-                &self.own_sql()?,
-                "SELECT DISTINCT User AS u FROM mysql.user WHERE Repl_slave_priv = 'Y' AND Super_priv = 'N'",
-            )
-            .await?;
+        let rows = self.sql(&self.own_sql()?, REPLICATION_ACCOUNTS).await?;
         let users: Vec<String> = rows
             .iter()
             .filter_map(|r| r.get("u").cloned().flatten())
