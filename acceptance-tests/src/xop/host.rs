@@ -213,6 +213,7 @@ impl XopServer {
             *server.daemon.lock().unwrap() = Some(daemon);
             match mariadb::wait_ready(
                 &root,
+                &server.paths.socket,
                 &server.paths.error_log,
                 Duration::from_secs(30),
                 exited,
@@ -536,6 +537,7 @@ impl XopServer {
         *self.daemon.lock().unwrap() = Some(daemon);
         match mariadb::wait_ready(
             &self.admin(),
+            &self.paths.socket,
             &self.paths.error_log,
             Duration::from_secs(30),
             exited,

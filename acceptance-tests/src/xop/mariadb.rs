@@ -577,18 +577,30 @@ pub(crate) enum NotReady {
     Failed(anyhow::Error),
 }
 
-/// Polls `SELECT 1` as `account` until it answers, `exited()` says the server
-/// died, or `timeout` passes; errors carry the tail of `error_log`.
+/// Polls `account` until our server answers (its `@@socket` is `socket`), `exited()`
+/// says it died, or `timeout` passes; errors carry the tail of `error_log`.
+///
+/// Another lab server that took the port first (parallel tests can be handed the same
+/// free port) may answer before ours fails to bind: it is recognised by its socket, and
+/// the start counts as a port clash once our server has exited.
 pub(crate) async fn wait_ready(
     account: &Account,
+    socket: &Path,
     error_log: &Path,
     timeout: Duration,
     exited: impl Fn() -> bool,
 ) -> Result<(), NotReady> {
     let deadline = Instant::now() + timeout;
+    let ours = socket.to_string_lossy().into_owned();
     loop {
-        let last_err = match account.query("SELECT 1").await {
-            Ok(_) => return Ok(()),
+        let last_err = match account.query("SELECT @@socket").await {
+            Ok(rows)
+                if rows.first().and_then(|r| r.first()).cloned().flatten()
+                    == Some(ours.clone()) =>
+            {
+                return Ok(())
+            }
+            Ok(rows) => anyhow::anyhow!("another server answered on this port (socket {rows:?})"),
             Err(e) => e,
         };
         if exited() {

@@ -103,7 +103,7 @@ impl Sshd {
                 .stdout(log_file.try_clone()?)
                 .stderr(log_file);
             let daemon = Daemon::spawn(cmd)?;
-            match wait_banner(port, &daemon, Duration::from_secs(10)).await {
+            match wait_banner(port, &daemon, &log, Duration::from_secs(10)).await {
                 Ok(()) => {
                     let sshd = Sshd {
                         dir: dir.clone(),
@@ -262,11 +262,22 @@ Subsystem sftp internal-sftp
 }
 
 /// Ready when the port answers with an `SSH-2.0-` banner.
-async fn wait_banner(port: u16, daemon: &Daemon, timeout: Duration) -> anyhow::Result<()> {
+/// Waits until our sshd answers with a banner. Another lab sshd that took the port first
+/// (parallel tests can be handed the same free port) would answer too: ours is the one whose
+/// log says it listens on the port (`LogLevel VERBOSE`); if ours fails to bind, it exits and the
+/// caller retries on another port.
+async fn wait_banner(
+    port: u16,
+    daemon: &Daemon,
+    log: &Path,
+    timeout: Duration,
+) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;
+    let listening = format!("Server listening on 127.0.0.1 port {port}");
     loop {
         if let Ok(banner) = tokio::task::spawn_blocking(move || read_banner(port)).await? {
-            if banner.starts_with("SSH-2.0-") {
+            let ours = std::fs::read_to_string(log).is_ok_and(|l| l.contains(&listening));
+            if banner.starts_with("SSH-2.0-") && ours {
                 return Ok(());
             }
         }
