@@ -26,7 +26,7 @@ pub fn parse_endpoint(text: &str) -> Result<(String, Option<u16>), String> {
     } else {
         (text, None)
     };
-    crate::providers::ssh_settings::validate_host(host)?;
+    check_host(host)?;
     let port = port.map(parse_port).transpose()?;
     Ok((host.to_string(), port))
 }
@@ -123,6 +123,33 @@ pub fn check_login_name(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An IPv4/IPv6 address or a DNS host name.
+pub fn check_host(text: &str) -> Result<(), String> {
+    if text.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    let valid_label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let looks_numeric = text
+        .split('.')
+        .all(|l| l.chars().all(|c| c.is_ascii_digit()));
+    if text.is_empty()
+        || text.len() > 253
+        || looks_numeric
+        || !text.trim_end_matches('.').split('.').all(valid_label)
+    {
+        return Err(format!(
+            "{text:?} is neither an IP address nor a valid host name"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +220,16 @@ mod tests {
         assert!(check_port(1).is_ok() && check_port(65535).is_ok());
         assert!(check_port(0).is_err() && check_port(70000).is_err() && check_port(-1).is_err());
         assert_eq!(parse_port("3306"), Ok(3306));
+    }
+
+    #[test]
+    fn hosts() {
+        assert!(check_host("127.0.0.1").is_ok());
+        assert!(check_host("::1").is_ok());
+        assert!(check_host("cms1.example.com").is_ok());
+        assert!(check_host("256.1.1.1").is_err());
+        assert!(check_host("bad host").is_err());
+        assert!(check_host("").is_err());
+        assert!(check_host("-x.example").is_err());
     }
 }

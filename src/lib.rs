@@ -4,6 +4,7 @@
 //! binary. See ARCHITECTURE.md for the layers and their invariants.
 
 pub mod backoff;
+pub mod client;
 pub mod devices;
 pub mod docs;
 pub mod duration;

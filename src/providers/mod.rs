@@ -4,10 +4,11 @@ pub mod empty;
 pub mod ssh_device;
 pub mod ssh_settings;
 
+use crate::client::Devices;
 use crate::resources::cms_database_cluster::DatabaseClusterResource;
 use crate::resources::cms_xmpp_callbridge::XmppCallbridgeResource;
 use crate::resources::xop_replication_member::ReplicationMemberResource;
-use ssh_device::{DeviceClient, SshDeviceProvider};
+use ssh_device::SshDeviceProvider;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tf_provider::{DynamicProvider, DynamicResource};
@@ -16,22 +17,22 @@ fn resource(r: impl DynamicResource + 'static) -> Box<dyn DynamicResource> {
     Box::new(r)
 }
 
-fn xop_resources(client: &Arc<DeviceClient>) -> HashMap<String, Box<dyn DynamicResource>> {
+fn xop_resources(devices: &Arc<Devices>) -> HashMap<String, Box<dyn DynamicResource>> {
     HashMap::from([(
         "replication_member".to_string(),
-        resource(ReplicationMemberResource::new(client.clone())),
+        resource(ReplicationMemberResource::new(devices.clone())),
     )])
 }
 
-fn cms_resources(client: &Arc<DeviceClient>) -> HashMap<String, Box<dyn DynamicResource>> {
+fn cms_resources(devices: &Arc<Devices>) -> HashMap<String, Box<dyn DynamicResource>> {
     HashMap::from([
         (
             "xmpp_callbridge".to_string(),
-            resource(XmppCallbridgeResource::new(client.clone())),
+            resource(XmppCallbridgeResource::new(devices.clone())),
         ),
         (
             "database_cluster".to_string(),
-            resource(DatabaseClusterResource::new(client.clone())),
+            resource(DatabaseClusterResource::new(devices.clone())),
         ),
     ])
 }

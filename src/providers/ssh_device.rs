@@ -1,42 +1,20 @@
 //! A provider type whose devices are reached over SSH (and, for some, their SQL port): the
-//! provider block's SSH settings, and the client every resource of the process shares.
+//! provider block, and the [`Devices`] every resource of the process shares.
 
 use super::ssh_settings::{
-    sql_admin_attributes, ssh_provider_attributes, SshDefaults, SshProviderConfig,
+    settings_from_config, sql_admin_attributes, ssh_provider_attributes, SshProviderConfig,
 };
-use crate::transport::exec::HostPool;
-use crate::transport::interactive_shell::ShellPool;
-use crate::transport::mysql::MysqlPool;
+use crate::client::Devices;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use tf_provider::schema::{Block, Description, Schema};
 use tf_provider::value::ValueEmpty;
 use tf_provider::{Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
-/// What every resource of one provider process shares: the settings from the provider block
-/// and the per-device session pools (MMP shells, host exec connections, SQL connections).
-#[derive(Default)]
-pub struct DeviceClient {
-    settings: RwLock<Option<SshDefaults>>,
-    pub shells: ShellPool,
-    pub hosts: HostPool,
-    pub mysql: MysqlPool,
-}
-
-impl DeviceClient {
-    pub fn settings(&self) -> Result<SshDefaults, String> {
-        self.settings
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .ok_or_else(|| "the provider is not configured yet".to_string())
-    }
-}
-
-type ResourceSet = fn(&Arc<DeviceClient>) -> HashMap<String, Box<dyn DynamicResource>>;
+type ResourceSet = fn(&Arc<Devices>) -> HashMap<String, Box<dyn DynamicResource>>;
 
 pub struct SshDeviceProvider {
-    client: Arc<DeviceClient>,
+    devices: Arc<Devices>,
     env_prefix: &'static str,
     device: &'static str,
     description: &'static str,
@@ -54,7 +32,7 @@ impl SshDeviceProvider {
         resources: ResourceSet,
     ) -> Self {
         SshDeviceProvider {
-            client: Arc::default(),
+            devices: Arc::default(),
             env_prefix,
             device,
             description,
@@ -92,7 +70,7 @@ impl Provider for SshDeviceProvider {
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::Config<'a>) -> Option<()> {
-        SshDefaults::from_config(&config, self.env_prefix, diags);
+        settings_from_config(&config, self.env_prefix, self.sql_admin, diags);
         Some(())
     }
 
@@ -107,15 +85,15 @@ impl Provider for SshDeviceProvider {
             device = self.device,
             "configuring provider"
         );
-        let settings = SshDefaults::from_config(&config, self.env_prefix, diags)?;
-        if let Some(p) = &settings.mysql_admin_password {
+        let settings = settings_from_config(&config, self.env_prefix, self.sql_admin, diags)?;
+        if let Some(p) = settings
+            .sql
+            .as_ref()
+            .and_then(|s| s.admin_password.as_ref())
+        {
             crate::secrets::register(p);
         }
-        *self
-            .client
-            .settings
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(settings);
+        self.devices.configure(settings);
         Some(())
     }
 
@@ -123,7 +101,7 @@ impl Provider for SshDeviceProvider {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
-        Some((self.resources)(&self.client))
+        Some((self.resources)(&self.devices))
     }
 
     fn get_data_sources(

@@ -10,19 +10,19 @@
 //! `status = "missing"` / `"secret_mismatch"`, and the plan shows it going back to `"registered"`.
 
 use crate::backoff::retry;
+use crate::client::Devices;
+use crate::client::NodeConnection;
+use crate::client::PromptAnswer;
+use crate::client::SshTarget;
 use crate::devices::cms::xmpp_callbridge::{
     add_command, add_secret_command, del_command, parse_callbridge_list, validate_name,
     validate_secret, CallbridgeAccount, LIST_COMMAND, SECRET_QUESTION,
 };
-use crate::providers::ssh_device::DeviceClient;
-use crate::providers::ssh_settings::{
-    validate_node_connection, NodeConnection, NodeConnectionConfig,
-};
-use crate::resources::mmp_command::{run_mmp, run_mmp_listing, StepError};
+use crate::resources::mmp_command::{run_mmp, run_mmp_listing};
+use crate::resources::node_checks::{validate_node_connection, NodeConnectionConfig};
+use crate::resources::step::StepError;
 use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
 use crate::timeouts::{limit, timeouts_block, Operation, Timeouts};
-use crate::transport::interactive_shell::PromptAnswer;
-use crate::transport::ssh::SshTarget;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -66,7 +66,7 @@ pub struct XmppNode<'a> {
 }
 
 pub struct XmppCallbridgeResource {
-    client: Arc<DeviceClient>,
+    devices: Arc<Devices>,
 }
 
 /// What one node reported for the account: present (with its secret), absent, or unknown.
@@ -191,20 +191,17 @@ fn observed_state<'a>(
 }
 
 impl XmppCallbridgeResource {
-    pub fn new(client: Arc<DeviceClient>) -> Self {
-        XmppCallbridgeResource { client }
+    pub fn new(devices: Arc<Devices>) -> Self {
+        XmppCallbridgeResource { devices }
     }
 
     fn target(&self, node: &NodeConnection) -> Result<SshTarget, StepError> {
-        self.client
-            .settings()
-            .and_then(|s| s.target(node))
-            .map_err(StepError::Config)
+        self.devices.ssh_target(node).map_err(StepError::Config)
     }
 
     /// The account named `name` on one node, if any.
     async fn account_on(&self, target: &SshTarget, name: &str) -> NodeView {
-        let mut session = self.client.shells.session(target).await;
+        let mut session = self.devices.mmp(target).await;
         find_account(&mut session, name).await
     }
 
@@ -228,7 +225,7 @@ impl XmppCallbridgeResource {
     /// Two blocks that reach the same node once the provider's default port fills an unset one
     /// (validate cannot tell: the provider block is not known there).
     fn check_same_node_twice(&self, config: &CallbridgeState<'_>, diags: &mut Diagnostics) {
-        let Ok(settings) = self.client.settings() else {
+        let Ok(settings) = self.devices.ssh_settings() else {
             return;
         };
         // (address, resolved port, whether the port came from the provider)
@@ -273,7 +270,7 @@ impl XmppCallbridgeResource {
         name: &str,
         secret: Option<&str>,
     ) -> Result<String, StepError> {
-        let mut session = self.client.shells.session(target).await;
+        let mut session = self.devices.mmp(target).await;
         let answer = |s: &str| {
             [PromptAnswer {
                 question: SECRET_QUESTION,
@@ -313,7 +310,7 @@ impl XmppCallbridgeResource {
 
     /// Make sure the node has no account `name`.
     async fn ensure_absent(&self, target: &SshTarget, name: &str) -> Result<(), StepError> {
-        let mut session = self.client.shells.session(target).await;
+        let mut session = self.devices.mmp(target).await;
         if find_account(&mut session, name).await?.is_some() {
             run_mmp(&mut session, &del_command(name), &[]).await?;
         }
@@ -437,10 +434,7 @@ impl XmppCallbridgeResource {
     }
 }
 
-async fn find_account(
-    session: &mut crate::transport::interactive_shell::ShellSession<'_>,
-    name: &str,
-) -> NodeView {
+async fn find_account(session: &mut crate::client::ShellSession<'_>, name: &str) -> NodeView {
     let output = run_mmp_listing(session, LIST_COMMAND).await?;
     let accounts = parse_callbridge_list(&output).map_err(|message| StepError::Output {
         endpoint: session.endpoint(),
@@ -851,7 +845,7 @@ fn import_node_id(node: &NodeConnection) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::TransportError;
+    use crate::client::TransportError;
 
     fn node(address: &str) -> XmppNode<'static> {
         XmppNode {

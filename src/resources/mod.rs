@@ -5,5 +5,7 @@
 pub mod cms_database_cluster;
 pub mod cms_xmpp_callbridge;
 pub mod mmp_command;
+pub mod node_checks;
+pub mod step;
 pub mod values;
 pub mod xop_replication_member;

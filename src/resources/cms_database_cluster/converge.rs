@@ -6,16 +6,17 @@
 
 use super::state::{cluster_primary, DbNode, NodeReport, CERT_FILES};
 use crate::backoff::{retry, Backoff};
+use crate::client::Devices;
+use crate::client::SshTarget;
+use crate::client::{PromptAnswer, ShellSession};
 use crate::devices::cms::database_cluster::{
     certs_command, connect_command, join_command, localnode_command, parse_status, ClusterStatus,
     CommandResult, Connection, DatabaseClusterStatus, Role, CONFIRM_QUESTION, INITIALIZE_COMMAND,
     REMOVE_COMMAND, STATUS_COMMAND,
 };
 use crate::devices::cms::mmp_output::device_error;
-use crate::providers::ssh_device::DeviceClient;
-use crate::resources::mmp_command::{run_mmp, StepError};
-use crate::transport::interactive_shell::{PromptAnswer, ShellSession};
-use crate::transport::ssh::SshTarget;
+use crate::resources::mmp_command::run_mmp;
+use crate::resources::step::StepError;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -26,7 +27,7 @@ const STEP_ATTEMPTS: u32 = 4;
 pub type NodeFailure = (usize, StepError);
 
 pub struct Procedure<'r, 'a> {
-    pub client: &'r DeviceClient,
+    pub devices: &'r Devices,
     pub nodes: &'r [DbNode<'a>],
     /// Resolved PEM contents, in [`CERT_FILES`] order; `None` when only reading.
     pub certs: Option<&'r [String; 5]>,
@@ -65,9 +66,8 @@ enum Progress {
 
 impl Procedure<'_, '_> {
     fn target(&self, node: &DbNode<'_>) -> Result<SshTarget, StepError> {
-        self.client
-            .settings()
-            .and_then(|s| s.target(&node.connection()))
+        self.devices
+            .ssh_target(&node.connection())
             .map_err(StepError::Config)
     }
 
@@ -111,11 +111,11 @@ impl Procedure<'_, '_> {
     }
 
     async fn status_of(&self, target: SshTarget) -> Result<DatabaseClusterStatus, StepError> {
-        read_status(&mut self.client.shells.session(&target).await).await
+        read_status(&mut self.devices.mmp(&target).await).await
     }
 
     async fn files_match(&self, target: SshTarget, certs: &[String; 5]) -> Result<bool, StepError> {
-        let mut session = self.client.shells.session(&target).await;
+        let mut session = self.devices.mmp(&target).await;
         for (file, content) in CERT_FILES.iter().zip(certs) {
             if session.read_file(file).await?.as_deref() != Some(content.as_bytes()) {
                 return Ok(false);
@@ -128,7 +128,7 @@ impl Procedure<'_, '_> {
     pub async fn download_certificates(&self, i: usize) -> Result<[Option<String>; 5], StepError> {
         let target = self.target(&self.nodes[i])?;
         let files = self.status_of(target.clone()).await?.certificate_files();
-        let mut session = self.client.shells.session(&target).await;
+        let mut session = self.devices.mmp(&target).await;
         let mut out: [Option<String>; 5] = Default::default();
         if files.len() == out.len() {
             for (slot, file) in out.iter_mut().zip(&files) {
@@ -146,7 +146,7 @@ impl Procedure<'_, '_> {
         let certs = self
             .certs
             .ok_or_else(|| StepError::Config("the certificates are not known yet".into()))?;
-        let mut session = self.client.shells.session(&target).await;
+        let mut session = self.devices.mmp(&target).await;
         let mut uploaded = false;
         for (file, content) in CERT_FILES.iter().zip(certs) {
             if session.read_file(file).await?.as_deref() != Some(content.as_bytes()) {
@@ -175,7 +175,7 @@ impl Procedure<'_, '_> {
         // Status polls are cheap; a short cap notices a finished join within a second.
         let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(1));
         loop {
-            let status = read_status(&mut self.client.shells.session(target).await).await?;
+            let status = read_status(&mut self.devices.mmp(target).await).await?;
             let last_seen = match check(&status) {
                 Progress::Done => return Ok(()),
                 Progress::Failed(message) => {
@@ -208,7 +208,7 @@ impl Procedure<'_, '_> {
             })
         };
         if !is_primary(&self.status_of(target.clone()).await?) {
-            let mut session = self.client.shells.session(&target).await;
+            let mut session = self.devices.mmp(&target).await;
             run_mmp(&mut session, INITIALIZE_COMMAND, &yes()).await?;
         }
         self.wait_for(
@@ -252,7 +252,7 @@ impl Procedure<'_, '_> {
                 .as_ref()
                 .is_some_and(|c| c.command == command && c.result == CommandResult::InProgress);
         if !attached(&status) && !underway {
-            let mut session = self.client.shells.session(&target).await;
+            let mut session = self.devices.mmp(&target).await;
             run_mmp(&mut session, &command, &yes()).await?;
         }
         self.wait_for(
@@ -277,12 +277,7 @@ impl Procedure<'_, '_> {
         if self.status_of(target.clone()).await?.status == ClusterStatus::Disabled {
             return Ok(());
         }
-        run_mmp(
-            &mut self.client.shells.session(&target).await,
-            REMOVE_COMMAND,
-            &[],
-        )
-        .await?;
+        run_mmp(&mut self.devices.mmp(&target).await, REMOVE_COMMAND, &[]).await?;
         self.wait_for(
             &target,
             "standalone after `database cluster remove`",

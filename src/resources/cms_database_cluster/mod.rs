@@ -10,10 +10,10 @@
 mod converge;
 pub mod state;
 
+use crate::client::Devices;
 use crate::devices::cms::database_cluster::{validate_interface_name, MAX_DATABASE_NODES};
 use crate::devices::pem::{validate_pem, PemKind};
-use crate::providers::ssh_device::DeviceClient;
-use crate::providers::ssh_settings::{validate_node_connection, NodeConnectionConfig};
+use crate::resources::node_checks::{validate_node_connection, NodeConnectionConfig};
 use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
 use crate::timeouts::{limit, timeouts_block, Operation};
 use converge::{NodeFailure, Procedure};
@@ -32,7 +32,7 @@ const DEFAULT_UPDATE: Duration = Duration::from_secs(900);
 const DEFAULT_DELETE: Duration = Duration::from_secs(600);
 
 pub struct DatabaseClusterResource {
-    client: Arc<DeviceClient>,
+    devices: Arc<Devices>,
 }
 
 /// A certificate attribute's PEM text: the value itself, or the file it names.
@@ -127,8 +127,8 @@ fn with_plan_defaults<'a>(
 }
 
 impl DatabaseClusterResource {
-    pub fn new(client: Arc<DeviceClient>) -> Self {
-        DatabaseClusterResource { client }
+    pub fn new(devices: Arc<Devices>) -> Self {
+        DatabaseClusterResource { devices }
     }
 
     fn procedure<'r, 'a>(
@@ -138,7 +138,7 @@ impl DatabaseClusterResource {
         deadline: Instant,
     ) -> Procedure<'r, 'a> {
         Procedure {
-            client: &self.client,
+            devices: &self.devices,
             nodes,
             certs,
             deadline,
@@ -383,7 +383,7 @@ impl Resource for DatabaseClusterResource {
                 }
             }
             if let Some(a) = node.address.as_ref_option() {
-                if let Err(e) = crate::providers::ssh_settings::validate_host(a) {
+                if let Err(e) = crate::grammar::check_host(a) {
                     diags.error("Invalid address", e, path.clone().attribute("address"));
                 }
             }

@@ -1,11 +1,11 @@
 //! The resource's Terraform state, and how it is derived from what the nodes report.
 
+use crate::client::NodeConnection;
 use crate::devices::cms::database_cluster::{
     ClusterStatus, Connection, DatabaseClusterStatus, Role, CA_FILE, CLIENT_CERT_FILE,
     CLIENT_KEY_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE,
 };
-use crate::providers::ssh_settings::NodeConnection;
-use crate::resources::mmp_command::StepError;
+use crate::resources::step::StepError;
 use crate::timeouts::Timeouts;
 use serde::{Deserialize, Serialize};
 use tf_provider::value::{self, Value, ValueList, ValueNumber, ValueString};

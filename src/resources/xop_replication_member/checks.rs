@@ -12,7 +12,7 @@ use crate::devices::xop::option_values::{
 };
 use crate::devices::xop::replication::{validate_member_name, validate_user_name};
 use crate::grammar::{check_absolute_path, check_command_line, check_no_control, check_port};
-use crate::providers::ssh_settings::{validate_node_connection, NodeConnectionConfig};
+use crate::resources::node_checks::{validate_node_connection, NodeConnectionConfig};
 use tf_provider::value::{Value, ValueList, ValueNumber, ValueString};
 use tf_provider::{AttributePath, Diagnostics};
 
@@ -82,7 +82,7 @@ fn optional_command(s: &str) -> Result<(), String> {
 }
 
 fn host_address(s: &str) -> Result<(), String> {
-    crate::providers::ssh_settings::validate_host(s)
+    crate::grammar::check_host(s)
 }
 
 /// `base`: `host` (a single block) or `primary_host[0]` (an optional one, a list to Terraform).

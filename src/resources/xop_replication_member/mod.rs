@@ -10,9 +10,9 @@ mod import;
 mod state;
 mod steps;
 
+use crate::client::Devices;
 use crate::devices::xop::my_cnf::render_section;
 use crate::devices::xop::replication::ThreadState;
-use crate::providers::ssh_device::DeviceClient;
 use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
 use crate::timeouts::{limit, timeouts_block, Operation};
 use state::*;
@@ -31,7 +31,7 @@ const DEFAULT_UPDATE: Duration = Duration::from_secs(600);
 const DEFAULT_DELETE: Duration = Duration::from_secs(300);
 
 pub struct ReplicationMemberResource {
-    client: Arc<DeviceClient>,
+    devices: Arc<Devices>,
 }
 
 /// Private state: set by import until the first apply, so a `resync_trigger` the configuration
@@ -183,8 +183,8 @@ fn planned_state<'a>(
 }
 
 impl ReplicationMemberResource {
-    pub fn new(client: Arc<DeviceClient>) -> Self {
-        ReplicationMemberResource { client }
+    pub fn new(devices: Arc<Devices>) -> Self {
+        ReplicationMemberResource { devices }
     }
 
     /// Everything the import ID does not say, read from the server.
@@ -198,7 +198,7 @@ impl ReplicationMemberResource {
         // An empty set makes the observation read the firewall rules.
         state.firewall_allow = Value::Value(vec![]);
         let member = Member {
-            client: &self.client,
+            devices: &self.devices,
             state: &state,
             deadline,
         };
@@ -268,7 +268,7 @@ impl ReplicationMemberResource {
         let password_changed =
             before.is_some_and(|b| b.replication_password != planned.replication_password);
         let member = Member {
-            client: &self.client,
+            devices: &self.devices,
             state: planned,
             deadline,
         };
@@ -694,7 +694,7 @@ impl Resource for ReplicationMemberResource {
         state.register_secrets();
         let deadline = Instant::now() + limit(&state.timeouts, Operation::Read, DEFAULT_READ);
         let member = Member {
-            client: &self.client,
+            devices: &self.devices,
             state: &state,
             deadline,
         };
@@ -811,7 +811,7 @@ impl Resource for ReplicationMemberResource {
         prior.register_secrets();
         let deadline = Instant::now() + limit(&prior.timeouts, Operation::Delete, DEFAULT_DELETE);
         let member = Member {
-            client: &self.client,
+            devices: &self.devices,
             state: &prior,
             deadline,
         };

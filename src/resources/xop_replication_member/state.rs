@@ -1,10 +1,9 @@
 //! Terraform state of `xop_replication_member`, its defaults, and the managed my.cnf options it
 //! stands for.
 
+use crate::client::{NodeConnection, SqlEndpoint};
 use crate::devices::xop::my_cnf::OptionLine;
-use crate::providers::ssh_settings::{NodeConnection, SshDefaults};
 use crate::timeouts::Timeouts;
-use crate::transport::mysql::MysqlTarget;
 use serde::{Deserialize, Serialize};
 use tf_provider::value::{self, Value, ValueBool, ValueList, ValueNumber, ValueString};
 
@@ -332,26 +331,15 @@ impl HostBlock<'_> {
 }
 
 impl MysqlBlock<'_> {
-    /// The endpoint with its admin account: the block's own, else the provider's.
-    pub fn target(&self, settings: &SshDefaults) -> Result<MysqlTarget, String> {
-        let (user, password) = match text(&self.admin_user) {
-            Some(user) => (user, text(&self.admin_password)),
-            None => (
-                settings.mysql_admin_user.clone().ok_or_else(|| {
-                    format!("no MySQL admin account for {}:{}: set admin_user and admin_password in the block, or mysql_admin_user and mysql_admin_password in the provider", self.address(), self.port())
-                })?,
-                settings.mysql_admin_password.clone(),
-            ),
-        };
-        Ok(MysqlTarget {
-            host: self.address(),
+    /// The endpoint as configured; the provider's admin account fills in a missing one.
+    pub fn endpoint(&self) -> SqlEndpoint {
+        SqlEndpoint {
+            address: self.address(),
             port: self.port(),
-            user,
-            password: password.unwrap_or_default(),
+            admin_user: text(&self.admin_user),
+            admin_password: text(&self.admin_password),
             tls_ca_file: text(&self.tls_ca_file).map(Into::into),
-            connect_timeout: settings.connect_timeout,
-            statement_timeout: settings.command_timeout,
-        })
+        }
     }
 
     pub fn address(&self) -> String {
@@ -363,42 +351,5 @@ impl MysqlBlock<'_> {
             .as_ref_option()
             .and_then(|p| u16::try_from(*p).ok())
             .unwrap_or(3306)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::providers::ssh_settings::tests::defaults;
-
-    #[test]
-    fn admin_account_from_the_block_else_from_the_provider() {
-        let block = MysqlBlock {
-            address: known("10.0.0.1"),
-            port: Value::Value(3307),
-            ..Default::default()
-        };
-        let e = block.target(&defaults()).unwrap_err();
-        assert!(
-            e.contains("no MySQL admin account for 10.0.0.1:3307"),
-            "{e}"
-        );
-        let provider = SshDefaults {
-            mysql_admin_user: Some("dbadmin".into()),
-            mysql_admin_password: Some("pw".into()),
-            ..defaults()
-        };
-        let t = block.target(&provider).unwrap();
-        assert_eq!(
-            (t.user.as_str(), t.password.as_str(), t.port),
-            ("dbadmin", "pw", 3307)
-        );
-        let own = MysqlBlock {
-            admin_user: known("root"),
-            admin_password: known("own"),
-            ..block
-        };
-        let t = own.target(&provider).unwrap();
-        assert_eq!((t.user.as_str(), t.password.as_str()), ("root", "own"));
     }
 }

@@ -5,6 +5,10 @@
 
 use super::state::{text, MemberState, MysqlBlock};
 use crate::backoff::Backoff;
+use crate::client::Devices;
+use crate::client::MysqlTarget;
+use crate::client::SshTarget;
+use crate::client::TransportError;
 use crate::devices::xop::firewall::{allowed_peers, list_rules_command, rule_command, RuleAction};
 use crate::devices::xop::my_cnf::{
     dynamic_settings, hand_written_options, needs_restart, parse_section, read_command,
@@ -23,11 +27,7 @@ use crate::devices::xop::replication::{
 };
 use crate::devices::xop::resync::{resync_command, resync_stdin, DumpScope, Login};
 use crate::devices::xop::sysconf::{addhost_command, delhost_command, member_command};
-use crate::providers::ssh_device::DeviceClient;
-use crate::resources::mmp_command::StepError;
-use crate::transport::mysql::MysqlTarget;
-use crate::transport::ssh::SshTarget;
-use crate::transport::TransportError;
+use crate::resources::step::StepError;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -44,7 +44,7 @@ pub struct Observation {
 }
 
 pub struct Member<'r, 'a> {
-    pub client: &'r DeviceClient,
+    pub devices: &'r Devices,
     pub state: &'r MemberState<'a>,
     pub deadline: Instant,
 }
@@ -59,9 +59,8 @@ fn output_error(endpoint: String, command: &str, message: String) -> StepError {
 
 impl Member<'_, '_> {
     fn host(&self) -> Result<SshTarget, StepError> {
-        self.client
-            .settings()
-            .and_then(|s| s.target(&self.state.host_connection()))
+        self.devices
+            .ssh_target(&self.state.host_connection())
             .map_err(StepError::Config)
     }
 
@@ -70,9 +69,8 @@ impl Member<'_, '_> {
             StepError::Config("the primary's shell is needed: add a primary_host block".into())
         })?;
         let target = self
-            .client
-            .settings()
-            .and_then(|s| s.target(&block.connection()))
+            .devices
+            .ssh_target(&block.connection())
             .map_err(StepError::Config)?;
         Ok((
             target,
@@ -151,10 +149,9 @@ impl Member<'_, '_> {
         block: Option<&MysqlBlock>,
         missing: &str,
     ) -> Result<MysqlTarget, StepError> {
-        let settings = self.client.settings().map_err(StepError::Config)?;
         block
             .ok_or_else(|| missing.to_string())
-            .and_then(|b| b.target(&settings))
+            .and_then(|b| self.devices.sql_target(&b.endpoint()))
             .map_err(StepError::Config)
     }
 
@@ -188,13 +185,7 @@ impl Member<'_, '_> {
         command: &str,
         stdin: Option<&[u8]>,
     ) -> Result<String, StepError> {
-        let out = self
-            .client
-            .hosts
-            .session(target)
-            .await
-            .exec(command, stdin)
-            .await?;
+        let out = self.devices.host(target).await.exec(command, stdin).await?;
         if out.status != 0 {
             let said = if out.stderr.trim().is_empty() {
                 out.stdout.trim()
@@ -215,13 +206,7 @@ impl Member<'_, '_> {
         target: &MysqlTarget,
         statement: &str,
     ) -> Result<Vec<crate::devices::xop::replication::Row>, StepError> {
-        Ok(self
-            .client
-            .mysql
-            .session(target)
-            .await
-            .query(statement)
-            .await?)
+        Ok(self.devices.sql(target).await.query(statement).await?)
     }
 
     pub async fn observe(&self) -> Result<Observation, StepError> {
@@ -298,9 +283,8 @@ impl Member<'_, '_> {
     ) -> Result<bool, StepError> {
         let check = rule_command(iptables, RuleAction::Check, peer, self.mysql_port());
         Ok(self
-            .client
-            .hosts
-            .session(target)
+            .devices
+            .host(target)
             .await
             .exec(&check, None)
             .await?
@@ -794,7 +778,7 @@ impl Member<'_, '_> {
                 ..self.state.clone()
             };
             Member {
-                client: self.client,
+                devices: self.devices,
                 state: &nobody,
                 deadline: self.deadline,
             }

@@ -1,0 +1,93 @@
+//! The one door from resources to devices. Resources hold a [`Devices`], turn a node's
+//! configuration into a target with [`Devices::ssh_target`] or [`Devices::sql_target`], and open
+//! sessions with [`Devices::mmp`], [`Devices::host`] and [`Devices::sql`]. They import this module,
+//! never `providers/` (which fills the settings in) nor the pools of `transport/`.
+//!
+//! Settings come per transport ([`SshSettings`], [`SqlSettings`]); a provider type composes the
+//! pieces its devices need instead of growing one struct.
+
+mod sql;
+mod ssh;
+
+pub use crate::transport::exec::HostSession;
+pub use crate::transport::host_key::is_valid_fingerprint;
+pub use crate::transport::interactive_shell::{PromptAnswer, ShellSession};
+pub use crate::transport::mysql::{MysqlSession, MysqlTarget};
+pub use crate::transport::ssh::SshTarget;
+pub use crate::transport::TransportError;
+pub use sql::{SqlEndpoint, SqlSettings};
+pub use ssh::{NodeConnection, SshSettings};
+
+use crate::transport::exec::HostPool;
+use crate::transport::interactive_shell::ShellPool;
+use crate::transport::mysql::MysqlPool;
+use std::sync::RwLock;
+
+/// What every resource of one provider process shares: the provider block's settings and the
+/// per-device session pools (MMP shells, host exec connections, SQL connections).
+#[derive(Default)]
+pub struct Devices {
+    settings: RwLock<Option<Settings>>,
+    shells: ShellPool,
+    hosts: HostPool,
+    mysql: MysqlPool,
+}
+
+/// The provider block's settings, by transport.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub ssh: SshSettings,
+    /// Only for provider types whose devices also have a SQL side.
+    pub sql: Option<SqlSettings>,
+}
+
+const NOT_CONFIGURED: &str = "the provider is not configured yet";
+
+impl Devices {
+    /// Called by the provider's `configure`.
+    pub fn configure(&self, settings: Settings) {
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Some(settings);
+    }
+
+    fn settings(&self) -> Result<Settings, String> {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(|| NOT_CONFIGURED.to_string())
+    }
+
+    /// The provider's SSH settings (e.g. its default port, for plan-time checks).
+    pub fn ssh_settings(&self) -> Result<SshSettings, String> {
+        self.settings().map(|s| s.ssh)
+    }
+
+    /// The SSH target for one node: its overrides first, then the provider's settings.
+    pub fn ssh_target(&self, node: &NodeConnection) -> Result<SshTarget, String> {
+        self.ssh_settings()?.target(node)
+    }
+
+    /// The MySQL target for one endpoint: its own admin account, else the provider's.
+    pub fn sql_target(&self, endpoint: &SqlEndpoint) -> Result<MysqlTarget, String> {
+        let settings = self.settings()?;
+        let sql = settings
+            .sql
+            .ok_or_else(|| "this provider type has no SQL settings".to_string())?;
+        sql.target(endpoint)
+    }
+
+    /// The MMP shell of one node (opened on first use, then shared by the process).
+    pub async fn mmp<'a>(&self, target: &'a SshTarget) -> ShellSession<'a> {
+        self.shells.session(target).await
+    }
+
+    /// Command execution on one Linux host.
+    pub async fn host<'a>(&self, target: &'a SshTarget) -> HostSession<'a> {
+        self.hosts.session(target).await
+    }
+
+    /// The SQL connection of one server.
+    pub async fn sql<'a>(&self, target: &'a MysqlTarget) -> MysqlSession<'a> {
+        self.mysql.session(target).await
+    }
+}
