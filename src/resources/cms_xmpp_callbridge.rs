@@ -18,6 +18,7 @@ use crate::devices::cms::xmpp_callbridge::{
     add_command, add_secret_command, del_command, parse_callbridge_list, validate_name,
     validate_secret, CallbridgeAccount, LIST_COMMAND, SECRET_QUESTION,
 };
+use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
 use crate::resources::mmp_command::{run_mmp, run_mmp_listing};
 use crate::resources::node_checks::{validate_node_connection, NodeConnectionConfig};
 use crate::resources::step::StepError;
@@ -444,21 +445,31 @@ async fn find_account(session: &mut crate::client::ShellSession<'_>, name: &str)
     Ok(accounts.into_iter().find(|a| a.name == name))
 }
 
-/// A node as written in an import ID: host, and the port when one was given.
-pub type HostPort = (String, Option<u16>);
+/// Import ID: the Call Bridge name and every XMPP node.
+const IMPORT_ID: ImportShape = ImportShape {
+    name: Some(validate_name),
+    labels: None,
+    min_nodes: 1,
+    max_nodes: usize::MAX,
+    settings: &[],
+    usage: "<name>@<node>[,<node>...], each node host, host:port or [ipv6]:port, e.g. cb1@10.0.0.1,10.0.0.2:2222",
+};
 
-/// Import ID: `<name>@<node>[,<node>...]`, each node `host`, `host:port` or `[ipv6]:port`.
-pub fn parse_import_id(id: &str) -> Result<(String, Vec<HostPort>), String> {
-    let usage = "expected <name>@<node>[,<node>...], each node host, host:port or [ipv6]:port, e.g. cb1@10.0.0.1,10.0.0.2:2222";
-    let (name, nodes) = id
-        .split_once('@')
-        .ok_or_else(|| format!("no '@' in {id:?}; {usage}"))?;
-    validate_name(name).map_err(|e| format!("Call Bridge name {e}; {usage}"))?;
-    let mut parsed = Vec::new();
-    for node in nodes.split(',').map(str::trim) {
-        parsed.push(crate::grammar::parse_endpoint(node).map_err(|e| format!("{e}; {usage}"))?);
+/// The import ID that names this account on these nodes.
+fn import_id(name: &str, nodes: &[NodeConnection]) -> ImportId {
+    ImportId {
+        name: Some(name.to_string()),
+        nodes: nodes.iter().map(import_node).collect(),
+        settings: vec![],
     }
-    Ok((name.to_string(), parsed))
+}
+
+fn import_node(node: &NodeConnection) -> ImportNode {
+    ImportNode {
+        label: None,
+        address: node.address.clone(),
+        port: node.port,
+    }
 }
 
 #[async_trait::async_trait]
@@ -694,13 +705,12 @@ impl Resource for XmppCallbridgeResource {
                     return None;
                 }
                 Ok(Some(_)) => {
-                    let ids: Vec<String> = nodes.iter().map(import_node_id).collect();
                     diags.error(
                         "Call Bridge account already exists",
                         format!(
-                            "{} already has an XMPP account named {name:?}. To manage it with Terraform, import it:\n  terraform import <resource address> '{name}@{}'",
+                            "{} already has an XMPP account named {name:?}. To manage it with Terraform, import it:\n  terraform import <resource address> '{}'",
                             nodes[i].address,
-                            ids.join(",")
+                            import_id(&name, &nodes)
                         ),
                         node_path(i),
                     );
@@ -781,19 +791,24 @@ impl Resource for XmppCallbridgeResource {
         diags: &mut Diagnostics,
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let (name, nodes) = match parse_import_id(&id) {
+        let parsed = match IMPORT_ID.parse(&id) {
             Ok(parsed) => parsed,
             Err(e) => {
                 diags.root_error("Invalid import ID", e);
                 return None;
             }
         };
-        let nodes = nodes
+        let name = parsed.name.unwrap_or_default();
+        let nodes = parsed
+            .nodes
             .into_iter()
-            .map(|(address, port)| {
+            .map(|node| {
                 Value::Value(XmppNode {
-                    address: Value::Value(address.into()),
-                    port: port.map(|p| Value::Value(p as i64)).unwrap_or(Value::Null),
+                    address: Value::Value(node.address.into()),
+                    port: node
+                        .port
+                        .map(|p| Value::Value(i64::from(p)))
+                        .unwrap_or(Value::Null),
                     ..Default::default()
                 })
             })
@@ -816,7 +831,7 @@ impl Resource for XmppCallbridgeResource {
                 Err(e) => {
                     diags.root_error(
                         format!("Cannot import Call Bridge {name}"),
-                        format!("node {} cannot be read: {e}", import_node_id(node)),
+                        format!("node {} cannot be read: {e}", import_node(node).endpoint()),
                     );
                     return None;
                 }
@@ -831,14 +846,6 @@ impl Resource for XmppCallbridgeResource {
             return None;
         }
         Some((state, Value::Null))
-    }
-}
-
-fn import_node_id(node: &NodeConnection) -> String {
-    match (node.port, node.address.contains(':')) {
-        (Some(p), true) => format!("[{}]:{p}", node.address),
-        (Some(p), false) => format!("{}:{p}", node.address),
-        (None, _) => node.address.clone(),
     }
 }
 
@@ -942,26 +949,5 @@ mod tests {
             &mut diags,
         );
         assert!(!exists);
-    }
-
-    #[test]
-    fn import_ids() {
-        let (name, nodes) =
-            parse_import_id("cb1@10.0.0.1,cms2.example.com:2222,[::1]:2200").unwrap();
-        assert_eq!(name, "cb1");
-        assert_eq!(
-            nodes,
-            vec![
-                ("10.0.0.1".into(), None),
-                ("cms2.example.com".into(), Some(2222)),
-                ("::1".into(), Some(2200))
-            ]
-        );
-        assert!(parse_import_id("cb1").unwrap_err().contains("no '@'"));
-        assert!(parse_import_id("bad name@10.0.0.1").is_err());
-        assert!(parse_import_id("cb1@10.0.0.1:0")
-            .unwrap_err()
-            .contains("invalid port"));
-        assert!(parse_import_id("cb1@not a host").is_err());
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod cms_database_cluster;
 pub mod cms_xmpp_callbridge;
+pub mod import_id;
 pub mod mmp_command;
 pub mod node_checks;
 pub mod step;

@@ -13,6 +13,7 @@ pub mod state;
 use crate::client::Devices;
 use crate::devices::cms::database_cluster::{validate_interface_name, MAX_DATABASE_NODES};
 use crate::devices::pem::{validate_pem, PemKind};
+use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
 use crate::resources::node_checks::{validate_node_connection, NodeConnectionConfig};
 use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
 use crate::timeouts::{limit, timeouts_block, Operation};
@@ -220,22 +221,32 @@ pub fn validate_node_name(name: &str) -> Result<(), String> {
 }
 
 /// Import ID: `<name>=<address>[:<ssh port>],...`, every node of the cluster.
-pub fn parse_import_id(id: &str) -> Result<Vec<(String, String, Option<u16>)>, String> {
-    let usage = "expected <name>=<address>[:<ssh port>],... listing every node, e.g. cms1=10.0.0.1,cms2=10.0.0.2,cms3=10.0.0.3:2222";
-    let mut nodes = Vec::new();
-    for part in id.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (name, rest) = part
-            .split_once('=')
-            .ok_or_else(|| format!("{part:?} has no '='; {usage}"))?;
-        validate_node_name(name).map_err(|e| format!("{e}; {usage}"))?;
-        let (address, port) =
-            crate::grammar::parse_endpoint(rest).map_err(|e| format!("{e}; {usage}"))?;
-        nodes.push((name.to_string(), address, port));
+const IMPORT_ID: ImportShape = ImportShape {
+    name: None,
+    labels: Some(validate_node_name),
+    min_nodes: 2,
+    max_nodes: usize::MAX,
+    settings: &[],
+    usage: "<name>=<address>[:<ssh port>],... listing every node, e.g. cms1=10.0.0.1,cms2=10.0.0.2,cms3=10.0.0.3:2222",
+};
+
+/// The import ID of a cluster of these nodes.
+fn import_id(nodes: &[DbNode<'_>]) -> ImportId {
+    ImportId {
+        name: None,
+        nodes: nodes
+            .iter()
+            .map(|n| ImportNode {
+                label: Some(n.name()),
+                address: n.address(),
+                port: n
+                    .ssh_port
+                    .as_ref_option()
+                    .and_then(|p| u16::try_from(*p).ok()),
+            })
+            .collect(),
+        settings: vec![],
     }
-    if nodes.len() < 2 {
-        return Err(format!("a database cluster has at least 2 nodes; {usage}"));
-    }
-    Ok(nodes)
 }
 
 #[async_trait::async_trait]
@@ -548,20 +559,13 @@ impl Resource for DatabaseClusterResource {
                     return None;
                 }
                 Ok(status) if node_state(status, None) != STATE_STANDALONE => {
-                    let id: Vec<String> = nodes
-                        .iter()
-                        .map(|n| match n.ssh_port.as_ref_option() {
-                            Some(p) => format!("{}={}:{p}", n.name(), n.address()),
-                            None => format!("{}={}", n.name(), n.address()),
-                        })
-                        .collect();
                     diags.error(
                         "Node already in a database cluster",
                         format!(
                             "node {} is already in a database cluster (it reports {}). To manage that cluster with Terraform, import it:\n  terraform import <resource address> '{}'",
                             nodes[i].name(),
                             node_role(status),
-                            id.join(",")
+                            import_id(&nodes)
                         ),
                         node_path(i),
                     );
@@ -649,8 +653,8 @@ impl Resource for DatabaseClusterResource {
         diags: &mut Diagnostics,
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let parsed = match parse_import_id(&id) {
-            Ok(p) => p,
+        let parsed = match IMPORT_ID.parse(&id) {
+            Ok(p) => p.nodes,
             Err(e) => {
                 diags.root_error("Invalid import ID", e);
                 return None;
@@ -658,10 +662,11 @@ impl Resource for DatabaseClusterResource {
         };
         let nodes: Vec<DbNode<'a>> = parsed
             .into_iter()
-            .map(|(name, address, port)| DbNode {
-                name: known(name),
-                address: known(address),
-                ssh_port: port
+            .map(|node| DbNode {
+                name: known(node.label.unwrap_or_default()),
+                address: known(node.address),
+                ssh_port: node
+                    .port
                     .map(|p| Value::Value(i64::from(p)))
                     .unwrap_or(Value::Null),
                 ..Default::default()
@@ -751,21 +756,6 @@ fn other_value(node: &DbNode<'_>, field: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn import_ids() {
-        let nodes =
-            parse_import_id("cms1=10.0.0.1,cms2=10.0.0.2:2222, cms3=cms3.example.com").unwrap();
-        assert_eq!(nodes[1], ("cms2".into(), "10.0.0.2".into(), Some(2222)));
-        assert_eq!(nodes[2], ("cms3".into(), "cms3.example.com".into(), None));
-        assert!(parse_import_id("cms1=10.0.0.1")
-            .unwrap_err()
-            .contains("at least 2"));
-        assert!(parse_import_id("cms1,cms2").unwrap_err().contains("no '='"));
-        assert!(parse_import_id("a=10.0.0.1:x,b=10.0.0.2")
-            .unwrap_err()
-            .contains("invalid port"));
-    }
 
     #[test]
     fn pem_values_or_paths() {

@@ -10,6 +10,7 @@
 use super::state::{known, HostBlock, MemberState, MysqlBlock, ROLE_PRIMARY, ROLE_SECONDARY};
 use crate::devices::xop::my_cnf::OptionLine;
 use crate::devices::xop::replication::validate_member_name;
+use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
 use tf_provider::value::{Value, ValueNumber, ValueString};
 
 /// The settings an import ID may carry.
@@ -63,59 +64,63 @@ fn set_host(host: &mut HostBlock<'static>, attr: &str, value: &str) -> Result<()
     Ok(())
 }
 
+/// Import ID: the member's name, its SSH endpoint, and the settings that differ from defaults.
+const IMPORT_ID: ImportShape = ImportShape {
+    name: Some(validate_member_name),
+    labels: None,
+    min_nodes: 1,
+    max_nodes: 1,
+    settings: ID_SETTINGS,
+    usage: "<name>@<ssh_address>[:<ssh_port>][;<setting>=<value>...]",
+};
+
+/// The import ID of the member `name` reached over SSH at `address` (and `port`).
+pub fn import_id(name: &str, address: &str, port: Option<u16>) -> ImportId {
+    ImportId {
+        name: Some(name.to_string()),
+        nodes: vec![ImportNode {
+            label: None,
+            address: address.to_string(),
+            port,
+        }],
+        settings: vec![],
+    }
+}
+
 /// The state an import ID describes: name, connection blocks, and nothing read yet.
 pub fn parse_import_id(id: &str) -> Result<MemberState<'static>, String> {
-    let mut parts = id.split(';');
-    let head = parts.next().unwrap_or_default();
-    let usage = || {
-        format!(
-            "import ID {id:?}: expected <name>@<ssh_address>[:<ssh_port>][;<setting>=<value>...]"
-        )
-    };
-    let (name, endpoint) = head.split_once('@').ok_or_else(usage)?;
-    validate_member_name(name).map_err(|e| format!("import ID: name {e}"))?;
-    let (address, ssh_port) =
-        crate::grammar::parse_endpoint(endpoint).map_err(|e| format!("{}: {e}", usage()))?;
-    let ssh_port = ssh_port.map(|p| Value::Value(i64::from(p)));
+    let parsed = IMPORT_ID.parse(id)?;
+    let name = parsed.name.unwrap_or_default();
+    let mut host = HostBlock::default();
+    let mut mysql = MysqlBlock::default();
+    if let Some(node) = parsed.nodes.first() {
+        host.address = known(node.address.as_str());
+        host.port = node
+            .port
+            .map(|p| Value::Value(i64::from(p)))
+            .unwrap_or(Value::Null);
+    }
     let mut state = MemberState {
-        id: known(name),
-        name: known(name),
-        host: Value::Value(HostBlock {
-            address: known(address),
-            port: ssh_port.unwrap_or(Value::Null),
-            ..Default::default()
-        }),
-        mysql: Value::Value(MysqlBlock::default()),
+        id: known(name.as_str()),
+        name: known(name.as_str()),
         ..Default::default()
     };
     let mut primary_host = HostBlock::default();
     let mut primary_tls = None;
-    for part in parts.filter(|p| !p.is_empty()) {
-        let (key, value) = part
-            .split_once('=')
-            .ok_or_else(|| format!("import ID: {part:?} is not <setting>=<value>"))?;
-        if !ID_SETTINGS.contains(&key) {
-            return Err(format!(
-                "import ID: {key:?} cannot be set in an import ID (passwords come from the provider block); settings: {}",
-                ID_SETTINGS.join(", ")
-            ));
-        }
+    for (key, value) in &parsed.settings {
+        let (key, value) = (key.as_str(), value.as_str());
         match key.split_once('.') {
-            Some(("host", attr)) => set_host(state.host.as_mut().expect("set above"), attr, value)?,
+            Some(("host", attr)) => set_host(&mut host, attr, value)?,
             Some(("primary_host", attr)) => set_host(&mut primary_host, attr, value)?,
-            Some(("mysql", "address")) => {
-                state.mysql.as_mut().expect("set above").address = known(value)
-            }
-            Some(("mysql", "port")) => {
-                state.mysql.as_mut().expect("set above").port = port(value, key)?
-            }
-            Some(("mysql", "tls_ca_file")) => {
-                state.mysql.as_mut().expect("set above").tls_ca_file = known(value)
-            }
+            Some(("mysql", "address")) => mysql.address = known(value),
+            Some(("mysql", "port")) => mysql.port = port(value, key)?,
+            Some(("mysql", "tls_ca_file")) => mysql.tls_ca_file = known(value),
             Some(("primary", "tls_ca_file")) => primary_tls = Some(known(value)),
             _ => state.cluster_address = known(value),
         }
     }
+    state.host = Value::Value(host);
+    state.mysql = Value::Value(mysql);
     if primary_host != HostBlock::default() {
         if primary_host.address.is_null() {
             return Err("import ID: primary_host settings need primary_host.address".into());

@@ -338,8 +338,9 @@ impl Member<'_, '_> {
             .map_err(|m| output_error(own.endpoint(), SHOW_SLAVE_STATUS, m))?;
         let mut found = Vec::new();
         if parse_section(&file).is_some() {
-            let address = self.state.host_connection().address;
-            found.push(format!("{path} already has a uccluster-managed section (a member made by uccluster: import it, `terraform import <address> '{}@{address}'`)", self.state.name()));
+            let host = self.state.host_connection();
+            let id = super::import::import_id(&self.state.name(), &host.address, host.port);
+            found.push(format!("{path} already has a uccluster-managed section (a member made by uccluster: import it, `terraform import <address> '{id}'`)"));
         }
         if let Some((line, text)) = hand.first() {
             let more = match hand.len() {
