@@ -41,6 +41,26 @@ pub fn parse_port(text: &str) -> Result<u16, String> {
         .ok_or_else(|| format!("invalid port {text:?}: expected 1 to 65535"))
 }
 
+/// An inclusive range a number must lie in.
+pub struct NumberRange {
+    pub option: &'static str,
+    pub min: i64,
+    pub max: i64,
+}
+
+impl NumberRange {
+    pub fn check(&self, n: i64) -> Result<(), String> {
+        if (self.min..=self.max).contains(&n) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} must be between {} and {}, got {n}",
+                self.option, self.min, self.max
+            ))
+        }
+    }
+}
+
 /// A TCP port given as a number attribute.
 pub fn check_port(port: i64) -> Result<(), String> {
     if (1..=65535).contains(&port) {

@@ -20,15 +20,14 @@ use crate::devices::cms::xmpp_callbridge::{
 };
 use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
 use crate::resources::mmp_command::{run_mmp, run_mmp_listing};
-use crate::resources::node_checks::{validate_node_connection, NodeConnectionConfig};
+use crate::resources::node_checks::{ADDRESS, FINGERPRINT, USERNAME};
+use crate::resources::spec::{attr, BlockSpec, Check, DefaultValue, Nesting, Presence, Spec, Type};
 use crate::resources::step::StepError;
-use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
 use crate::timeouts::{limit, timeouts_block, Operation, Timeouts};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tf_provider::schema::{AttributeType, Block, Description, NestedBlock, Schema};
+use tf_provider::schema::Schema;
 use tf_provider::value::{self, Value, ValueEmpty, ValueList, ValueNumber, ValueString};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 use tokio::time::Instant;
@@ -65,6 +64,42 @@ pub struct XmppNode<'a> {
     pub host_key_fingerprint: ValueString<'a>,
     pub status: ValueString<'a>,
 }
+
+fn name_check(name: &str) -> Result<(), String> {
+    validate_name(name).map_err(|e| format!("name {e}"))
+}
+
+fn secret_check(secret: &str) -> Result<(), String> {
+    validate_secret(secret).map_err(|e| format!("secret {e}"))
+}
+
+/// The declaration of every attribute (see [`crate::resources::spec`]).
+const SPEC: Spec = Spec {
+    description: "One Call Bridge's account on the XMPP server of every XMPP node of a Cisco Meeting Server cluster.",
+    attrs: &[
+        attr("id", Type::Text, Presence::Computed, "The Call Bridge name."),
+        attr("name", Type::Text, Presence::Required, "Name of the Call Bridge account (1 to 64 letters, digits, `.`, `_`, `-`). Changing it replaces the account on every node.")
+            .replaces()
+            .check(Check::Text { title: "Invalid Call Bridge name", check: name_check }),
+        attr("secret", Type::Text, Presence::Defaulted(DefaultValue::ByResource), "Shared secret the Call Bridge uses to log in to XMPP (one line, no spaces). When unset, the first node generates it (`xmpp callbridge add`) and the others are given the same one; changing it re-keys every node.")
+            .sensitive()
+            .check(Check::Text { title: "Invalid secret", check: secret_check }),
+        attr("domain", Type::Text, Presence::Computed, "XMPP domain of the account, as the first node reports it."),
+    ],
+    blocks: &[BlockSpec {
+        name: "xmpp_node",
+        nesting: Nesting::List,
+        description: "An XMPP server node; list every node of the XMPP cluster. The first one generates the secret when `secret` is not set.",
+        attrs: &[
+            attr("address", Type::Text, Presence::Required, "Address (IP or host name) of the node's MMP, reached over SSH.").check(ADDRESS),
+            attr("port", Type::Number, Presence::Optional, "SSH port of this node's MMP, 1 to 65535. Default: the provider's `port`.").check(Check::Port),
+            attr("username", Type::Text, Presence::Optional, "MMP user for this node (letters, digits, `_`, `.`, `-`, `@`). Default: the provider's `username`.").check(USERNAME),
+            attr("password", Type::Text, Presence::Optional, "MMP password for this node. Default: the provider's credentials.").sensitive(),
+            attr("host_key_fingerprint", Type::Text, Presence::Optional, "Pinned SHA256 fingerprint of this node's SSH host key (`SHA256:...` as `ssh-keygen -lf` prints it). Takes precedence over the provider's `known_hosts_file`.").check(FINGERPRINT),
+            attr("status", Type::Text, Presence::Computed, "What the node reports: `registered`, `missing` (account deleted), `secret_mismatch` (another secret) or `unreachable`."),
+        ],
+    }],
+};
 
 pub struct XmppCallbridgeResource {
     devices: Arc<Devices>,
@@ -106,14 +141,7 @@ fn connection(node: &XmppNode<'_>) -> NodeConnection {
 }
 
 fn register_secrets(state: &CallbridgeState<'_>) {
-    if let Some(secret) = state.secret.as_ref_option() {
-        crate::secrets::register(secret);
-    }
-    for node in known_nodes(state) {
-        if let Some(p) = node.password.as_ref_option() {
-            crate::secrets::register(p);
-        }
-    }
+    SPEC.register_secrets(state);
 }
 
 fn with_status<'a>(mut nodes: Vec<XmppNode<'a>>, status: &str) -> ValueList<Value<XmppNode<'a>>> {
@@ -479,77 +507,20 @@ impl Resource for XmppCallbridgeResource {
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        use AttributeType::{Number, String};
-        let node = Block {
-            attributes: HashMap::from([
-                ("address".into(), required(String, "Address (IP or host name) of the node's MMP, reached over SSH.")),
-                ("port".into(), optional(Number, "SSH port of this node's MMP, 1 to 65535. Default: the provider's `port`.")),
-                ("username".into(), optional(String, "MMP user for this node (letters, digits, `_`, `.`, `-`, `@`). Default: the provider's `username`.")),
-                ("password".into(), sensitive(optional(String, "MMP password for this node. Default: the provider's credentials."))),
-                (
-                    "host_key_fingerprint".into(),
-                    optional(String, "Pinned SHA256 fingerprint of this node's SSH host key (`SHA256:...` as `ssh-keygen -lf` prints it). Takes precedence over the provider's `known_hosts_file`."),
-                ),
-                (
-                    "status".into(),
-                    computed(String, "What the node reports: `registered`, `missing` (account deleted), `secret_mismatch` (another secret) or `unreachable`."),
-                ),
-            ]),
-            description: Description::markdown("An XMPP server node; list every node of the XMPP cluster. The first one generates the secret when `secret` is not set."),
-            ..Default::default()
-        };
+        let timeouts = timeouts_block(&[
+            (Operation::Create, DEFAULT_CREATE),
+            (Operation::Read, DEFAULT_READ),
+            (Operation::Update, DEFAULT_UPDATE),
+            (Operation::Delete, DEFAULT_DELETE),
+        ]);
         Some(Schema {
             version: 1,
-            block: Block {
-                attributes: HashMap::from([
-                    ("id".into(), computed(String, "The Call Bridge name.")),
-                    (
-                        "name".into(),
-                        required(String, "Name of the Call Bridge account (1 to 64 letters, digits, `.`, `_`, `-`). Changing it replaces the account on every node."),
-                    ),
-                    (
-                        "secret".into(),
-                        sensitive(optional_computed(String, "Shared secret the Call Bridge uses to log in to XMPP (one line, no spaces). When unset, the first node generates it (`xmpp callbridge add`) and the others are given the same one; changing it re-keys every node.")),
-                    ),
-                    ("domain".into(), computed(String, "XMPP domain of the account, as the first node reports it.")),
-                ]),
-                blocks: HashMap::from([
-                    ("xmpp_node".into(), NestedBlock::List(node)),
-                    (
-                        "timeouts".into(),
-                        timeouts_block(&[
-                            (Operation::Create, DEFAULT_CREATE),
-                            (Operation::Read, DEFAULT_READ),
-                            (Operation::Update, DEFAULT_UPDATE),
-                            (Operation::Delete, DEFAULT_DELETE),
-                        ]),
-                    ),
-                ]),
-                description: Description::markdown("One Call Bridge's account on the XMPP server of every XMPP node of a Cisco Meeting Server cluster."),
-                ..Default::default()
-            },
+            block: SPEC.schema_block(vec![("timeouts", timeouts)]),
         })
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        if let Value::Value(name) = &config.name {
-            if let Err(e) = validate_name(name) {
-                diags.error(
-                    "Invalid Call Bridge name",
-                    format!("name {e}"),
-                    AttributePath::new("name"),
-                );
-            }
-        }
-        if let Value::Value(secret) = &config.secret {
-            if let Err(e) = validate_secret(secret) {
-                diags.error(
-                    "Invalid secret",
-                    format!("secret {e}"),
-                    AttributePath::new("secret"),
-                );
-            }
-        }
+        SPEC.check(&config, diags);
         if let Value::Value(nodes) = &config.xmpp_node {
             if nodes.is_empty() {
                 diags.error(
@@ -563,19 +534,6 @@ impl Resource for XmppCallbridgeResource {
                 let Value::Value(node) = node else { continue };
                 let address = node.address.as_ref_option().map(|a| a.to_string());
                 let port = node.port.as_ref_option().copied();
-                validate_node_connection(
-                    NodeConnectionConfig {
-                        address: ("address", address.as_deref()),
-                        port: ("port", port),
-                        username: node.username.as_ref_option().map(|u| u.as_ref()),
-                        host_key_fingerprint: node
-                            .host_key_fingerprint
-                            .as_ref_option()
-                            .map(|f| f.as_ref()),
-                    },
-                    &node_path(i),
-                    diags,
-                );
                 if let Some(address) = address {
                     if seen.iter().any(|(a, p)| *a == address && *p == port) {
                         diags.error(
@@ -949,5 +907,34 @@ mod tests {
             &mut diags,
         );
         assert!(!exists);
+    }
+
+    #[test]
+    fn the_table_names_exactly_the_state_fields() {
+        let keys = |v: serde_json::Value| {
+            let mut k: Vec<String> = v
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            k.sort();
+            k
+        };
+        let mut declared: Vec<String> = SPEC.names().iter().map(|n| n.to_string()).collect();
+        declared.push("timeouts".into());
+        declared.sort();
+        assert_eq!(
+            declared,
+            keys(serde_json::to_value(CallbridgeState::default()).unwrap())
+        );
+        let mut node: Vec<String> = SPEC.blocks[0]
+            .attrs
+            .iter()
+            .map(|a| a.name.to_string())
+            .collect();
+        node.sort();
+        assert_eq!(
+            node,
+            keys(serde_json::to_value(XmppNode::default()).unwrap())
+        );
     }
 }

@@ -7,6 +7,7 @@ pub mod cms_xmpp_callbridge;
 pub mod import_id;
 pub mod mmp_command;
 pub mod node_checks;
+pub mod spec;
 pub mod step;
 pub mod values;
 pub mod xop_replication_member;

@@ -2,6 +2,7 @@
 //! reached over SSH.
 
 use crate::client::is_valid_fingerprint;
+use crate::resources::spec::Check;
 use tf_provider::{AttributePath, Diagnostics};
 
 /// A node's connection attributes as configured, with the names they have in its block
@@ -37,12 +38,33 @@ pub fn validate_node_connection(
         }
     }
     if let Some(f) = node.host_key_fingerprint {
-        if !is_valid_fingerprint(f) {
+        if let Err(e) = check_fingerprint(f) {
             diags.error(
                 "Invalid host key fingerprint",
-                format!("{f:?} is not a SHA256 fingerprint; expected the form `ssh-keygen -lf` prints, e.g. SHA256:<43 base64 characters>"),
+                e,
                 path.clone().attribute("host_key_fingerprint"),
             );
         }
     }
 }
+
+fn check_fingerprint(f: &str) -> Result<(), String> {
+    match is_valid_fingerprint(f) {
+        true => Ok(()),
+        false => Err(format!("{f:?} is not a SHA256 fingerprint; expected the form `ssh-keygen -lf` prints, e.g. SHA256:<43 base64 characters>")),
+    }
+}
+
+/// The same checks as table entries ([`crate::resources::spec`]), with the same titles.
+pub const ADDRESS: Check = Check::Text {
+    title: "Invalid address",
+    check: crate::grammar::check_host,
+};
+pub const USERNAME: Check = Check::Text {
+    title: "Invalid username",
+    check: crate::grammar::check_login_name,
+};
+pub const FINGERPRINT: Check = Check::Text {
+    title: "Invalid host key fingerprint",
+    check: check_fingerprint,
+};

@@ -5,12 +5,7 @@
 //! Ranges from the MariaDB Knowledge Base, "Replication and Binary Log System Variables" and
 //! "InnoDB System Variables"; identifier rules from "Identifier Names".
 
-/// An inclusive range an option's number must lie in.
-pub struct NumberRange {
-    pub option: &'static str,
-    pub min: i64,
-    pub max: i64,
-}
+pub use crate::grammar::NumberRange;
 
 /// `server_id`: 1 to 4294967295 (0 refuses to replicate).
 pub const SERVER_ID: NumberRange = NumberRange {
@@ -50,19 +45,6 @@ pub const INNODB_FLUSH_LOG_AT_TRX_COMMIT: NumberRange = NumberRange {
 
 /// `max_binlog_size`: 4096 bytes to 1G.
 pub const MAX_BINLOG_SIZE_BYTES: (u64, u64) = (4096, 1 << 30);
-
-impl NumberRange {
-    pub fn check(&self, n: i64) -> Result<(), String> {
-        if (self.min..=self.max).contains(&n) {
-            Ok(())
-        } else {
-            Err(format!(
-                "{} must be between {} and {}, got {n}",
-                self.option, self.min, self.max
-            ))
-        }
-    }
-}
 
 /// A database name as an unquoted identifier: 1 to 64 ASCII letters, digits, `_` or `$`, not
 /// only digits.

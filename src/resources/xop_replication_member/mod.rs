@@ -5,6 +5,7 @@
 //! configuration) and, on a secondary, the replica threads (`io_running`/`sql_running`, planned
 //! `Yes` while replication is enabled). `last_error` carries the server's own message.
 
+mod attributes;
 mod checks;
 mod import;
 mod state;
@@ -13,14 +14,12 @@ mod steps;
 use crate::client::Devices;
 use crate::devices::xop::my_cnf::render_section;
 use crate::devices::xop::replication::ThreadState;
-use crate::schema_attrs::{computed, optional, optional_computed, required, sensitive};
 use crate::timeouts::{limit, timeouts_block, Operation};
 use state::*;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use steps::{is_unreachable, Member, Observation};
-use tf_provider::schema::{Attribute, AttributeType, Block, Description, NestedBlock, Schema};
+use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 use tokio::time::Instant;
@@ -354,76 +353,6 @@ impl ReplicationMemberResource {
     }
 }
 
-fn block(attributes: Vec<(&str, Attribute)>, description: &str) -> Block {
-    Block {
-        attributes: attributes
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-        description: Description::markdown(description),
-        ..Default::default()
-    }
-}
-
-fn host_block(what: &str) -> Block {
-    use AttributeType::{Number, String};
-    block(
-        vec![
-            ("address", required(String, "SSH address of the XOP server.")),
-            ("port", optional(Number, "SSH port, 1 to 65535. Default: the provider's `port`.")),
-            ("username", optional(String, "SSH user (root on XOP appliances; letters, digits, `_`, `.`, `-`, `@`). Default: the provider's `username`.")),
-            ("password", sensitive(optional(String, "SSH password. Default: the provider's credentials."))),
-            ("host_key_fingerprint", optional(String, "Pinned SHA256 fingerprint of the server's SSH host key.")),
-            ("my_cnf_path", optional_computed(String, "The server's MySQL options file, an absolute path. Default `/etc/my.cnf`.")),
-            ("restart_command", optional_computed(String, "Command that restarts MySQL and returns when it is up (one line). Default `service mysqld restart`.")),
-            ("dump_command", optional_computed(String, "The dump tool used by a resync, run on this server. Default `mysqldump`.")),
-            ("client_command", optional_computed(String, "The SQL client that loads a resync dump, run on this server. Default `mysql`.")),
-            ("iptables_command", optional_computed(String, "The firewall tool used for `firewall_allow`. Default `iptables`.")),
-            ("firewall_save_command", optional_computed(String, "Makes the running firewall rules survive a reboot; run after `firewall_allow` changed them. Default `service iptables save` (writes /etc/sysconfig/iptables); `\"\"` leaves the rules unsaved.")),
-            ("sysconf_command", optional_computed(String, "XOP's `sysconf` tool, used for the network-change steps. Default `sysconf`.")),
-        ],
-        what,
-    )
-}
-
-fn mysql_block(what: &str) -> Block {
-    use AttributeType::{Number, String};
-    block(
-        vec![
-            (
-                "address",
-                optional_computed(
-                    String,
-                    "MySQL/MariaDB address. Default: the host's address (for `mysql`).",
-                ),
-            ),
-            (
-                "port",
-                optional_computed(Number, "MySQL/MariaDB port, 1 to 65535. Default `3306`."),
-            ),
-            (
-                "admin_user",
-                optional(
-                    String,
-                    "Administrative account (needs SUPER or REPLICATION ADMIN, and CREATE USER). Default: the provider's `mysql_admin_user`.",
-                ),
-            ),
-            (
-                "admin_password",
-                sensitive(optional(String, "Password of `admin_user`. Default: the provider's `mysql_admin_password` (when `admin_user` is not set here).")),
-            ),
-            (
-                "tls_ca_file",
-                optional(
-                    String,
-                    "CA bundle (PEM, on the machine running Terraform) to verify the server's TLS certificate; set it to connect over TLS. Only this CA is trusted, and a certificate it does not vouch for is an error, never retried. It protects uccluster's own SQL connections; the replication stream between the servers is encrypted with `replication_tls_ca_path`.",
-                ),
-            ),
-        ],
-        what,
-    )
-}
-
 #[async_trait::async_trait]
 impl Resource for ReplicationMemberResource {
     type State<'a> = MemberState<'a>;
@@ -431,84 +360,15 @@ impl Resource for ReplicationMemberResource {
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        use AttributeType::{Bool, List, Number, Set, String};
-        let list = || List(Box::new(String));
+        let timeouts = timeouts_block(&[
+            (Operation::Create, DEFAULT_CREATE),
+            (Operation::Read, DEFAULT_READ),
+            (Operation::Update, DEFAULT_UPDATE),
+            (Operation::Delete, DEFAULT_DELETE),
+        ]);
         Some(Schema {
             version: 1,
-            block: Block {
-                attributes: HashMap::from([
-                    ("id".into(), computed(String, "The member's name.")),
-                    ("name".into(), required(String, "Name of the server in this configuration. Changing it replaces the member.")),
-                    ("role".into(), required(String, "`primary` or `secondary`. Changing it replaces the member.")),
-                    ("server_id".into(), required(Number, "MySQL `server-id`, unique in the replication set (1..N); 1 to 4294967295.")),
-                    ("cluster_size".into(), required(Number, "Number of servers in the set: `auto_increment_increment`, 1 to 65535.")),
-                    ("auto_increment_offset".into(), optional_computed(Number, "`auto_increment_offset`; default `server_id`; at most `cluster_size`.")),
-                    ("replicated_databases".into(), optional_computed(list(), "Databases replicated (`binlog-do-db` / `replicate-do-db`): unquoted identifiers (1 to 64 letters, digits, `_`, `$`). Default `[\"xopdb\"]`.")),
-                    ("ignored_databases".into(), optional_computed(list(), "Databases kept local (`binlog-ignore-db` / `replicate-ignore-db`), written like `replicated_databases`. Default `[\"xopdb_local\"]`.")),
-                    ("ignored_tables".into(), optional_computed(list(), "Tables a secondary does not replicate (`replicate-ignore-table`), each `<database>.<table>`. Default: the seed's per-server tables of xopdb.")),
-                    ("log_bin".into(), optional_computed(String, "Binary log base name (or path) on the primary: letters, digits, `_`, `-`, `.`, `/`. Default `mysql-bin`.")),
-                    ("expire_logs_days".into(), optional_computed(Number, "Binary log retention on the primary, 0 (keep) to 99 days. Default `14`.")),
-                    ("max_binlog_size".into(), optional_computed(String, "Binary log file size on the primary: digits with an optional `K`, `M` or `G`, from 4096 bytes to `1G`. Default `500M`.")),
-                    ("sync_binlog".into(), optional_computed(Number, "`sync_binlog` on the primary, 0 to 4294967295. Default `1`.")),
-                    ("innodb_flush_log_at_trx_commit".into(), optional_computed(Number, "`innodb_flush_log_at_trx_commit` on the primary: 0, 1, 2 or 3. Default `1`.")),
-                    ("replication_user".into(), optional_computed(String, "Account the secondaries replicate with: 1 to 80 letters, digits, `_`, `-`, `.`. Default `repl`.")),
-                    ("replication_password".into(), sensitive(optional(String, "Password of the replication account. Required on a secondary, which sets it in CHANGE MASTER and keeps the account on its primary. Optional on a primary: when set, the primary keeps the account too (before any secondary exists). MySQL keeps only a hash, so importing a primary cannot read it back."))),
-                    (
-                        "replication_enabled".into(),
-                        optional_computed(Bool, "Secondary: `false` stops replication (the seed's step before an upgrade); `true` starts it and waits until it is in sync. Default `true`."),
-                    ),
-                    ("my_cnf_section".into(), computed(String, "The managed section of my.cnf as the server has it.")),
-                    ("io_running".into(), computed(String, "Secondary: `Slave_IO_Running` (`Yes`, `No`, `Connecting`).")),
-                    ("sql_running".into(), computed(String, "Secondary: `Slave_SQL_Running`.")),
-                    ("seconds_behind".into(), computed(Number, "Secondary: `Seconds_Behind_Master` (null while broken).")),
-                    ("master_log_file".into(), computed(String, "Secondary: binlog file read from the primary; primary: its current binlog file.")),
-                    ("master_log_pos".into(), computed(Number, "Position in `master_log_file`.")),
-                    ("last_error".into(), computed(String, "The replica's last IO or SQL error, in the server's words.")),
-                    (
-                        "resync_trigger".into(),
-                        optional(String, "Secondary: any change runs the seed's resync: replication stopped, the replicated databases dumped from the primary with its binlog coordinates (the ignored, per-server tables are left alone) and loaded here, replication started and verified."),
-                    ),
-                    (
-                        "firewall_allow".into(),
-                        optional(Set(Box::new(String)), "IPv4 addresses (or networks `a.b.c.d/n` with no host bits set) allowed to reach this server's MySQL port: one iptables INPUT rule each (`-p tcp -s <peer> --dport <port> -j ACCEPT`), saved with `host.firewall_save_command`. Rules for peers removed from the set are deleted. The seed opens 3306 to the other members only."),
-                    ),
-                    (
-                        "replication_tls_ca_path".into(),
-                        optional(String, "Secondary: encrypt the replication stream. The path, on this server, of the CA bundle that verifies the primary's certificate (which must name the `primary` address): CHANGE MASTER gets `MASTER_SSL=1`, `MASTER_SSL_CA` and `MASTER_SSL_VERIFY_SERVER_CERT=1`. The primary needs TLS configured (`ssl-cert`/`ssl-key`). Unset: the seed's plain connection (`MASTER_SSL=0`). Switching keeps the replica's place."),
-                    ),
-                    (
-                        "adopt_existing".into(),
-                        optional(Bool, "Create only: take over a server already set up outside this resource, e.g. by hand with the seed's procedure. Without it, creating on such a server fails and says what was found. With it, the hand-written replication lines of my.cnf are commented out (`# uccluster: now in the managed section: ...`) in favour of the managed section, and a running replica is kept where it is. Set `log_bin` to the server's existing binlog base name to keep its file names."),
-                    ),
-                    (
-                        "gtid".into(),
-                        optional_computed(String, "Secondary: replicate by MariaDB GTID (`MASTER_USE_GTID=slave_pos`) instead of the seed's binlog file and position. `auto` (default): when both servers are MariaDB 10.0 or later; `on`: insist (an error names the server without it); `off`: never. Switching keeps the replica's place: the GTID position is computed from what it executed."),
-                    ),
-                    ("using_gtid".into(), computed(Bool, "Secondary: whether the replica follows the primary by GTID (`Using_Gtid`).")),
-                    ("replication_account".into(), computed(String, "Primary with `replication_password`: whether the replication account exists with its REPLICATION SLAVE grant (`present`, or `missing` when dropped by hand: the plan shows it and the apply creates it again). Null elsewhere.")),
-                    (
-                        "cluster_address".into(),
-                        optional(String, "Secondary: this server's IPv4 address on the cluster network, as the primary's HA configuration knows it. Changing it (after the server was re-addressed at its console, seed steps 4-6) runs the seed's steps on the primary over `primary_host`: `sysconf delhost <old>`, `sysconf addhost <new> <hostname>`, `sysconf member <new> <old>`."),
-                    ),
-                ]),
-                blocks: HashMap::from([
-                    ("host".into(), NestedBlock::Single(host_block("How to reach the server's shell: my.cnf is edited and MySQL restarted over SSH."))),
-                    ("primary_host".into(), NestedBlock::Optional(host_block("Secondary only: how to reach the primary's shell, for the seed's network-change step that runs there (`sysconf member`) when `cluster_address` changes. Only the connection settings and `sysconf_command` are used."))),
-                    ("mysql".into(), NestedBlock::Single(mysql_block("The server's own MySQL/MariaDB."))),
-                    ("primary".into(), NestedBlock::Optional(mysql_block("Secondary only: the primary's MySQL, as the secondary reaches it (`MASTER_HOST`)."))),
-                    (
-                        "timeouts".into(),
-                        timeouts_block(&[
-                            (Operation::Create, DEFAULT_CREATE),
-                            (Operation::Read, DEFAULT_READ),
-                            (Operation::Update, DEFAULT_UPDATE),
-                            (Operation::Delete, DEFAULT_DELETE),
-                        ]),
-                    ),
-                ]),
-                description: Description::markdown("One XOP Networks server's membership in the MySQL replication set that makes XOP HA: my.cnf options, the replication account, CHANGE MASTER / START SLAVE, kept in sync."),
-                ..Default::default()
-            },
+            block: attributes::SPEC.schema_block(vec![("timeouts", timeouts)]),
         })
     }
 
@@ -654,14 +514,7 @@ impl Resource for ReplicationMemberResource {
                 AttributePath::new("cluster_address"),
             );
         }
-        let replace = ["name", "role"]
-            .into_iter()
-            .filter(|a| match *a {
-                "name" => prior.name != proposed.name,
-                _ => prior.role != proposed.role,
-            })
-            .map(AttributePath::new)
-            .collect();
+        let replace = attributes::SPEC.replaced_paths(&prior, &proposed);
         let planned = planned_state(proposed, &config, Some(&prior))
             .map_err(|e| diags.root_error("Cannot plan the managed my.cnf section", e))
             .ok()?;

@@ -1,6 +1,7 @@
 //! Terraform state of `xop_replication_member`, its defaults, and the managed my.cnf options it
 //! stands for.
 
+use super::attributes::SPEC;
 use crate::client::{NodeConnection, SqlEndpoint};
 use crate::devices::xop::my_cnf::OptionLine;
 use crate::timeouts::Timeouts;
@@ -97,13 +98,6 @@ pub fn strings(v: &ValueList<ValueString<'_>>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn or_default<T: Clone>(v: &Value<T>, default: T) -> Value<T> {
-    match v {
-        Value::Null => Value::Value(default),
-        other => other.clone(),
-    }
-}
-
 impl<'a> MemberState<'a> {
     pub fn is_primary(&self) -> bool {
         text(&self.role).as_deref() == Some(ROLE_PRIMARY)
@@ -113,122 +107,32 @@ impl<'a> MemberState<'a> {
         text(&self.name).unwrap_or_default()
     }
 
-    /// Attributes with defaults that `config` leaves unset, cleared (Terraform proposes their
-    /// prior value), so [`Self::with_defaults`] sets the default again.
-    pub fn unset_where_unconfigured(mut self, config: &MemberState<'_>) -> Self {
-        fn clear<T>(v: &mut Value<T>, configured: bool) {
-            if !configured {
-                *v = Value::Null;
-            }
-        }
-        clear(
-            &mut self.auto_increment_offset,
-            config.auto_increment_offset.is_value(),
-        );
-        clear(
-            &mut self.replicated_databases,
-            config.replicated_databases.is_value(),
-        );
-        clear(
-            &mut self.ignored_databases,
-            config.ignored_databases.is_value(),
-        );
-        clear(&mut self.ignored_tables, config.ignored_tables.is_value());
-        clear(&mut self.log_bin, config.log_bin.is_value());
-        clear(
-            &mut self.expire_logs_days,
-            config.expire_logs_days.is_value(),
-        );
-        clear(&mut self.max_binlog_size, config.max_binlog_size.is_value());
-        clear(&mut self.sync_binlog, config.sync_binlog.is_value());
-        clear(
-            &mut self.innodb_flush_log_at_trx_commit,
-            config.innodb_flush_log_at_trx_commit.is_value(),
-        );
-        clear(
-            &mut self.replication_user,
-            config.replication_user.is_value(),
-        );
-        clear(
-            &mut self.replication_enabled,
-            config.replication_enabled.is_value(),
-        );
-        clear(&mut self.gtid, config.gtid.is_value());
-        for (host, config) in [
-            (&mut self.host, &config.host),
-            (&mut self.primary_host, &config.primary_host),
-        ] {
-            if let (Value::Value(h), Some(c)) = (host, config.as_ref_option()) {
-                clear(&mut h.my_cnf_path, c.my_cnf_path.is_value());
-                clear(&mut h.restart_command, c.restart_command.is_value());
-                clear(&mut h.dump_command, c.dump_command.is_value());
-                clear(&mut h.client_command, c.client_command.is_value());
-                clear(&mut h.iptables_command, c.iptables_command.is_value());
-                clear(
-                    &mut h.firewall_save_command,
-                    c.firewall_save_command.is_value(),
-                );
-                clear(&mut h.sysconf_command, c.sysconf_command.is_value());
-            }
-        }
-        if let (Value::Value(m), Some(c)) = (&mut self.mysql, config.mysql.as_ref_option()) {
-            clear(&mut m.address, c.address.is_value());
-            clear(&mut m.port, c.port.is_value());
-        }
-        if let (Value::Value(m), Some(c)) = (&mut self.primary, config.primary.as_ref_option()) {
-            clear(&mut m.port, c.port.is_value());
-        }
-        self
+    /// Attributes with defaults that `config` leaves unset, back at their defaults (Terraform
+    /// proposes their prior value); the ones computed from other attributes are cleared for
+    /// [`Self::with_defaults`].
+    pub fn unset_where_unconfigured(self, config: &MemberState<'_>) -> Self {
+        SPEC.with_unset_defaults(self.clone(), config)
+            .unwrap_or(self)
     }
 
-    /// The configuration with every unset default filled in, as the plan shows it.
-    pub fn with_defaults(mut self) -> Self {
-        self.auto_increment_offset = match (&self.auto_increment_offset, &self.server_id) {
-            (Value::Null, id) => *id,
-            (other, _) => *other,
-        };
-        self.replicated_databases = or_default(&self.replicated_databases, vec![known("xopdb")]);
-        self.ignored_databases = or_default(&self.ignored_databases, vec![known("xopdb_local")]);
-        self.ignored_tables = or_default(
-            &self.ignored_tables,
-            SEED_IGNORED_TABLES.iter().map(|t| known(*t)).collect(),
-        );
-        self.log_bin = or_default(&self.log_bin, "mysql-bin".into());
-        self.expire_logs_days = or_default(&self.expire_logs_days, 14);
-        self.max_binlog_size = or_default(&self.max_binlog_size, "500M".into());
-        self.sync_binlog = or_default(&self.sync_binlog, 1);
-        self.innodb_flush_log_at_trx_commit = or_default(&self.innodb_flush_log_at_trx_commit, 1);
-        self.replication_user = or_default(&self.replication_user, "repl".into());
-        self.replication_enabled = or_default(&self.replication_enabled, true);
-        self.gtid = or_default(&self.gtid, "auto".into());
-        for host in [&mut self.host, &mut self.primary_host] {
-            if let Value::Value(host) = host {
-                host.my_cnf_path = or_default(&host.my_cnf_path, "/etc/my.cnf".into());
-                host.restart_command =
-                    or_default(&host.restart_command, "service mysqld restart".into());
-                host.dump_command = or_default(&host.dump_command, "mysqldump".into());
-                host.client_command = or_default(&host.client_command, "mysql".into());
-                host.iptables_command = or_default(&host.iptables_command, "iptables".into());
-                host.firewall_save_command =
-                    or_default(&host.firewall_save_command, "service iptables save".into());
-                host.sysconf_command = or_default(&host.sysconf_command, "sysconf".into());
-            }
+    /// The configuration with every unset default filled in, as the plan shows it: the
+    /// declared defaults of [`SPEC`], then the two that follow other attributes.
+    pub fn with_defaults(self) -> Self {
+        let mut state = SPEC.with_defaults(self.clone()).unwrap_or(self);
+        if state.auto_increment_offset.is_null() {
+            state.auto_increment_offset = state.server_id;
         }
-        let host_address = self
+        let host_address = state
             .host
             .as_ref_option()
             .map(|h| h.address.clone())
             .unwrap_or(Value::Null);
-        if let Value::Value(mysql) = &mut self.mysql {
+        if let Value::Value(mysql) = &mut state.mysql {
             if mysql.address.is_null() {
                 mysql.address = host_address;
             }
-            mysql.port = or_default(&mysql.port, 3306);
         }
-        if let Value::Value(primary) = &mut self.primary {
-            primary.port = or_default(&primary.port, 3306);
-        }
-        self
+        state
     }
 
     /// The options uccluster owns in this member's my.cnf (seed: "Primary Server" and
@@ -291,20 +195,7 @@ impl<'a> MemberState<'a> {
     }
 
     pub fn register_secrets(&self) {
-        let mut secrets = vec![text(&self.replication_password)];
-        for h in [&self.host, &self.primary_host] {
-            if let Some(h) = h.as_ref_option() {
-                secrets.push(text(&h.password));
-            }
-        }
-        for m in [&self.mysql, &self.primary] {
-            if let Some(m) = m.as_ref_option() {
-                secrets.push(text(&m.admin_password));
-            }
-        }
-        for s in secrets.into_iter().flatten() {
-            crate::secrets::register(&s);
-        }
+        SPEC.register_secrets(self);
     }
 
     pub fn host_connection(&self) -> NodeConnection {

@@ -1,0 +1,668 @@
+//! One declaration per attribute. A resource lists its attributes once, in a const table: type,
+//! description, presence (required, optional, computed, or defaulted with the default), whether
+//! it is sensitive or forces a replacement, and the grammar its value must follow. From that one
+//! table come the Terraform schema (and so the docs), the plan-time check of every attribute at
+//! its own path, the defaults of attributes the configuration leaves unset, the replacement
+//! paths and the secrets to mask.
+//!
+//! Why tables walked over a serde image rather than a derive macro or typed accessors: the typed
+//! state structs stay as they are (tf-provider needs them), a table is plain data that reads like
+//! the schema it replaces, and the walk over [`ValueAny`] needs no per-field code and no second
+//! crate. A unit test per resource checks that the table names exactly the struct's fields.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use tf_provider::schema::{
+    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock,
+};
+use tf_provider::value::ValueAny;
+use tf_provider::{AttributePath, Diagnostics};
+
+use crate::grammar::NumberRange;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Type {
+    Text,
+    Number,
+    Bool,
+    TextList,
+    TextSet,
+}
+
+/// A default the plan shows when the configuration leaves the attribute unset.
+#[derive(Clone, Copy, Debug)]
+pub enum DefaultValue {
+    Text(&'static str),
+    Number(i64),
+    Bool(bool),
+    TextList(&'static [&'static str]),
+    /// Computed by the resource when unset (from other attributes, e.g. `auto_increment_offset`
+    /// from `server_id`, or by the device, e.g. a generated secret): cleared for it to fill in.
+    ByResource,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Presence {
+    Required,
+    Optional,
+    Computed,
+    /// Optional; when unset, the plan shows the default.
+    Defaulted(DefaultValue),
+}
+
+/// The grammar a configured value must follow; a failure is reported at the attribute's path
+/// (each element of a list at its index).
+#[derive(Clone, Copy)]
+pub enum Check {
+    None,
+    /// A text (or each text of a list), with the title of its error.
+    Text {
+        title: &'static str,
+        check: fn(&str) -> Result<(), String>,
+    },
+    Number(&'static NumberRange),
+    Port,
+}
+
+/// A text check reported as "Invalid value".
+pub const fn text(check: fn(&str) -> Result<(), String>) -> Check {
+    Check::Text {
+        title: "Invalid value",
+        check,
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct Attr {
+    pub name: &'static str,
+    pub kind: Type,
+    pub presence: Presence,
+    pub description: &'static str,
+    pub sensitive: bool,
+    /// Changing it replaces the object.
+    pub replace: bool,
+    pub check: Check,
+}
+
+/// Table rows read as `attr("name", Type::Text, Presence::Required, "…").replaces()`.
+pub const fn attr(
+    name: &'static str,
+    kind: Type,
+    presence: Presence,
+    description: &'static str,
+) -> Attr {
+    Attr {
+        name,
+        kind,
+        presence,
+        description,
+        sensitive: false,
+        replace: false,
+        check: Check::None,
+    }
+}
+
+impl Attr {
+    pub const fn sensitive(self) -> Attr {
+        Attr {
+            sensitive: true,
+            ..self
+        }
+    }
+
+    pub const fn replaces(self) -> Attr {
+        Attr {
+            replace: true,
+            ..self
+        }
+    }
+
+    pub const fn check(self, check: Check) -> Attr {
+        Attr { check, ..self }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nesting {
+    /// Exactly one block (a map in state, `name.attr` in paths).
+    Single,
+    /// At most one block (a list of 0 or 1, `name[0].attr` in paths).
+    Optional,
+    /// Any number of blocks, in order (`name[i].attr` in paths).
+    List,
+}
+
+pub struct BlockSpec {
+    pub name: &'static str,
+    pub nesting: Nesting,
+    pub description: &'static str,
+    pub attrs: &'static [Attr],
+}
+
+/// A resource's declared attributes and blocks. Blocks the table does not describe (such as
+/// `timeouts`) are added to the schema by the resource.
+pub struct Spec {
+    pub description: &'static str,
+    pub attrs: &'static [Attr],
+    pub blocks: &'static [BlockSpec],
+}
+
+fn attribute_type(kind: Type) -> AttributeType {
+    match kind {
+        Type::Text => AttributeType::String,
+        Type::Number => AttributeType::Number,
+        Type::Bool => AttributeType::Bool,
+        Type::TextList => AttributeType::List(Box::new(AttributeType::String)),
+        Type::TextSet => AttributeType::Set(Box::new(AttributeType::String)),
+    }
+}
+
+fn attributes(attrs: &[Attr]) -> HashMap<String, Attribute> {
+    attrs
+        .iter()
+        .map(|a| {
+            let constraint = match a.presence {
+                Presence::Required => AttributeConstraint::Required,
+                Presence::Optional => AttributeConstraint::Optional,
+                Presence::Computed => AttributeConstraint::Computed,
+                Presence::Defaulted(_) => AttributeConstraint::OptionalComputed,
+            };
+            let attribute = Attribute {
+                attr_type: attribute_type(a.kind),
+                description: Description::markdown(a.description),
+                constraint,
+                sensitive: a.sensitive,
+                deprecated: false,
+            };
+            (a.name.to_string(), attribute)
+        })
+        .collect()
+}
+
+fn block(description: &str, attrs: &[Attr]) -> Block {
+    Block {
+        attributes: attributes(attrs),
+        description: Description::markdown(description),
+        ..Default::default()
+    }
+}
+
+impl Spec {
+    /// The schema's top block, with `extra` blocks (e.g. `timeouts`) the table does not hold.
+    pub fn schema_block(&self, extra: Vec<(&str, NestedBlock)>) -> Block {
+        let mut blocks: HashMap<String, NestedBlock> = self
+            .blocks
+            .iter()
+            .map(|b| {
+                let inner = block(b.description, b.attrs);
+                let nested = match b.nesting {
+                    Nesting::Single => NestedBlock::Single(inner),
+                    Nesting::Optional => NestedBlock::Optional(inner),
+                    Nesting::List => NestedBlock::List(inner),
+                };
+                (b.name.to_string(), nested)
+            })
+            .collect();
+        blocks.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
+        Block {
+            blocks,
+            ..block(self.description, self.attrs)
+        }
+    }
+
+    /// Each configured attribute against its grammar, reported at its path.
+    pub fn check<S: Serialize>(&self, config: &S, diags: &mut Diagnostics) {
+        let image = image(config);
+        check_attrs(self.attrs, &image, &AttributePath::root(), diags);
+        for (b, path, values) in self.block_values(&image) {
+            check_attrs(b.attrs, values, &path, diags);
+        }
+    }
+
+    /// `proposed` with every defaulted attribute that `config` leaves unset back at its default
+    /// (Terraform proposes the prior value instead), and [`DefaultValue::ByResource`] ones
+    /// cleared for the resource to compute.
+    pub fn with_unset_defaults<S: Serialize + DeserializeOwned, C: Serialize>(
+        &self,
+        proposed: S,
+        config: &C,
+    ) -> Result<S, String> {
+        let mut planned = image(&proposed);
+        let config = image(config);
+        reset_unset(self.attrs, &mut planned, &config);
+        for b in self.blocks {
+            // Blocks pair up by position, as Terraform's plan shows them.
+            for (p, c) in blocks_mut(&mut planned, b)
+                .into_iter()
+                .zip(blocks_ref(&config, b))
+            {
+                reset_unset(b.attrs, p, c);
+            }
+        }
+        from_image(planned)
+    }
+
+    /// `state` with every null defaulted attribute at its default.
+    pub fn with_defaults<S: Serialize + DeserializeOwned>(&self, state: S) -> Result<S, String> {
+        let mut image = image(&state);
+        fill_defaults(self.attrs, &mut image);
+        for b in self.blocks {
+            for values in blocks_mut(&mut image, b) {
+                fill_defaults(b.attrs, values);
+            }
+        }
+        from_image(image)
+    }
+
+    /// The paths of replacing attributes whose value changes from `prior` to `planned`.
+    pub fn replaced_paths<S: Serialize>(&self, prior: &S, planned: &S) -> Vec<AttributePath> {
+        let (prior, planned) = (image(prior), image(planned));
+        self.attrs
+            .iter()
+            .filter(|a| a.replace && field(&prior, a.name) != field(&planned, a.name))
+            .map(|a| AttributePath::new(a.name))
+            .collect()
+    }
+
+    /// Register every sensitive value of `state` with the secret registry.
+    pub fn register_secrets<S: Serialize>(&self, state: &S) {
+        let image = image(state);
+        register(self.attrs, &image);
+        for (b, _, values) in self.block_values(&image) {
+            register(b.attrs, values);
+        }
+    }
+
+    /// Every attribute and block name the table declares, for the test against the state struct.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.attrs.iter().map(|a| a.name).collect();
+        names.extend(self.blocks.iter().map(|b| b.name));
+        names
+    }
+
+    /// Each configured block with its path and values.
+    fn block_values<'v>(
+        &self,
+        image: &'v ValueAny,
+    ) -> Vec<(&'static BlockSpec, AttributePath, &'v ValueAny)> {
+        self.blocks
+            .iter()
+            .flat_map(|b| {
+                blocks_ref(image, b)
+                    .into_iter()
+                    .enumerate()
+                    .map(move |(i, values)| {
+                        let path = match b.nesting {
+                            Nesting::Single => AttributePath::new(b.name),
+                            _ => AttributePath::new(b.name).index(i as i64),
+                        };
+                        (b, path, values)
+                    })
+            })
+            .collect()
+    }
+}
+
+/// The serde image of a typed state, in tf-provider's own wire format (MessagePack), where
+/// unknown values survive the round trip.
+fn image<S: Serialize>(state: &S) -> ValueAny {
+    rmp_serde::to_vec_named(state)
+        .ok()
+        .and_then(|bytes| rmp_serde::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+fn from_image<S: DeserializeOwned>(image: ValueAny) -> Result<S, String> {
+    let bytes = rmp_serde::to_vec_named(&image).map_err(|e| e.to_string())?;
+    rmp_serde::from_slice(&bytes).map_err(|e| format!("internal: state does not fit its type: {e}"))
+}
+
+fn field<'v>(image: &'v ValueAny, name: &str) -> &'v ValueAny {
+    match image {
+        ValueAny::Map(m) => m.get(name).unwrap_or(&ValueAny::Null),
+        _ => &ValueAny::Null,
+    }
+}
+
+fn fields_mut(image: &mut ValueAny) -> Option<&mut BTreeMap<String, ValueAny>> {
+    match image {
+        ValueAny::Map(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// The values of each block `b` in `image`: the map itself (single) or the list's elements.
+fn blocks_ref<'v>(image: &'v ValueAny, b: &BlockSpec) -> Vec<&'v ValueAny> {
+    match (b.nesting, field(image, b.name)) {
+        (Nesting::Single, v @ ValueAny::Map(_)) => vec![v],
+        (Nesting::Optional | Nesting::List, ValueAny::List(l)) => l.iter().collect(),
+        _ => vec![],
+    }
+}
+
+fn blocks_mut<'v>(image: &'v mut ValueAny, b: &BlockSpec) -> Vec<&'v mut ValueAny> {
+    let Some(value) = fields_mut(image).and_then(|f| f.get_mut(b.name)) else {
+        return vec![];
+    };
+    match (b.nesting, value) {
+        (Nesting::Single, v @ ValueAny::Map(_)) => vec![v],
+        (Nesting::Optional | Nesting::List, ValueAny::List(l)) => l.iter_mut().collect(),
+        _ => vec![],
+    }
+}
+
+fn default_value(default: DefaultValue) -> ValueAny {
+    match default {
+        DefaultValue::Text(t) => ValueAny::String(t.to_string()),
+        DefaultValue::Number(n) => ValueAny::Number(n),
+        DefaultValue::Bool(b) => ValueAny::Bool(b),
+        DefaultValue::TextList(l) => {
+            ValueAny::List(l.iter().map(|t| ValueAny::String(t.to_string())).collect())
+        }
+        DefaultValue::ByResource => ValueAny::Null,
+    }
+}
+
+fn reset_unset(attrs: &[Attr], planned: &mut ValueAny, config: &ValueAny) {
+    let Some(fields) = fields_mut(planned) else {
+        return;
+    };
+    for a in attrs {
+        if let Presence::Defaulted(default) = a.presence {
+            if matches!(field(config, a.name), ValueAny::Null) {
+                fields.insert(a.name.to_string(), default_value(default));
+            }
+        }
+    }
+}
+
+fn fill_defaults(attrs: &[Attr], image: &mut ValueAny) {
+    let Some(fields) = fields_mut(image) else {
+        return;
+    };
+    for a in attrs {
+        if let Presence::Defaulted(default) = a.presence {
+            let value = fields.entry(a.name.to_string()).or_default();
+            if matches!(value, ValueAny::Null) {
+                *value = default_value(default);
+            }
+        }
+    }
+}
+
+fn check_attrs(attrs: &[Attr], values: &ValueAny, base: &AttributePath, diags: &mut Diagnostics) {
+    for a in attrs {
+        let at = base.clone().attribute(a.name);
+        match (a.check, field(values, a.name)) {
+            (Check::None, _) => {}
+            (Check::Text { title, check }, ValueAny::String(s)) => {
+                if let Err(e) = check(s) {
+                    diags.error(title, e, at);
+                }
+            }
+            (Check::Text { title, check }, ValueAny::List(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    let ValueAny::String(s) = item else { continue };
+                    if let Err(e) = check(s) {
+                        // A set's elements have no index to report.
+                        let path = match a.kind {
+                            Type::TextSet => at.clone(),
+                            _ => at.clone().index(i as i64),
+                        };
+                        diags.error(title, e, path);
+                    }
+                }
+            }
+            (Check::Number(range), ValueAny::Number(n)) => {
+                if let Err(e) = range.check(*n) {
+                    diags.error("Value out of range", format!("{}: {e}", a.name), at);
+                }
+            }
+            (Check::Port, ValueAny::Number(n)) => {
+                if let Err(e) = crate::grammar::check_port(*n) {
+                    diags.error("Invalid port", e, at);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn register(attrs: &[Attr], values: &ValueAny) {
+    for a in attrs.iter().filter(|a| a.sensitive) {
+        if let ValueAny::String(s) = field(values, a.name) {
+            crate::secrets::register(s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use tf_provider::value::{self, Value, ValueList, ValueNumber, ValueString};
+
+    fn even(s: &str) -> Result<(), String> {
+        match s.len() % 2 {
+            0 => Ok(()),
+            _ => Err(format!("{s:?} has an odd length")),
+        }
+    }
+
+    const RANGE: NumberRange = NumberRange {
+        option: "count",
+        min: 1,
+        max: 9,
+    };
+    const INNER: &[Attr] = &[
+        attr(
+            "path",
+            Type::Text,
+            Presence::Defaulted(DefaultValue::Text("/x")),
+            "p",
+        )
+        .check(text(even)),
+        attr("secret", Type::Text, Presence::Optional, "s").sensitive(),
+    ];
+    const SPEC: Spec = Spec {
+        description: "d",
+        attrs: &[
+            attr("name", Type::Text, Presence::Required, "n")
+                .replaces()
+                .check(text(even)),
+            attr(
+                "count",
+                Type::Number,
+                Presence::Defaulted(DefaultValue::Number(3)),
+                "c",
+            )
+            .check(Check::Number(&RANGE)),
+            attr(
+                "items",
+                Type::TextList,
+                Presence::Defaulted(DefaultValue::TextList(&["ab"])),
+                "i",
+            )
+            .check(text(even)),
+            attr(
+                "derived",
+                Type::Number,
+                Presence::Defaulted(DefaultValue::ByResource),
+                "f",
+            ),
+            attr("status", Type::Text, Presence::Computed, "s"),
+        ],
+        blocks: &[BlockSpec {
+            name: "inner",
+            nesting: Nesting::Optional,
+            description: "b",
+            attrs: INNER,
+        }],
+    };
+
+    #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+    struct Inner<'a> {
+        path: ValueString<'a>,
+        secret: ValueString<'a>,
+    }
+
+    #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+    struct State<'a> {
+        name: ValueString<'a>,
+        count: ValueNumber,
+        items: ValueList<ValueString<'a>>,
+        derived: ValueNumber,
+        status: ValueString<'a>,
+        #[serde(with = "value::serde_as_vec")]
+        inner: Value<Inner<'a>>,
+    }
+
+    fn s(v: &str) -> ValueString<'static> {
+        Value::Value(v.to_string().into())
+    }
+
+    #[test]
+    fn schema_comes_from_the_table() {
+        let block = SPEC.schema_block(vec![]);
+        let constraint = |n: &str| block.attributes[n].constraint.clone();
+        assert!(matches!(constraint("name"), AttributeConstraint::Required));
+        assert!(matches!(
+            constraint("count"),
+            AttributeConstraint::OptionalComputed
+        ));
+        assert!(matches!(
+            constraint("status"),
+            AttributeConstraint::Computed
+        ));
+        assert!(matches!(block.blocks["inner"], NestedBlock::Optional(_)));
+        let NestedBlock::Optional(inner) = &block.blocks["inner"] else {
+            return;
+        };
+        assert!(inner.attributes["secret"].sensitive);
+    }
+
+    #[test]
+    fn defaults_fill_nulls_and_keep_values_and_unknowns() {
+        let state = State {
+            name: s("ab"),
+            count: Value::Unknown,
+            status: Value::Unknown,
+            inner: Value::Value(Inner::default()),
+            ..Default::default()
+        };
+        let filled = SPEC.with_defaults(state).unwrap();
+        assert_eq!(filled.count, Value::Unknown);
+        assert_eq!(filled.status, Value::Unknown);
+        assert_eq!(filled.items, Value::Value(vec![s("ab")]));
+        assert_eq!(filled.derived, Value::Null);
+        assert_eq!(
+            filled.inner.as_ref_option().map(|i| i.path.clone()),
+            Some(s("/x"))
+        );
+    }
+
+    #[test]
+    fn an_attribute_removed_from_the_configuration_goes_back_to_its_default() {
+        let prior = State {
+            name: s("ab"),
+            count: Value::Value(7),
+            derived: Value::Value(5),
+            inner: Value::Value(Inner {
+                path: s("/old"),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let config = State {
+            name: s("ab"),
+            inner: Value::Value(Inner::default()),
+            ..Default::default()
+        };
+        let planned = SPEC.with_unset_defaults(prior.clone(), &config).unwrap();
+        assert_eq!(planned.count, Value::Value(3));
+        assert_eq!(planned.derived, Value::Null);
+        assert_eq!(
+            planned.inner.as_ref_option().map(|i| i.path.clone()),
+            Some(s("/x"))
+        );
+        let configured = State {
+            count: Value::Value(7),
+            ..config
+        };
+        let kept = SPEC.with_unset_defaults(prior, &configured).unwrap();
+        assert_eq!(kept.count, Value::Value(7));
+    }
+
+    #[test]
+    fn checks_report_each_value_at_its_path() {
+        let config = State {
+            name: s("abc"),
+            count: Value::Value(10),
+            items: Value::Value(vec![s("ab"), s("odd")]),
+            inner: Value::Value(Inner {
+                path: s("/xy"),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let mut diags = Diagnostics::default();
+        SPEC.check(&config, &mut diags);
+        let paths: Vec<String> = diags
+            .errors
+            .iter()
+            .map(|d| format!("{:?}", d.attribute))
+            .collect();
+        assert_eq!(diags.errors.len(), 4, "{paths:?}");
+        let expected = [
+            AttributePath::new("name"),
+            AttributePath::new("count"),
+            AttributePath::new("items").index(1),
+            AttributePath::new("inner").index(0).attribute("path"),
+        ];
+        for path in expected {
+            assert!(
+                paths.contains(&format!("{path:?}")),
+                "{path:?} not in {paths:?}"
+            );
+        }
+        let mut clean = Diagnostics::default();
+        SPEC.check(
+            &State {
+                name: s("ab"),
+                ..Default::default()
+            },
+            &mut clean,
+        );
+        assert!(clean.errors.is_empty());
+    }
+
+    #[test]
+    fn replacing_attributes_and_secrets() {
+        let a = State {
+            name: s("ab"),
+            count: Value::Value(1),
+            ..Default::default()
+        };
+        let b = State {
+            name: s("cd"),
+            count: Value::Value(2),
+            ..Default::default()
+        };
+        let paths = SPEC.replaced_paths(&a, &b);
+        assert_eq!(
+            format!("{paths:?}"),
+            format!("{:?}", vec![AttributePath::new("name")])
+        );
+        assert!(SPEC.replaced_paths(&a, &a).is_empty());
+        let marker = "spec-test-secret-Zq81";
+        SPEC.register_secrets(&State {
+            inner: Value::Value(Inner {
+                secret: s(marker),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        assert!(!crate::secrets::mask(&format!("x {marker} y")).contains(marker));
+    }
+}
