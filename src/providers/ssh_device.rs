@@ -15,12 +15,22 @@ use tf_provider::{Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 /// What every resource of one provider process shares: the settings from the provider block
 /// and the per-device session pools (MMP shells, host exec connections, SQL connections).
-#[derive(Default)]
 pub struct DeviceClient {
     settings: RwLock<Option<SshDefaults>>,
     pub shells: ShellPool,
     pub hosts: HostPool,
     pub mysql: MysqlPool,
+}
+
+impl Default for DeviceClient {
+    fn default() -> Self {
+        DeviceClient {
+            settings: RwLock::default(),
+            shells: ShellPool::new(&crate::devices::cms::prompt::MmpPrompt),
+            hosts: HostPool::default(),
+            mysql: MysqlPool::default(),
+        }
+    }
 }
 
 impl DeviceClient {
