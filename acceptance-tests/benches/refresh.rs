@@ -17,6 +17,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 use support::*;
+use uccluster::devices::cms::prompt::MmpPrompt;
 use uccluster::transport::host_key::HostKeyPolicy;
 use uccluster::transport::interactive_shell::{InteractiveShell, ShellPool};
 use uccluster::transport::ssh::{SshAuth, SshTarget};
@@ -193,7 +194,7 @@ fn first_node_target(lab: &Lab, nodes: &[(String, u16)]) -> SshTarget {
 
 /// One `xmpp callbridge list` on an already open pooled shell.
 async fn measure_rtt(target: &SshTarget) -> Stats {
-    let pool = ShellPool::default();
+    let pool = ShellPool::new(&MmpPrompt);
     let warm = pool.session(target).await.run(LIST_COMMAND, &[]).await;
     warm.expect("list on the lab node");
     let mut samples = Vec::with_capacity(RTT_RUNS);
@@ -211,7 +212,7 @@ async fn measure_connect(target: &SshTarget) -> Stats {
     let mut samples = Vec::with_capacity(CONNECT_RUNS);
     for _ in 0..CONNECT_RUNS {
         let started = Instant::now();
-        let shell = InteractiveShell::open(target).await;
+        let shell = InteractiveShell::open(target, &MmpPrompt).await;
         samples.push(started.elapsed());
         drop(shell.expect("shell to the lab node"));
     }

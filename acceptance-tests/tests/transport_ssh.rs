@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use uccluster::devices::cms::prompt::MmpPrompt;
 use uccluster::transport::host_key::HostKeyPolicy;
 use uccluster::transport::interactive_shell::{PromptAnswer, ShellPool};
 use uccluster::transport::ssh::{SshAuth, SshTarget};
@@ -37,7 +38,7 @@ fn target(node: &CmsNode) -> SshTarget {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_login_per_device_for_many_commands() {
     let n = node("cms1").await;
-    let pool = ShellPool::default();
+    let pool = ShellPool::new(&MmpPrompt);
     let t = target(&n);
     for _ in 0..5 {
         let mut s = pool.session(&t).await;
@@ -51,7 +52,7 @@ async fn one_login_per_device_for_many_commands() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shared_read_runs_once_until_a_command_may_change_the_device() {
     let n = node("cms1").await;
-    let pool = ShellPool::default();
+    let pool = ShellPool::new(&MmpPrompt);
     let t = target(&n);
     let lists = || {
         n.control()
@@ -90,7 +91,7 @@ async fn same_device_serialized_different_devices_parallel() {
     let (a, b) = (node("cms1").await, node("cms2").await);
     a.control().set_reply_delay(Duration::from_millis(300));
     b.control().set_reply_delay(Duration::from_millis(300));
-    let pool = Arc::new(ShellPool::default());
+    let pool = Arc::new(ShellPool::new(&MmpPrompt));
     // Warm up both sessions so login time does not blur the measurement.
     for t in [target(&a), target(&b)] {
         pool.session(&t).await.run("hostname", &[]).await.unwrap();
@@ -128,7 +129,7 @@ async fn same_device_serialized_different_devices_parallel() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secret_question_is_answered_and_device_errors_are_returned_as_text() {
     let n = node("cms1").await;
-    let pool = ShellPool::default();
+    let pool = ShellPool::new(&MmpPrompt);
     let t = target(&n);
     let mut s = pool.session(&t).await;
     let answer = [PromptAnswer {
@@ -164,7 +165,7 @@ async fn secret_question_is_answered_and_device_errors_are_returned_as_text() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_failures_and_host_keys() {
     let n = node("cms1").await;
-    let pool = ShellPool::default();
+    let pool = ShellPool::new(&MmpPrompt);
     let wrong_password = SshTarget {
         auth: SshAuth::Password("wrong-password".into()),
         ..target(&n)
@@ -246,7 +247,7 @@ async fn private_key_login() {
         ..target(&n)
     };
     assert_eq!(
-        ShellPool::default()
+        ShellPool::new(&MmpPrompt)
             .session(&t)
             .await
             .run("hostname", &[])
@@ -260,7 +261,7 @@ async fn private_key_login() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_device_times_out_and_the_session_is_replaced() {
     let n = node("cms1").await;
-    let pool = ShellPool::default();
+    let pool = ShellPool::new(&MmpPrompt);
     let t = SshTarget {
         command_timeout: Duration::from_millis(300),
         ..target(&n)
@@ -289,7 +290,7 @@ async fn slow_device_times_out_and_the_session_is_replaced() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_connection_is_reported_and_the_next_command_reconnects() {
     let n = node("cms1").await;
-    let pool = ShellPool::default();
+    let pool = ShellPool::new(&MmpPrompt);
     let t = target(&n);
     n.control()
         .drop_connection_after("xmpp callbridge add cb1", 1);
@@ -330,7 +331,7 @@ async fn dropped_connection_is_reported_and_the_next_command_reconnects() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_or_reply_that_would_be_two_lines_is_never_sent() {
     let n = node("cms1").await;
-    let pool = ShellPool::default();
+    let pool = ShellPool::new(&MmpPrompt);
     let t = target(&n);
     let mut s = pool.session(&t).await;
     let e = s.run("hostname\nshutdown", &[]).await.unwrap_err();

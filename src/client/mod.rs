@@ -11,7 +11,7 @@ mod ssh;
 
 pub use crate::transport::exec::HostSession;
 pub use crate::transport::host_key::is_valid_fingerprint;
-pub use crate::transport::interactive_shell::{PromptAnswer, ShellSession};
+pub use crate::transport::interactive_shell::{PromptAnswer, PromptGrammar, ShellSession};
 pub use crate::transport::mysql::{MysqlSession, MysqlTarget};
 pub use crate::transport::ssh::SshTarget;
 pub use crate::transport::TransportError;
@@ -24,8 +24,7 @@ use crate::transport::mysql::MysqlPool;
 use std::sync::RwLock;
 
 /// What every resource of one provider process shares: the provider block's settings and the
-/// per-device session pools (MMP shells, host exec connections, SQL connections).
-#[derive(Default)]
+/// per-device session pools (interactive shells, host exec connections, SQL connections).
 pub struct Devices {
     settings: RwLock<Option<Settings>>,
     shells: ShellPool,
@@ -44,6 +43,16 @@ pub struct Settings {
 const NOT_CONFIGURED: &str = "the provider is not configured yet";
 
 impl Devices {
+    /// The devices of one provider type, whose interactive shells answer with `prompt`.
+    pub fn new(prompt: &'static dyn PromptGrammar) -> Self {
+        Devices {
+            settings: RwLock::default(),
+            shells: ShellPool::new(prompt),
+            hosts: HostPool::default(),
+            mysql: MysqlPool::default(),
+        }
+    }
+
     /// Called by the provider's `configure`.
     pub fn configure(&self, settings: Settings) {
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = Some(settings);
@@ -76,7 +85,7 @@ impl Devices {
         sql.target(endpoint)
     }
 
-    /// The MMP shell of one node (opened on first use, then shared by the process).
+    /// The interactive shell (the MMP) of one node, opened on first use, then shared.
     pub async fn mmp<'a>(&self, target: &'a SshTarget) -> ShellSession<'a> {
         self.shells.session(target).await
     }

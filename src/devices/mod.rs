@@ -3,4 +3,5 @@
 
 pub mod cms;
 pub mod pem;
+pub mod ucos;
 pub mod xop;

@@ -5,6 +5,7 @@ pub mod ssh_device;
 pub mod ssh_settings;
 
 use crate::client::Devices;
+use crate::devices::cms::prompt::MmpPrompt;
 use crate::resources::cms_database_cluster::DatabaseClusterResource;
 use crate::resources::cms_xmpp_callbridge::XmppCallbridgeResource;
 use crate::resources::xop_replication_member::ReplicationMemberResource;
@@ -44,12 +45,15 @@ pub const PROVIDER_TYPES: &[&str] = &["cms", "xop", "imp", "cgp", "lb"];
 pub fn provider_for(type_name: &str) -> Option<Box<dyn DynamicProvider>> {
     match type_name {
         "cms" => Some(Box::new(SshDeviceProvider::new(
+            &MmpPrompt,
             "CMS",
             "Meeting Server",
             "Cisco Meeting Server clusters, configured through each node's MMP (SSH command line).",
             cms_resources,
         ))),
         "xop" => Some(Box::new(SshDeviceProvider::new(
+            // XOP servers are reached by exec and SQL; no interactive shell is opened.
+            &MmpPrompt,
             "XOP",
             "XOP Networks server",
             "XOP Networks servers made highly available by MySQL/MariaDB replication: my.cnf and MySQL restarts over SSH, replication over the MySQL protocol.",

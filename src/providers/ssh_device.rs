@@ -4,7 +4,7 @@
 use super::ssh_settings::{
     settings_from_config, sql_admin_attributes, ssh_provider_attributes, SshProviderConfig,
 };
-use crate::client::Devices;
+use crate::client::{Devices, PromptGrammar};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tf_provider::schema::{Block, Description, Schema};
@@ -24,15 +24,16 @@ pub struct SshDeviceProvider {
 }
 
 impl SshDeviceProvider {
-    /// `env_prefix` names the credential variables (`<prefix>_USERNAME`, `<prefix>_PASSWORD`).
+    /// `prompt` is the devices' shell prompt; `env_prefix` names the credential variables (`<prefix>_USERNAME`, `<prefix>_PASSWORD`).
     pub fn new(
+        prompt: &'static dyn PromptGrammar,
         env_prefix: &'static str,
         device: &'static str,
         description: &'static str,
         resources: ResourceSet,
     ) -> Self {
         SshDeviceProvider {
-            devices: Arc::default(),
+            devices: Arc::new(Devices::new(prompt)),
             env_prefix,
             device,
             description,

@@ -45,6 +45,14 @@ pub enum TransportError {
         file: String,
         message: String,
     },
+    /// The device kept answering "busy, ask later" (HTTP 503, 429 or a throttling body) until the
+    /// retry deadline passed. The request was refused each time, never carried out.
+    Busy {
+        endpoint: String,
+        command: String,
+        attempts: u32,
+        message: String,
+    },
     /// A command line (or a reply to a question) that would be more than one line on the
     /// device: never sent. Plan-time checks refuse such values first; this is the last guard.
     UnsafeInput { endpoint: String, command: String },
@@ -111,6 +119,9 @@ impl std::fmt::Display for TransportError {
             TransportError::FileTransfer { endpoint, file, message } => {
                 format!("SFTP transfer of {file} on {endpoint} failed: {message}")
             }
+            TransportError::Busy { endpoint, command, attempts, message } => format!(
+                "{endpoint} answered `{command}` as too busy {attempts} times until the retry deadline passed (last answer: {message}); nothing was changed, try again later"
+            ),
             TransportError::UnsafeInput { endpoint, command } => format!(
                 "refusing to send {:?} to {endpoint}: it (or a reply it expects) contains a control character, which would end the line and start another command",
                 crate::secrets::mask(command)

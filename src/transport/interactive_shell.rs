@@ -1,10 +1,12 @@
-//! Driver for prompt-based CLIs reached over SSH (the Cisco Meeting Server MMP first).
+//! Driver for prompt-based CLIs reached over SSH (the Cisco Meeting Server MMP, the UCOS admin
+//! CLI of IM&P and CUCM).
 //!
-//! The MMP is a restricted interactive shell, not a POSIX shell: a command is typed at the
-//! `<hostname>> ` prompt, its output ends when the prompt comes back, and some commands ask a
-//! question first (`Enter callbridge secret:`). This driver opens a PTY shell, learns the prompt,
-//! sends one line at a time, answers the questions the caller expected and returns the output
-//! text. The device's own error wording is left to `devices/` to interpret.
+//! Such a CLI is a restricted interactive shell, not a POSIX shell: a command is typed at a
+//! prompt, its output ends when the prompt comes back, and some commands ask a question first
+//! (`Enter callbridge secret:`). This driver opens a PTY shell, learns the prompt with the
+//! device's [`PromptGrammar`] (which `devices/` supplies: transport knows no vendor), sends one
+//! line at a time, answers the questions the caller expected and returns the output text. The
+//! device's own error wording is left to `devices/` to interpret.
 
 use super::pool::{DevicePool, Session};
 use super::ssh::{connect, SshHandle, SshTarget};
@@ -27,6 +29,14 @@ pub struct PromptAnswer {
     pub reply: String,
 }
 
+/// How a device's CLI prompts, supplied by `devices/` (e.g. `devices::cms::prompt::MMP_PROMPT`).
+pub trait PromptGrammar: Send + Sync {
+    /// The prompt, if `text` ends with one (alone on its last line): the text before it and the
+    /// prompt itself. Called on the login output to learn the prompt; after that, a command's
+    /// output ends where exactly that prompt comes back.
+    fn detect(&self, text: &str) -> Option<(String, String)>;
+}
+
 pub struct InteractiveShell {
     handle: SshHandle,
     channel: Channel<Msg>,
@@ -38,7 +48,10 @@ pub struct InteractiveShell {
 }
 
 impl InteractiveShell {
-    pub async fn open(target: &SshTarget) -> Result<Self, TransportError> {
+    pub async fn open(
+        target: &SshTarget,
+        grammar: &dyn PromptGrammar,
+    ) -> Result<Self, TransportError> {
         let endpoint = target.endpoint();
         let handle = connect(target).await?;
         let lost = |e: russh::Error| TransportError::Connect {
@@ -61,7 +74,9 @@ impl InteractiveShell {
             shared_reads: Default::default(),
         };
         let (_banner, prompt) = shell
-            .read_until(target.connect_timeout, "(login)", &[], detect_prompt)
+            .read_until(target.connect_timeout, "(login)", &[], |text| {
+                grammar.detect(text)
+            })
             .await?;
         shell.prompt = prompt;
         tracing::debug!(endpoint = %endpoint, prompt = %shell.prompt, "shell ready");
@@ -230,8 +245,8 @@ impl InteractiveShell {
     }
 }
 
-/// The last, unterminated line of the output so far.
-fn pending_line(text: &str) -> &str {
+/// The last, unterminated line of the output so far (where a prompt or a question waits).
+pub fn pending_line(text: &str) -> &str {
     text.rsplit('\n').next().unwrap_or("")
 }
 
@@ -243,24 +258,6 @@ fn looks_like_question(line: &str) -> bool {
 fn last_chars(text: &str, n: usize) -> String {
     let chars: Vec<char> = text.chars().collect();
     chars[chars.len().saturating_sub(n)..].iter().collect()
-}
-
-/// A shell prompt as the MMP prints it: `<hostname>> ` alone on the last line.
-/// Returns (text before the prompt, the prompt).
-pub fn detect_prompt(text: &str) -> Option<(String, String)> {
-    let line = pending_line(text);
-    let name = line.trim_end().strip_suffix('>')?;
-    let is_host = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    is_host.then(|| {
-        (
-            text[..text.len() - line.len()].to_string(),
-            line.to_string(),
-        )
-    })
 }
 
 /// The output before `prompt`, if the text ends with the prompt on a line of its own.
@@ -282,17 +279,46 @@ pub fn strip_echo(raw: &str, command: &str) -> String {
     lines.join("\n")
 }
 
-/// The per-process pool of interactive shells, one per device.
-pub type ShellPool = DevicePool<InteractiveShell>;
+/// The per-process pool of interactive shells, one per device, for devices that prompt alike.
+pub struct ShellPool {
+    shells: DevicePool<InteractiveShell>,
+    grammar: &'static dyn PromptGrammar,
+}
+
+impl ShellPool {
+    /// A pool of shells whose prompt `grammar` recognises.
+    pub fn new(grammar: &'static dyn PromptGrammar) -> Self {
+        ShellPool {
+            shells: DevicePool::default(),
+            grammar,
+        }
+    }
+
+    /// Exclusive use of `target`'s shell for a sequence of commands (check, then act).
+    pub async fn session<'a>(&self, target: &'a SshTarget) -> ShellSession<'a> {
+        ShellSession {
+            session: self.shells.session(target).await,
+            grammar: self.grammar,
+        }
+    }
+}
 
 /// A task's turn on one device's shell, for a sequence of commands (check, then act).
-pub type ShellSession<'a> = Session<'a, InteractiveShell, SshTarget>;
+pub struct ShellSession<'a> {
+    session: Session<'a, InteractiveShell, SshTarget>,
+    grammar: &'static dyn PromptGrammar,
+}
 
 impl ShellSession<'_> {
+    pub fn endpoint(&self) -> String {
+        self.session.endpoint()
+    }
+
     /// The device's shell, connecting (or reconnecting after a failure) first when needed.
     async fn shell(&mut self) -> Result<&mut InteractiveShell, TransportError> {
-        let target = self.target;
-        self.connection(|s| !s.is_closed(), InteractiveShell::open(target))
+        let (target, grammar) = (self.session.target, self.grammar);
+        self.session
+            .connection(|s| !s.is_closed(), InteractiveShell::open(target, grammar))
             .await
     }
 
@@ -317,7 +343,7 @@ impl ShellSession<'_> {
         let result = shell.run(command, answers).await;
         if result.is_err() {
             // A timed-out or broken shell is in an unknown position in its dialogue: never reuse it.
-            self.drop_connection();
+            self.session.drop_connection();
         }
         result
     }
@@ -331,7 +357,7 @@ impl ShellSession<'_> {
             return Ok(output.clone());
         }
         let output = self.run(command, &[]).await?;
-        if let Some(shell) = self.open_connection() {
+        if let Some(shell) = self.session.open_connection() {
             shell
                 .shared_reads
                 .insert(command.to_string(), output.clone());
@@ -343,18 +369,6 @@ impl ShellSession<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prompt_is_recognised_after_a_banner() {
-        let (before, prompt) = detect_prompt("Welcome to CMS\ncms1> ").unwrap();
-        assert_eq!(
-            (before.as_str(), prompt.as_str()),
-            ("Welcome to CMS\n", "cms1> ")
-        );
-        assert!(detect_prompt("Secret : abc").is_none());
-        assert!(detect_prompt("a b> ").is_none());
-        assert!(detect_prompt("loading...").is_none());
-    }
 
     #[test]
     fn output_is_split_at_the_prompt_and_echo_removed() {

@@ -4,9 +4,12 @@
 pub mod error;
 pub mod exec;
 pub mod host_key;
+pub mod https;
 pub mod interactive_shell;
+pub mod line;
 pub mod mysql;
 pub mod pool;
 pub mod ssh;
+pub mod tls;
 
 pub use error::TransportError;

@@ -3,12 +3,16 @@
 //! `SHOW SLAVE STATUS` are best read.
 
 use super::pool::{DevicePool, PoolTarget, Session};
+use super::tls::TrustPolicy;
 use super::TransportError;
-use crate::devices::xop::replication::Row;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, SslOpts, Value};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// One result row: column name → value as text (`None` for SQL NULL). `devices/` parses it.
+pub type Row = BTreeMap<String, Option<String>>;
 
 #[derive(Clone, Debug)]
 pub struct MysqlTarget {
@@ -25,6 +29,11 @@ pub struct MysqlTarget {
 impl MysqlTarget {
     pub fn endpoint(&self) -> String {
         format!("mysql://{}@{}:{}", self.user, self.host, self.port)
+    }
+
+    /// The trust policy of the connection: the CA file is the xop provider's `tls_ca_file`.
+    fn trust(&self) -> Option<TrustPolicy> {
+        self.tls_ca_file.clone().map(TrustPolicy::CaBundle)
     }
 }
 
@@ -48,12 +57,32 @@ impl PoolTarget for MysqlTarget {
 /// The certificate rejection (or unusable CA) inside a connect error, in rustls' words.
 fn certificate_problem(e: &mysql_async::Error) -> Option<String> {
     match e {
-        mysql_async::Error::Io(mysql_async::IoError::Io(io)) => io
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-            .map(|tls| tls.to_string()),
+        mysql_async::Error::Io(mysql_async::IoError::Io(io)) => super::tls::rustls_failure(io),
         mysql_async::Error::Io(mysql_async::IoError::Tls(tls)) => Some(tls.to_string()),
         _ => None,
+    }
+}
+
+/// mysql_async's TLS options for `policy`. mysql_async builds its own rustls configuration from
+/// roots and flags (it takes no verifier), so a policy that is not a set of roots is refused
+/// here rather than weakened.
+fn ssl_opts(policy: &TrustPolicy, endpoint: &str) -> Result<SslOpts, TransportError> {
+    match policy {
+        TrustPolicy::CaBundle(_) | TrustPolicy::SystemStore => {
+            let roots = policy.roots(endpoint)?;
+            // Only these roots: the bundled public roots would vouch for any public certificate.
+            Ok(SslOpts::default()
+                .with_root_certs(roots.into_iter().map(|der| der.to_vec().into()).collect())
+                .with_disable_built_in_roots(true))
+        }
+        TrustPolicy::PinnedSha256(_) | TrustPolicy::InsecureAcceptAnyCertificate => {
+            Err(TransportError::Certificate {
+                endpoint: endpoint.to_string(),
+                message: format!(
+                    "{policy:?} is not available for MySQL connections; give a CA bundle"
+                ),
+            })
+        }
     }
 }
 
@@ -80,18 +109,9 @@ async fn open(t: &MysqlTarget) -> Result<Conn, TransportError> {
         .user(Some(t.user.clone()))
         .pass(Some(t.password.clone()))
         .prefer_socket(false);
-    if let Some(ca) = &t.tls_ca_file {
+    if let Some(policy) = t.trust() {
         // Read here so a wrong path is named and not retried like a server that is down.
-        let pem = std::fs::read(ca).map_err(|e| TransportError::Certificate {
-            endpoint: t.endpoint(),
-            message: format!("cannot read tls_ca_file {}: {e}", ca.display()),
-        })?;
-        // Only this CA: the bundled public roots would vouch for any public certificate.
-        opts = opts.ssl_opts(
-            SslOpts::default()
-                .with_root_certs(vec![pem.into()])
-                .with_disable_built_in_roots(true),
-        );
+        opts = opts.ssl_opts(ssl_opts(&policy, &t.endpoint())?);
     }
     let connecting = Conn::new(opts);
     let conn = match tokio::time::timeout(t.connect_timeout, connecting).await {

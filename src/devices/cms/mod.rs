@@ -2,4 +2,5 @@
 
 pub mod database_cluster;
 pub mod mmp_output;
+pub mod prompt;
 pub mod xmpp_callbridge;

@@ -4,9 +4,8 @@
 //! MySQL 8 renamed them); the text protocol returns every value as text or NULL, so a row is a
 //! map of column name to optional text.
 
-use std::collections::BTreeMap;
-
-pub type Row = BTreeMap<String, Option<String>>;
+/// Rows as the MySQL transport returns them (column name → optional text).
+pub use crate::transport::mysql::Row;
 
 pub const SHOW_SLAVE_STATUS: &str = "SHOW SLAVE STATUS";
 pub const SHOW_MASTER_STATUS: &str = "SHOW MASTER STATUS";

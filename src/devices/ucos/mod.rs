@@ -1,0 +1,3 @@
+//! Cisco UCOS (the appliance OS under CUCM and IM and Presence): its platform admin CLI.
+
+pub mod prompt;
