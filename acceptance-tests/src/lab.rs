@@ -1,106 +1,126 @@
-//! The lab: a set of simulated devices on loopback, plus the files that tests
+//! The lab: a set of devices on loopback, simulated or real, plus the files that tests
 //! and `terraform` use to reach them.
 //!
-//! [`Lab::start`] starts one [`CmsNode`] per [`CmsNodeSpec`] (own loopback
-//! address `127.77.<lab>.<n>` unless given, ephemeral port unless given, user
-//! `admin`, a random password shared by the lab, full of quotes and shell characters: see `secrets`) and writes into
-//! the output directory:
-//! - `lab.json`: [`Lab::endpoints`];
-//! - `known_hosts`: one OpenSSH line per node, `[addr]:port ssh-ed25519 AAAA...`
-//!   (the form OpenSSH writes for non-22 ports);
-//! - `lab.auto.tfvars.json`: Terraform variables `cms_username`, `cms_password`,
-//!   `cms_known_hosts_file` (absolute path) and `cms_nodes` (`name`, `address`, `port`).
+//! [`Lab::start`] checks the whole [`LabSpec`], then starts every device family of the
+//! registry ([`crate::registry::FAMILIES`]) with its part of the spec, in registry order, and
+//! writes into the output directory:
+//! - `lab.json`: [`Lab::endpoints`], one list per family under its key (`cms_nodes`,
+//!   `xop_servers`), empty for a family the spec leaves out;
+//! - `known_hosts`: every SSH device's OpenSSH line, `[addr]:port ssh-ed25519 AAAA...` (the
+//!   form OpenSSH writes for non-22 ports), with the *current* host keys;
+//! - `lab-ca.pem`: the lab's CA ([`crate::lab_ca`]), which issues every TLS certificate of the
+//!   lab, and any other CA a device reports;
+//! - `lab.auto.tfvars.json`: [`Lab::tfvars`], the variables of every family that has devices.
 //!
-//! All CMS nodes of a lab share one [`Fabric`], so `database cluster join
-//! <address>` on one node reaches the node whose address that is.
-//!
-//! XOP servers ([`XopServerSpec`]) are real MariaDB servers on 127.0.0.1 (until
-//! [`Lab::rebind_xop`] moves one to another loopback address) laid out like XOP appliances under `<out>/xop/<name>`, reached over one real
-//! sshd (`<out>/xop/sshd`) started when the lab has any. All of them share one
-//! random admin password (the lab's password, [`Lab::password`]). With XOP servers,
-//! `lab.json` gains `xop_servers` and `lab.auto.tfvars.json` gains `xop_ssh_user`,
-//! `xop_ssh_private_key_file`, `xop_known_hosts_file`, `xop_mysql_admin_user`,
-//! `xop_mysql_admin_password` and `xop_servers` (see [`Lab::endpoints`],
-//! [`Lab::tfvars`]); a lab without CMS nodes leaves out the `cms_*` variables.
+//! Every device of a lab accepts one random password ([`Lab::password`]), full of quotes and
+//! shell characters (see `secrets`). What a family starts and writes is in its module
+//! (`cms_mmp/lab_device.rs`, `xop/lab_device.rs`), along with its typed accessors on [`Lab`]
+//! (`lab.cms(name)`, `lab.xop(name)`, ...); this file knows no family.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::any::Any;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Map, Value};
 
-use crate::cms_mmp::{CmsNode, CmsNodeConfig, Fabric, NodeControl};
+pub use crate::cms_mmp::lab_device::{CmsNodeSpec, LAB_USERNAME, LAB_XMPP_DOMAIN};
+use crate::device::{DeviceTrust, Family, FaultControl, LabDevice, StartContext, StartDevice};
+use crate::lab_ca::LabCa;
 pub use crate::xop::XopServerSpec;
-use crate::xop::{Sshd, XopServer, XOP_ADMIN_USER};
 
-/// MMP user every lab node accepts.
-pub const LAB_USERNAME: &str = "admin";
-/// XMPP domain of every lab node (the seed's `conf.example.com`).
-pub const LAB_XMPP_DOMAIN: &str = "conf.example.com";
+/// The lab's `known_hosts` file, in its output directory.
+pub const KNOWN_HOSTS_FILE: &str = "known_hosts";
+/// The lab's CA bundle, in its output directory.
+pub const CA_FILE: &str = "lab-ca.pem";
 
-/// What to start. Also the format of the `--spec` JSON file:
-/// `{"cms_nodes": [{"name": "cms1"}, {"name": "cms2", "address": "127.0.0.2", "port": 2222}],
-///   "xop_servers": [{"name": "xop1", "server_id": 1}]}`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// What to start: each family's part under its key. Also the format of the `--spec` JSON
+/// file: `{"cms_nodes": [{"name": "cms1"}, {"name": "cms2", "address": "127.0.0.2", "port":
+/// 2222}], "xop_servers": [{"name": "xop1", "server_id": 1}]}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct LabSpec {
-    #[serde(default)]
-    pub cms_nodes: Vec<CmsNodeSpec>,
-    #[serde(default)]
-    pub xop_servers: Vec<XopServerSpec>,
-}
-
-/// One simulated CMS node; `name` is also its hostname (prompt `<name>> `).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct CmsNodeSpec {
-    pub name: String,
-    #[serde(default)]
-    pub address: Option<IpAddr>,
-    #[serde(default)]
-    pub port: Option<u16>,
+    families: Map<String, Value>,
 }
 
 impl LabSpec {
-    /// `cms1..cmsN` with automatic addresses and ports.
-    pub fn with_cms_nodes(n: usize) -> LabSpec {
-        LabSpec {
-            cms_nodes: (1..=n)
-                .map(|i| CmsNodeSpec {
-                    name: format!("cms{i}"),
-                    address: None,
-                    port: None,
-                })
-                .collect(),
-            xop_servers: Vec::new(),
+    /// This spec with `spec` as family `D`'s part.
+    pub fn with<D: StartDevice>(mut self, spec: D::Spec) -> LabSpec {
+        let part = serde_json::to_value(spec).expect("a lab spec is plain data");
+        self.families.insert(D::KEY.to_string(), part);
+        self
+    }
+
+    /// This spec with `n` devices of `family`, default names.
+    pub fn with_numbered(mut self, family: &Family, n: usize) -> LabSpec {
+        self.families
+            .insert(family.key.to_string(), family.numbered(n));
+        self
+    }
+
+    /// Family `D`'s part (none: no device).
+    pub fn get<D: StartDevice>(&self) -> anyhow::Result<D::Spec> {
+        match self.families.get(D::KEY) {
+            Some(part) => serde_json::from_value(part.clone())
+                .with_context(|| format!("lab spec {:?}", D::KEY)),
+            None => Ok(D::Spec::default()),
         }
     }
 
-    /// `xop1..xopN` with server ids `1..N`.
-    pub fn with_xop_servers(mut self, n: usize) -> LabSpec {
-        self.xop_servers = (1..=n)
-            .map(|i| XopServerSpec {
-                name: format!("xop{i}"),
-                server_id: i as u32,
-            })
-            .collect();
-        self
+    /// The part under `key`, as written.
+    pub fn part(&self, key: &str) -> Option<&Value> {
+        self.families.get(key)
+    }
+
+    /// Each family's part (empty for one the spec leaves out) and its device names; an error
+    /// for a key no family has, a part its family cannot start, or a name used twice.
+    fn check(&self, families: &[Family]) -> anyhow::Result<Vec<(Value, Vec<String>)>> {
+        if let Some(key) = self
+            .families
+            .keys()
+            .find(|k| !families.iter().any(|f| f.key == k.as_str()))
+        {
+            let known: Vec<&str> = families.iter().map(|f| f.key).collect();
+            anyhow::bail!(
+                "the lab spec names {key:?}, which is no device family (known: {})",
+                known.join(", ")
+            );
+        }
+        let mut all = HashSet::new();
+        let mut parts = Vec::new();
+        for family in families {
+            let part = self
+                .part(family.key)
+                .cloned()
+                .unwrap_or_else(|| family.numbered(0));
+            let names = family.check(&part)?;
+            for name in &names {
+                anyhow::ensure!(
+                    all.insert(name.clone()),
+                    "device name {name:?} is used by two families of the lab"
+                );
+            }
+            parts.push((part, names));
+        }
+        Ok(parts)
     }
 }
 
-/// Running simulated devices.
+/// Running devices.
 pub struct Lab {
-    cms: Vec<(String, CmsNode)>,
-    fabric: Fabric,
+    /// Every family of the registry, in its order, under its key.
+    families: Vec<(&'static str, Box<dyn LabDevice>)>,
     password: String,
     out_dir: PathBuf,
-    xop: Vec<XopServer>,
-    sshd: Option<Sshd>,
+    ca: Arc<LabCa>,
 }
 
 static LAB_COUNTER: AtomicU32 = AtomicU32::new(0);
 
-/// Middle byte of `127.77.<x>.<n>`: from the process id and a per-process
+/// Third byte of `127.77.<x>.<n>`: from the process id and a per-process
 /// counter, so labs in parallel test processes rarely share addresses (and
 /// ephemeral ports keep them apart when they do).
 fn lab_subnet() -> u8 {
@@ -110,71 +130,54 @@ fn lab_subnet() -> u8 {
     (n % 254 + 1) as u8
 }
 
+async fn stop_all(families: Vec<(&'static str, Box<dyn LabDevice>)>) {
+    for (_, family) in families {
+        family.stop().await;
+    }
+}
+
 impl Lab {
     /// Starts every device of `spec` and writes the lab files into `out_dir`
-    /// (created if missing).
+    /// (created if missing). Nothing starts when any part of the spec is wrong.
     pub async fn start(spec: &LabSpec, out_dir: &Path) -> anyhow::Result<Lab> {
-        let mut names = std::collections::HashSet::new();
-        for n in &spec.cms_nodes {
-            anyhow::ensure!(
-                names.insert(n.name.as_str()),
-                "duplicate CMS node name {:?}",
-                n.name
-            );
-        }
-        let mut xop_names = std::collections::HashSet::new();
-        for x in &spec.xop_servers {
-            x.validate()?;
-            anyhow::ensure!(
-                xop_names.insert(x.name.as_str()),
-                "duplicate XOP server name {:?}",
-                x.name
-            );
-        }
+        Self::start_families(crate::registry::FAMILIES, spec, out_dir).await
+    }
+
+    /// [`Lab::start`] with the given registry.
+    pub(crate) async fn start_families(
+        families: &[Family],
+        spec: &LabSpec,
+        out_dir: &Path,
+    ) -> anyhow::Result<Lab> {
+        let parts = spec.check(families)?;
         std::fs::create_dir_all(out_dir)
             .with_context(|| format!("creating {}", out_dir.display()))?;
         let out_dir = std::fs::canonicalize(out_dir)?;
         let subnet = lab_subnet();
         let password = crate::secrets::random_password();
-        let mut lab = Lab {
-            cms: Vec::new(),
-            fabric: Fabric::default(),
-            password,
-            out_dir,
-            xop: Vec::new(),
-            sshd: None,
+        let ca = Arc::new(LabCa::new(&format!("uccluster lab CA 127.77.{subnet}"))?);
+        let ctx = StartContext {
+            out_dir: &out_dir,
+            password: &password,
+            subnet,
+            ca: &ca,
         };
-        for (i, n) in spec.cms_nodes.iter().enumerate() {
-            let bind = n.address.unwrap_or(IpAddr::V4(Ipv4Addr::new(
-                127,
-                77,
-                subnet,
-                u8::try_from(i + 1).context("too many CMS nodes (max 254)")?,
-            )));
-            let started = CmsNode::start_in(
-                CmsNodeConfig {
-                    hostname: n.name.clone(),
-                    bind,
-                    port: n.port.unwrap_or(0),
-                    username: LAB_USERNAME.to_string(),
-                    password: lab.password.clone(),
-                    xmpp_domain: LAB_XMPP_DOMAIN.to_string(),
-                },
-                lab.fabric.clone(),
-            )
-            .await;
-            match started {
-                Ok(node) => lab.cms.push((n.name.clone(), node)),
+        let mut started = Vec::new();
+        for (family, (part, _)) in families.iter().zip(parts) {
+            match family.start(part, &ctx).await {
+                Ok(device) => started.push((family.key, device)),
                 Err(e) => {
-                    lab.stop().await;
+                    stop_all(started).await;
                     return Err(e);
                 }
             }
         }
-        if let Err(e) = lab.start_xop(&spec.xop_servers).await {
-            lab.stop().await;
-            return Err(e);
-        }
+        let lab = Lab {
+            families: started,
+            password,
+            out_dir,
+            ca,
+        };
         if let Err(e) = lab.write_files() {
             lab.stop().await;
             return Err(e);
@@ -182,247 +185,85 @@ impl Lab {
         Ok(lab)
     }
 
-    /// The sshd (only if there are XOP servers), then the servers, one by one.
-    async fn start_xop(&mut self, specs: &[XopServerSpec]) -> anyhow::Result<()> {
-        if specs.is_empty() {
-            return Ok(());
-        }
-        let xop_dir = self.out_dir.join("xop");
-        let sshd = Sshd::start(&xop_dir.join("sshd")).await?;
-        for spec in specs {
-            let server = XopServer::start_with_admin_password(
-                spec,
-                &xop_dir.join(&spec.name),
-                &sshd,
-                &self.password,
-            )
-            .await
-            .with_context(|| format!("starting XOP server {}", spec.name))?;
-            self.xop.push(server);
-        }
-        self.sshd = Some(sshd);
-        Ok(())
-    }
-
-    /// The XOP server `name`. Panics on an unknown name (a test bug).
-    pub fn xop(&self, name: &str) -> &XopServer {
-        self.xop
+    /// The running family `D`. Panics when the lab has none (a lab started with another
+    /// registry: a test bug).
+    pub fn family<D: StartDevice>(&self) -> &D {
+        self.families
             .iter()
-            .find(|x| x.name() == name)
-            .unwrap_or_else(|| panic!("no XOP server named {name:?} in this lab"))
+            .find_map(|(_, f)| (f.as_ref() as &dyn Any).downcast_ref::<D>())
+            .unwrap_or_else(|| panic!("no {} in this lab", D::KEY))
     }
 
-    /// Moves the MySQL of XOP server `name` to `address` (127.0.0.0/8, see
-    /// [`XopServer::rebind`]) and rewrites the lab's files, so `lab.json` and
-    /// `lab.auto.tfvars.json` name the new address. Panics on an unknown name.
-    pub async fn rebind_xop(&mut self, name: &str, address: Ipv4Addr) -> anyhow::Result<()> {
-        self.xop
+    /// Like [`Lab::family`], to change it.
+    pub fn family_mut<D: StartDevice>(&mut self) -> &mut D {
+        self.families
             .iter_mut()
-            .find(|x| x.name() == name)
-            .unwrap_or_else(|| panic!("no XOP server named {name:?} in this lab"))
-            .rebind(address)
-            .await?;
-        self.write_files()
+            .find_map(|(_, f)| (f.as_mut() as &mut dyn Any).downcast_mut::<D>())
+            .unwrap_or_else(|| panic!("no {} in this lab", D::KEY))
     }
 
-    /// Names of the XOP servers, in spec order.
-    pub fn xop_names(&self) -> Vec<String> {
-        self.xop.iter().map(|x| x.name().to_string()).collect()
-    }
-
-    /// The sshd the XOP servers are reached through (None without XOP servers).
-    pub fn sshd(&self) -> Option<&Sshd> {
-        self.sshd.as_ref()
-    }
-
-    /// Control handle of the CMS node `name`. Panics on an unknown name (a test bug).
-    pub fn cms(&self, name: &str) -> NodeControl {
-        self.cms
+    /// The fault controls of the device `name`, whatever its family.
+    pub fn faults(&self, name: &str) -> anyhow::Result<Box<dyn FaultControl + '_>> {
+        self.families
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, node)| node.control())
-            .unwrap_or_else(|| panic!("no CMS node named {name:?} in this lab"))
+            .find_map(|(_, f)| f.faults(name))
+            .with_context(|| format!("no device named {name:?} in this lab"))
     }
 
-    /// The network the lab's CMS nodes share.
-    pub fn fabric(&self) -> Fabric {
-        self.fabric.clone()
-    }
-
-    /// Names of the CMS nodes, in spec order.
-    pub fn cms_names(&self) -> Vec<String> {
-        self.cms.iter().map(|(n, _)| n.clone()).collect()
-    }
-
-    /// MMP password of every CMS node and MariaDB admin (and root) password of
-    /// every XOP server in this lab.
+    /// Password of every device in this lab (the MMP password of every CMS node, the MariaDB
+    /// admin and root password of every XOP server).
     pub fn password(&self) -> &str {
         &self.password
     }
 
-    /// Directory holding `lab.json`, `known_hosts` and `lab.auto.tfvars.json`.
+    /// Directory holding `lab.json`, `known_hosts`, `lab-ca.pem` and `lab.auto.tfvars.json`.
     pub fn out_dir(&self) -> &Path {
         &self.out_dir
     }
 
     /// Absolute path of the lab's `known_hosts` file.
     pub fn known_hosts_path(&self) -> PathBuf {
-        self.out_dir.join("known_hosts")
+        self.out_dir.join(KNOWN_HOSTS_FILE)
     }
 
-    /// `{"cms_nodes":[{"name","address","port","username","password","host_key_fingerprint","host_key","xmpp_domain"}]}`
-    /// with the *current* host keys; with XOP servers also
-    /// `"xop_servers":[{"name","server_id","ssh":{"host","port","user","private_key_file","known_hosts",
-    /// "host_key_fingerprint"},"mysql":{"host","port","admin_user","admin_password"},"dir","datadir",
-    /// "my_cnf_path","restart_command","iptables_command","firewall_save_command","sysconf_command"}]`
-    /// (`mysql.host`: [`XopServer::mysql_address`]).
-    pub fn endpoints(&self) -> serde_json::Value {
-        let nodes: Vec<_> = self
-            .cms
+    /// Absolute path of the lab's CA bundle.
+    pub fn ca_path(&self) -> PathBuf {
+        self.out_dir.join(CA_FILE)
+    }
+
+    /// Each family's devices under its key, with the *current* identities.
+    pub fn endpoints(&self) -> Value {
+        let families = self
+            .families
             .iter()
-            .map(|(name, node)| {
-                let c = node.control();
-                json!({
-                    "name": name,
-                    "address": node.addr().ip().to_string(),
-                    "port": node.addr().port(),
-                    "username": LAB_USERNAME,
-                    "password": self.password,
-                    "host_key_fingerprint": c.host_key_fingerprint(),
-                    "host_key": c.host_key_openssh(),
-                    "xmpp_domain": c.xmpp_domain(),
-                })
-            })
-            .collect();
-        let mut endpoints = json!({ "cms_nodes": nodes });
-        if let Some(sshd) = &self.sshd {
-            let servers: Vec<_> = self
-                .xop
-                .iter()
-                .map(|x| {
-                    json!({
-                        "name": x.name(),
-                        "server_id": x.server_id(),
-                        "ssh": {
-                            "host": "127.0.0.1",
-                            "port": sshd.port(),
-                            "user": sshd.user(),
-                            "private_key_file": sshd.client_key_path().to_string_lossy(),
-                            "known_hosts": sshd.known_hosts_path().to_string_lossy(),
-                            "host_key_fingerprint": sshd.host_key_fingerprint(),
-                        },
-                        "mysql": {
-                            "host": x.mysql_address(),
-                            "port": x.mysql_port(),
-                            "admin_user": x.admin_user(),
-                            "admin_password": x.admin_password(),
-                        },
-                        "dir": x.dir().to_string_lossy(),
-                        "datadir": x.datadir().to_string_lossy(),
-                        "my_cnf_path": x.my_cnf_path().to_string_lossy(),
-                        "restart_command": x.restart_command(),
-                        "iptables_command": x.iptables_command(),
-                        "firewall_save_command": x.firewall_save_command(),
-                        "sysconf_command": x.sysconf_command(),
-                    })
-                })
-                .collect();
-            endpoints["xop_servers"] = json!(servers);
-        }
-        endpoints
+            .map(|(key, f)| (key.to_string(), f.endpoints()));
+        Value::Object(families.collect())
     }
 
-    /// OpenSSH `known_hosts` content for the current host keys.
+    /// What a client needs to trust each device.
+    pub fn trust(&self) -> Vec<DeviceTrust> {
+        self.families.iter().flat_map(|(_, f)| f.trust()).collect()
+    }
+
+    /// OpenSSH `known_hosts` content for the current host keys, each line once.
     pub fn known_hosts(&self) -> String {
-        self.cms
-            .iter()
-            .map(|(_, node)| {
-                let addr = node.addr();
-                let host = if addr.port() == 22 {
-                    addr.ip().to_string()
-                } else {
-                    format!("[{}]:{}", addr.ip(), addr.port())
-                };
-                format!("{host} {}\n", node.control().host_key_openssh())
-            })
-            .collect()
+        let lines = self.trust().into_iter().filter_map(|t| t.known_hosts);
+        distinct(lines).map(|l| l + "\n").collect()
     }
 
-    /// Terraform variables for the lab (`lab.auto.tfvars.json`): `cms_username`,
-    /// `cms_password`, `cms_known_hosts_file`, `cms_nodes` (left out when the lab has
-    /// XOP servers and no CMS node); with XOP servers `xop_ssh_user`,
-    /// `xop_ssh_private_key_file`, `xop_known_hosts_file`, `xop_mysql_admin_user` and
-    /// `xop_mysql_admin_password` (the admin account every server shares, for the xop
-    /// provider block) and `xop_servers` (`name`, `server_id`, `ssh_host`, `ssh_port`, `mysql_host`,
-    /// `mysql_port`, `admin_user`, `admin_password`, `datadir`, `my_cnf_path`,
-    /// `restart_command`, `iptables_command`, `firewall_save_command`, `sysconf_command`,
-    /// `dump_command` and `client_command`: the absolute paths of `mariadb-dump` and
-    /// `mariadb`, for `host.dump_command`/`host.client_command`).
-    pub fn tfvars(&self) -> serde_json::Value {
-        let nodes: Vec<_> = self
-            .cms
-            .iter()
-            .map(|(name, node)| {
-                json!({
-                    "name": name,
-                    "address": node.addr().ip().to_string(),
-                    "port": node.addr().port(),
-                })
-            })
-            .collect();
-        let mut vars = serde_json::Map::new();
-        if !self.cms.is_empty() || self.sshd.is_none() {
-            vars.insert("cms_username".into(), json!(LAB_USERNAME));
-            vars.insert("cms_password".into(), json!(self.password));
-            vars.insert(
-                "cms_known_hosts_file".into(),
-                json!(self.known_hosts_path().to_string_lossy()),
-            );
-            vars.insert("cms_nodes".into(), json!(nodes));
-        }
-        if let Some(sshd) = &self.sshd {
-            let servers: Vec<_> = self
-                .xop
-                .iter()
-                .map(|x| {
-                    json!({
-                        "name": x.name(),
-                        "server_id": x.server_id(),
-                        "ssh_host": x.ssh().host,
-                        "ssh_port": sshd.port(),
-                        "mysql_host": x.mysql_address(),
-                        "mysql_port": x.mysql_port(),
-                        "admin_user": x.admin_user(),
-                        "admin_password": x.admin_password(),
-                        "datadir": x.datadir().to_string_lossy(),
-                        "my_cnf_path": x.my_cnf_path().to_string_lossy(),
-                        "restart_command": x.restart_command(),
-                        "iptables_command": x.iptables_command(),
-                        "firewall_save_command": x.firewall_save_command(),
-                        "sysconf_command": x.sysconf_command(),
-                        "dump_command": x.mariadb_dump_path().to_string_lossy(),
-                        "client_command": x.mariadb_client_path().to_string_lossy(),
-                    })
-                })
-                .collect();
-            vars.insert("xop_ssh_user".into(), json!(sshd.user()));
-            vars.insert(
-                "xop_ssh_private_key_file".into(),
-                json!(sshd.client_key_path().to_string_lossy()),
-            );
-            vars.insert(
-                "xop_known_hosts_file".into(),
-                json!(sshd.known_hosts_path().to_string_lossy()),
-            );
-            // Every server has the lab's password for the admin account (see start_xop).
-            vars.insert("xop_mysql_admin_user".into(), json!(XOP_ADMIN_USER));
-            vars.insert("xop_mysql_admin_password".into(), json!(self.password));
-            vars.insert("xop_servers".into(), json!(servers));
-        }
-        serde_json::Value::Object(vars)
+    /// The lab CA, then every other CA a device reports, each once (PEM).
+    pub fn ca_bundle(&self) -> String {
+        let reported = self.trust().into_iter().filter_map(|t| t.ca_pem);
+        distinct(std::iter::once(self.ca.cert_pem()).chain(reported)).collect()
     }
 
-    /// (Re)writes `lab.json`, `known_hosts` and `lab.auto.tfvars.json`.
+    /// Terraform variables for the lab (`lab.auto.tfvars.json`): every family's, see their
+    /// `tfvars` (`cms_*` in `cms_mmp/lab_device.rs`, `xop_*` in `xop/lab_device.rs`).
+    pub fn tfvars(&self) -> Value {
+        Value::Object(self.families.iter().flat_map(|(_, f)| f.tfvars()).collect())
+    }
+
+    /// (Re)writes `lab.json`, `known_hosts`, `lab-ca.pem` and `lab.auto.tfvars.json`.
     pub fn write_files(&self) -> anyhow::Result<()> {
         let write = |name: &str, content: String| {
             let path = self.out_dir.join(name);
@@ -432,7 +273,8 @@ impl Lab {
             "lab.json",
             serde_json::to_string_pretty(&self.endpoints())? + "\n",
         )?;
-        write("known_hosts", self.known_hosts())?;
+        write(KNOWN_HOSTS_FILE, self.known_hosts())?;
+        write(CA_FILE, self.ca_bundle())?;
         write(
             "lab.auto.tfvars.json",
             serde_json::to_string_pretty(&self.tfvars())? + "\n",
@@ -440,23 +282,26 @@ impl Lab {
         Ok(())
     }
 
-    /// Stops every device.
+    /// Stops every device, family by family in registry order.
     pub async fn stop(self) {
-        for (_, node) in self.cms {
-            node.stop().await;
-        }
-        for server in self.xop {
-            server.stop().await;
-        }
-        if let Some(sshd) = self.sshd {
-            sshd.stop().await;
-        }
+        stop_all(self.families).await;
     }
+}
+
+/// `items` without repeats, in first-seen order.
+fn distinct(items: impl Iterator<Item = String>) -> impl Iterator<Item = String> {
+    let mut seen = HashSet::new();
+    items.filter(move |i| seen.insert(i.clone()))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::net::IpAddr;
+
     use super::*;
+    use crate::cms_mmp::lab_device::CmsNodes;
+    use crate::faults::{Fault, SessionCounts};
+    use crate::xop::lab_device::XopServers;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn start_writes_the_three_files() {
@@ -514,9 +359,63 @@ mod tests {
         assert_eq!(tfvars["cms_nodes"][1]["name"], "cms2");
         assert_eq!(tfvars["cms_nodes"][1]["address"], a2.to_string());
         assert_eq!(tfvars["cms_nodes"][1]["port"], nodes[1]["port"]);
+        // a family the spec leaves out: an empty list, no variables
+        assert_eq!(endpoints["xop_servers"], serde_json::json!([]));
+        assert!(tfvars.get("xop_servers").is_none(), "{tfvars}");
+
+        // trust: one pin per node; the CA bundle holds the lab CA
+        let trust = lab.trust();
+        assert_eq!(trust.len(), 2);
+        assert_eq!(trust[1].device, "cms2");
+        assert_eq!(trust[1].pin, Some(lab.cms("cms2").host_key_fingerprint()));
+        assert_eq!(trust[1].known_hosts.as_deref(), Some(lines[1]));
+        let bundle = std::fs::read_to_string(lab.ca_path()).unwrap();
+        assert_eq!(bundle, lab.ca.cert_pem());
+        assert!(bundle.starts_with("-----BEGIN CERTIFICATE-----"));
 
         lab.stop().await;
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_simulators_faults_are_reached_through_the_lab() {
+        let dir = tempfile::tempdir().unwrap();
+        let lab = Lab::start(&LabSpec::with_cms_nodes(2), dir.path())
+            .await
+            .unwrap();
+        let faults = lab.faults("cms2").unwrap();
+        let node = lab.cms("cms2");
+        faults.inject(Fault::RefuseLogin).await.unwrap();
+        faults
+            .inject(Fault::DropBefore {
+                prefix: "xmpp".into(),
+                times: 1,
+            })
+            .await
+            .unwrap();
+        assert!(node.faults().refuses_login());
+        assert!(!lab.cms("cms1").faults().refuses_login());
+        faults.clear().await.unwrap();
+        assert!(!node.faults().refuses_login());
+        assert_eq!(node.faults().take_drop("xmpp status"), None);
+
+        let before = node.host_key_openssh();
+        faults.inject(Fault::RotateIdentity).await.unwrap();
+        assert_ne!(node.host_key_openssh(), before);
+        // the files keep the key the lab started with until they are written again
+        let known_hosts = || std::fs::read_to_string(lab.known_hosts_path()).unwrap();
+        assert!(known_hosts().contains(&before));
+        lab.write_files().unwrap();
+        assert!(known_hosts().contains(&node.host_key_openssh()));
+        assert!(!known_hosts().contains(&before));
+
+        node.faults().log_command("xmpp status");
+        assert_eq!(faults.command_log().unwrap(), ["xmpp status"]);
+        assert_eq!(faults.sessions().unwrap(), SessionCounts::default());
+        let e = lab.faults("cms3").err().expect("no such device");
+        assert!(e.to_string().contains("no device named \"cms3\""), "{e}");
+        drop(faults);
+        lab.stop().await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -576,31 +475,33 @@ mod tests {
     fn spec_parses_xop_servers() {
         let spec: LabSpec =
             serde_json::from_str(r#"{"xop_servers":[{"name":"xop1","server_id":1}]}"#).unwrap();
-        assert!(spec.cms_nodes.is_empty());
+        assert!(spec.get::<CmsNodes>().unwrap().is_empty());
         assert_eq!(
-            spec.xop_servers,
+            spec.get::<XopServers>().unwrap(),
             [XopServerSpec {
                 name: "xop1".into(),
                 server_id: 1
             }]
         );
         let spec = LabSpec::with_cms_nodes(0).with_xop_servers(2);
-        assert_eq!(spec.xop_servers[1].name, "xop2");
-        assert_eq!(spec.xop_servers[1].server_id, 2);
+        let xop = spec.get::<XopServers>().unwrap();
+        assert_eq!(xop[1].name, "xop2");
+        assert_eq!(xop[1].server_id, 2);
     }
 
     #[tokio::test]
     async fn bad_xop_server_names_are_rejected_before_starting_anything() {
         let dir = std::env::temp_dir().join(format!("uccluster-lab-badxop-{}", std::process::id()));
         for name in ["..", "", "a/b", ".hidden"] {
-            let mut spec = LabSpec::with_cms_nodes(0).with_xop_servers(1);
-            spec.xop_servers[0].name = name.into();
+            let spec = LabSpec::default().with::<XopServers>(vec![XopServerSpec {
+                name: name.into(),
+                server_id: 1,
+            }]);
             let err = Lab::start(&spec, &dir).await.err().expect("rejected");
             assert!(err.to_string().contains("must match"), "{name:?}: {err:#}");
         }
-        let spec = LabSpec::with_cms_nodes(0).with_xop_servers(1);
-        let mut twice = spec.clone();
-        twice.xop_servers.push(spec.xop_servers[0].clone());
+        let one = XopServers::numbered(1);
+        let twice = LabSpec::default().with::<XopServers>([one.clone(), one].concat());
         let err = Lab::start(&twice, &dir).await.err().expect("rejected");
         assert!(
             err.to_string().contains("duplicate XOP server name"),
@@ -616,8 +517,9 @@ mod tests {
             r#"{"cms_nodes":[{"name":"a"},{"name":"b","address":"127.0.0.9","port":2022}]}"#,
         )
         .unwrap();
-        assert_eq!(spec.cms_nodes.len(), 2);
-        assert_eq!(spec.cms_nodes[0].address, None);
-        assert_eq!(spec.cms_nodes[1].port, Some(2022));
+        let nodes = spec.get::<CmsNodes>().unwrap();
+        assert_eq!(nodes.len(), 2);
+        assert_eq!(nodes[0].address, None);
+        assert_eq!(nodes[1].port, Some(2022));
     }
 }

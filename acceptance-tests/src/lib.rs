@@ -1,12 +1,22 @@
-//! Device lab: simulated devices for tests and the demo.
+//! Device lab: simulated devices and real components for tests and the demo.
 //!
+//! - [`device`]: the interface every device family implements ([`device::LabDevice`],
+//!   [`device::StartDevice`], [`device::FaultControl`]); [`registry`]: the families.
+//! - [`faults`]: the fault controls every simulator shares; [`lab_ca`]: the lab's CA;
+//!   [`process`]: daemons of the real components.
 //! - [`cms_mmp`]: a simulated Cisco Meeting Server MMP (SSH CLI) node.
 //! - [`xop`]: XOP appliances: real MariaDB servers and a real OpenSSH sshd on loopback.
-//! - [`lab`]: starts a set of simulated devices on loopback and writes the
-//!   files (`lab.json`, `known_hosts`, `lab.auto.tfvars.json`) that tests and
-//!   `terraform` use to reach them.
+//! - [`lab`]: starts the families of a spec on loopback and writes the files (`lab.json`,
+//!   `known_hosts`, `lab-ca.pem`, `lab.auto.tfvars.json`) that tests and `terraform` use
+//!   to reach them; [`cli`]: the command line of `uccluster-lab`.
 
+pub mod cli;
 pub mod cms_mmp;
+pub mod device;
+pub mod faults;
 pub mod lab;
+pub mod lab_ca;
+pub(crate) mod process;
+pub mod registry;
 pub mod secrets;
 pub mod xop;

@@ -211,7 +211,7 @@ async fn openssh_sftp_and_scp_clients() {
     // `make tools` installs them (openssh-client in tools/debian-packages.tsv): missing is a failure.
     for tool in ["ssh-keygen", "sftp", "scp"] {
         assert!(
-            crate::xop::process::find_program(tool).is_some(),
+            crate::process::find_program(tool).is_some(),
             "`{tool}` not found (Debian package openssh-client): run `make tools`"
         );
     }

@@ -19,12 +19,14 @@
 //! commands), [`fabric`] (the lab-wide network and the database cluster state
 //! machine), [`files`] + [`pem`] (uploaded files and their checks), [`sftp`]
 //! (the SFTP subsystem), [`server`] (SSH accept loop, auth, shell/exec/sftp
-//! channels, fault injection). Anything marked [GUESS] is not documented by
+//! channels, fault injection through [`crate::faults::Faults`]), [`lab_device`] (the
+//! nodes as a lab device family). Anything marked [GUESS] is not documented by
 //! Cisco and was chosen for the simulator.
 
 pub mod database;
 pub mod fabric;
 pub mod files;
+pub mod lab_device;
 pub mod pem;
 pub mod server;
 pub mod sftp;
@@ -117,7 +119,7 @@ impl CmsNode {
         self.control.db(|s, id, now| s.set_offline(id, now));
         self.accept_task.abort();
         let _ = self.accept_task.await;
-        self.control.cut_all_connections();
+        self.control.faults().cut_all_connections();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while self.control.active_sessions() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;

@@ -28,7 +28,8 @@ use tokio::sync::mpsc;
 use super::database::{self, Confirm, CONFIRM_PROMPT};
 use super::sftp;
 use super::shell::{run_command, store_secret, Reply, ADD_SECRET_PROMPT};
-use super::state::{Cut, NodeControl};
+use super::state::NodeControl;
+use crate::faults::Cut;
 
 /// Banner line printed when a shell starts [GUESS: the real MMP banner is not documented].
 pub const BANNER: &str = "Cisco Meeting Server MMP (uccluster simulator)";
@@ -47,17 +48,9 @@ pub(crate) async fn accept_loop(listener: TcpListener, control: NodeControl) {
     }
 }
 
-struct ActiveGuard(NodeControl);
-
-impl Drop for ActiveGuard {
-    fn drop(&mut self) {
-        self.0.inner.active_sessions.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 async fn serve_connection(control: NodeControl, socket: TcpStream) {
-    control.inner.active_sessions.fetch_add(1, Ordering::SeqCst);
-    let _guard = ActiveGuard(control.clone());
+    let faults = control.faults();
+    let _open = faults.session_opened();
     let _ = socket.set_nodelay(true);
     // Keep a duplicate of the socket so faults and `stop` can cut the TCP
     // connection abruptly, underneath russh.
@@ -70,9 +63,9 @@ async fn serve_connection(control: NodeControl, socket: TcpStream) {
     let Ok(socket) = TcpStream::from_std(std_socket) else {
         return;
     };
-    let conn_id = control.register_connection(dup);
+    let conn_id = faults.register_connection(dup);
     if control.inner.stopping.load(Ordering::SeqCst) {
-        control.cut_connection(conn_id);
+        faults.cut_connection(conn_id);
         return;
     }
     let handler = ConnectionHandler {
@@ -85,7 +78,7 @@ async fn serve_connection(control: NodeControl, socket: TcpStream) {
         let _ = session.await;
     }
     // Closes our duplicate too, so the peer sees the connection end.
-    control.cut_connection(conn_id);
+    faults.cut_connection(conn_id);
 }
 
 struct ConnectionHandler {
@@ -135,10 +128,7 @@ impl russh::server::Handler for ConnectionHandler {
     }
 
     async fn auth_succeeded(&mut self, _session: &mut Session) -> Result<(), Self::Error> {
-        self.control
-            .inner
-            .total_logins
-            .fetch_add(1, Ordering::SeqCst);
+        self.control.faults().login_succeeded();
         Ok(())
     }
 
@@ -303,10 +293,12 @@ impl Shell {
     }
 
     async fn delay(&self) {
-        let d = self.control.reply_delay();
-        if !d.is_zero() {
-            tokio::time::sleep(d).await;
-        }
+        self.control.faults().delay_reply().await;
+    }
+
+    /// Cuts this shell's connection underneath SSH (a drop fault).
+    fn cut(&self) {
+        self.control.faults().cut_connection(self.conn_id);
     }
 
     fn render(lines: &[String]) -> String {
@@ -364,10 +356,10 @@ impl Shell {
         if text.is_empty() {
             return self.flow(self.send(format!("\r\n{}", self.prompt())).await);
         }
-        self.control.log_command(text);
-        let cut = match self.control.take_drop_fault(text) {
+        self.control.faults().log_command(text);
+        let cut = match self.control.faults().take_drop(text) {
             Some(Cut::BeforeApplying) => {
-                self.control.cut_connection(self.conn_id);
+                self.cut();
                 return Flow::Stop;
             }
             Some(Cut::AfterApplying) => true,
@@ -376,7 +368,7 @@ impl Shell {
         let reply = run_command(&self.control, text);
         if cut && !matches!(reply, Reply::AskSecret { .. } | Reply::Confirm { .. }) {
             // Applied; now vanish without echo, output or prompt.
-            self.control.cut_connection(self.conn_id);
+            self.cut();
             return Flow::Stop;
         }
         // PTY-style echo of the typed line.
@@ -418,7 +410,7 @@ impl Shell {
     async fn confirm_line(&self, action: &Confirm, raw: &str, drop_after: bool) -> Flow {
         let lines = database::answer(&self.control, action, raw);
         if drop_after {
-            self.control.cut_connection(self.conn_id);
+            self.cut();
             return Flow::Stop;
         }
         if self.send(format!("{raw}\r\n")).await.is_err() {
@@ -433,7 +425,7 @@ impl Shell {
     async fn secret_line(&self, name: &str, secret: &str, drop_after: bool) -> Flow {
         let lines = store_secret(&self.control, name, secret);
         if drop_after {
-            self.control.cut_connection(self.conn_id);
+            self.cut();
             return Flow::Stop;
         }
         // The newline the user typed (input itself is not echoed).
@@ -458,10 +450,10 @@ impl Shell {
             self.finish().await;
             return;
         }
-        self.control.log_command(&command);
-        let cut = self.control.take_drop_fault(&command);
+        self.control.faults().log_command(&command);
+        let cut = self.control.faults().take_drop(&command);
         if cut == Some(Cut::BeforeApplying) {
-            self.control.cut_connection(self.conn_id);
+            self.cut();
             return;
         }
         let cut = cut.is_some();
@@ -481,7 +473,7 @@ impl Shell {
             }
         };
         if cut {
-            self.control.cut_connection(self.conn_id);
+            self.cut();
             return;
         }
         self.delay().await;

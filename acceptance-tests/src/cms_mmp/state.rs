@@ -6,9 +6,8 @@
 //! database accessors of [`NodeControl`] are in [`super::database`], the file
 //! accessors in [`super::files`].
 
-use std::collections::{BTreeMap, HashMap};
-use std::net::{Shutdown, TcpStream as StdTcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -16,28 +15,7 @@ use russh::keys::{Algorithm, HashAlg, PrivateKey, PublicKey};
 
 use super::fabric::{Fabric, NodeId};
 use super::files::StoredFile;
-
-/// A fault that closes the connection on a matching command, after or before applying it.
-#[derive(Debug, Clone)]
-pub(crate) struct DropFault {
-    pub prefix: String,
-    pub remaining: u32,
-    pub applied: bool,
-}
-
-/// What a matching drop fault does to the command that triggered it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Cut {
-    AfterApplying,
-    BeforeApplying,
-}
-
-#[derive(Default)]
-pub(crate) struct Faults {
-    pub reply_delay: Duration,
-    pub refuse_login: bool,
-    pub drops: Vec<DropFault>,
-}
+use crate::faults::Faults;
 
 pub(crate) struct Inner {
     pub hostname: String,
@@ -47,15 +25,10 @@ pub(crate) struct Inner {
     /// Call bridge name -> secret. A `BTreeMap` keeps names sorted, as
     /// `xmpp callbridge list` shows them.
     pub callbridges: Mutex<BTreeMap<String, String>>,
-    pub command_log: Mutex<Vec<String>>,
-    pub faults: Mutex<Faults>,
+    /// Injected faults, the command log, session counters and live connections.
+    pub faults: Faults,
     pub host_key: Mutex<Arc<russh::server::Config>>,
     pub authorized_keys: Mutex<Vec<PublicKey>>,
-    pub active_sessions: AtomicUsize,
-    pub total_logins: AtomicUsize,
-    /// Duplicated sockets of live connections, used to cut them abruptly.
-    pub connections: Mutex<HashMap<u64, StdTcpStream>>,
-    pub next_connection_id: AtomicU64,
     pub stopping: AtomicBool,
     /// Files uploaded over SFTP (flat name space), sorted by name.
     pub files: Mutex<BTreeMap<String, StoredFile>>,
@@ -131,14 +104,9 @@ impl NodeControl {
                 password,
                 xmpp_domain,
                 callbridges: Mutex::new(BTreeMap::new()),
-                command_log: Mutex::new(Vec::new()),
-                faults: Mutex::new(Faults::default()),
+                faults: Faults::default(),
                 host_key: Mutex::new(server_config_with_new_key()),
                 authorized_keys: Mutex::new(Vec::new()),
-                active_sessions: AtomicUsize::new(0),
-                total_logins: AtomicUsize::new(0),
-                connections: Mutex::new(HashMap::new()),
-                next_connection_id: AtomicU64::new(1),
                 stopping: AtomicBool::new(false),
                 files: Mutex::new(BTreeMap::new()),
                 fabric,
@@ -213,32 +181,25 @@ impl NodeControl {
         f(&mut lock(&self.inner.callbridges))
     }
 
+    /// The node's fault controls, command log and session counters (shared by every simulator).
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
+    }
+
     /// Every command line received (shell and exec), in order. Secrets typed
     /// at the `add-secret` prompt are not logged; empty lines are not logged.
     pub fn command_log(&self) -> Vec<String> {
-        lock(&self.inner.command_log).clone()
-    }
-
-    pub(crate) fn log_command(&self, line: &str) {
-        lock(&self.inner.command_log).push(line.to_string());
+        self.faults().command_log()
     }
 
     /// Delay applied before each reply the shell sends for a command.
     pub fn set_reply_delay(&self, d: Duration) {
-        lock(&self.inner.faults).reply_delay = d;
-    }
-
-    pub(crate) fn reply_delay(&self) -> Duration {
-        lock(&self.inner.faults).reply_delay
+        self.faults().set_reply_delay(d);
     }
 
     /// When `true`, every authentication attempt is rejected.
     pub fn set_refuse_login(&self, refuse: bool) {
-        lock(&self.inner.faults).refuse_login = refuse;
-    }
-
-    pub(crate) fn refuse_login(&self) -> bool {
-        lock(&self.inner.faults).refuse_login
+        self.faults().set_refuse_login(refuse);
     }
 
     /// Replaces the host key with a new random one for subsequent connections
@@ -251,59 +212,29 @@ impl NodeControl {
     /// applied to the state, then the TCP connection is closed abruptly
     /// (no SSH disconnect, no output, no prompt, not even the echo).
     pub fn drop_connection_after(&self, command_prefix: &str, times: u32) {
-        self.add_drop_fault(command_prefix, times, true);
+        self.faults().drop_connection_after(command_prefix, times);
     }
 
     /// The next `times` commands starting with `command_prefix` are NOT applied: the connection
     /// closes as soon as the line arrives (a device that went away, or a link that broke, while
     /// the command was on its way).
     pub fn drop_connection_before(&self, command_prefix: &str, times: u32) {
-        self.add_drop_fault(command_prefix, times, false);
-    }
-
-    fn add_drop_fault(&self, command_prefix: &str, times: u32, applied: bool) {
-        if times == 0 {
-            return;
-        }
-        lock(&self.inner.faults).drops.push(DropFault {
-            prefix: command_prefix.to_string(),
-            remaining: times,
-            applied,
-        });
-    }
-
-    /// Consumes one matching drop fault for `line`, saying how the connection must be cut.
-    pub(crate) fn take_drop_fault(&self, line: &str) -> Option<Cut> {
-        let mut faults = lock(&self.inner.faults);
-        let hit = faults
-            .drops
-            .iter_mut()
-            .find(|f| f.remaining > 0 && line.starts_with(&f.prefix));
-        let cut = hit.map(|f| {
-            f.remaining -= 1;
-            if f.applied {
-                Cut::AfterApplying
-            } else {
-                Cut::BeforeApplying
-            }
-        });
-        faults.drops.retain(|f| f.remaining > 0);
-        cut
+        self.faults().drop_connection_before(command_prefix, times);
     }
 
     /// Removes every injected fault (delay, refused login, pending drops).
     pub fn clear_faults(&self) {
-        *lock(&self.inner.faults) = Faults::default();
+        self.faults().clear();
     }
 
     /// Number of currently open SSH (TCP) connections.
     pub fn active_sessions(&self) -> usize {
-        self.inner.active_sessions.load(Ordering::SeqCst)
+        self.faults().active_sessions()
     }
 
     /// Successful authentications since start.
     pub fn total_logins(&self) -> usize {
-        self.inner.total_logins.load(Ordering::SeqCst)
+        self.faults().total_logins()
     }
 
     /// Authorizes public-key login for the configured user with this key
@@ -324,29 +255,12 @@ impl NodeControl {
     }
 
     pub(crate) fn check_password(&self, user: &str, password: &str) -> bool {
-        !self.refuse_login() && user == self.inner.username && password == self.inner.password
+        !self.faults().refuses_login()
+            && user == self.inner.username
+            && password == self.inner.password
     }
 
     pub(crate) fn check_publickey(&self, user: &str, key: &PublicKey) -> bool {
-        !self.refuse_login() && user == self.inner.username && self.is_authorized_key(key)
-    }
-
-    pub(crate) fn register_connection(&self, socket: StdTcpStream) -> u64 {
-        let id = self.inner.next_connection_id.fetch_add(1, Ordering::SeqCst);
-        lock(&self.inner.connections).insert(id, socket);
-        id
-    }
-
-    /// Abruptly cuts one connection (TCP shutdown, no SSH disconnect message).
-    pub(crate) fn cut_connection(&self, id: u64) {
-        if let Some(s) = lock(&self.inner.connections).remove(&id) {
-            let _ = s.shutdown(Shutdown::Both);
-        }
-    }
-
-    pub(crate) fn cut_all_connections(&self) {
-        for (_, s) in lock(&self.inner.connections).drain() {
-            let _ = s.shutdown(Shutdown::Both);
-        }
+        !self.faults().refuses_login() && user == self.inner.username && self.is_authorized_key(key)
     }
 }

@@ -21,16 +21,17 @@
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
 use super::mariadb::{self, Account, InstancePaths, MariaDbBinaries, NotReady, TlsFiles};
-use super::process::{self, Daemon};
 use super::scripts;
 use super::sshd::{SshEndpoint, Sshd};
+use crate::lab_ca::LabCa;
+use crate::process::{self, Daemon};
 
 /// The admin account every appliance has (`'xopadmin'@'%'`, ALL PRIVILEGES WITH GRANT OPTION).
 pub const XOP_ADMIN_USER: &str = "xopadmin";
@@ -74,6 +75,8 @@ pub struct XopServer {
     ssh: SshEndpoint,
     daemon: Mutex<Option<Daemon>>,
     start_time: Duration,
+    /// Issues the server's certificates: the lab's CA, or the server's own when started alone.
+    ca: Arc<LabCa>,
     /// Set by [`XopServer::enable_tls`]: the lab's own connections use TLS too.
     tls: Option<TlsFiles>,
     _temp: Option<tempfile::TempDir>,
@@ -104,12 +107,25 @@ impl XopServer {
     }
 
     /// Like [`XopServer::start`] with a given admin (and root) password, e.g.
-    /// one shared by all appliances of a lab.
+    /// one shared by all appliances of a lab. Its certificates come from a CA of its own.
     pub async fn start_with_admin_password(
         spec: &XopServerSpec,
         dir: &Path,
         sshd: &Sshd,
         admin_password: &str,
+    ) -> anyhow::Result<XopServer> {
+        let ca = LabCa::new(&format!("uccluster lab CA {}", spec.name))?;
+        Self::start_in_lab(spec, dir, sshd, admin_password, Arc::new(ca)).await
+    }
+
+    /// Like [`XopServer::start_with_admin_password`], its certificates issued by `ca` (the
+    /// lab's).
+    pub async fn start_in_lab(
+        spec: &XopServerSpec,
+        dir: &Path,
+        sshd: &Sshd,
+        admin_password: &str,
+        ca: Arc<LabCa>,
     ) -> anyhow::Result<XopServer> {
         spec.validate()?;
         anyhow::ensure!(
@@ -137,19 +153,9 @@ impl XopServer {
         for f in ["iptables.rules", "iptables.rules.lock", "sysconf.log"] {
             let _ = std::fs::remove_file(dir.join(f));
         }
-        let out = tokio::process::Command::new("cp")
-            .arg("-a")
-            .arg(&template.datadir)
-            .arg(dir.join("data"))
-            .output()
-            .await
-            .context("running cp -a")?;
-        if !out.status.success() {
-            bail!(
-                "copying the template datadir: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
+        let mut cp = tokio::process::Command::new("cp");
+        cp.arg("-a").arg(&template.datadir).arg(dir.join("data"));
+        process::run_checked(cp, "copying the template datadir (cp -a)").await?;
         let mut socket = dir.join("run/mysqld.sock");
         if socket.as_os_str().len() > MAX_SOCKET_PATH {
             socket = std::env::temp_dir().join(format!(
@@ -181,6 +187,7 @@ impl XopServer {
             ssh: sshd.endpoint(),
             daemon: Mutex::new(None),
             start_time: Duration::ZERO,
+            ca,
             tls: None,
             _temp: None,
         };
@@ -630,8 +637,7 @@ impl XopServer {
             .with_context(|| format!("XOP server {}: {}", self.name, cnf_path.display()))?;
         if let Some(files) = &self.tls {
             // Names the old address too, so a failed move can go back.
-            mariadb::issue_server_cert(files, &self.certificate_addresses(Some(address)))
-                .await
+            mariadb::issue_server_cert(&self.ca, files, &self.certificate_addresses(Some(address)))
                 .with_context(|| {
                     format!("XOP server {}: issuing a server certificate", self.name)
                 })?;
@@ -671,10 +677,10 @@ impl XopServer {
         }
     }
 
-    /// Turns TLS on as an operator would on the box: a throwaway CA and a
-    /// server certificate for 127.0.0.1 and the current address
-    /// (subjectAltName IP entries) under `<dir>/tls/` (made with the `openssl`
-    /// CLI), `ssl-ca`/`ssl-cert`/`ssl-key` in my.cnf's server group (outside
+    /// Turns TLS on as an operator would on the box: the CA's certificate, a
+    /// server certificate it issued for 127.0.0.1 and the current address
+    /// (subjectAltName IP entries) and an unrelated CA under `<dir>/tls/`
+    /// (see [`crate::lab_ca`]), `ssl-ca`/`ssl-cert`/`ssl-key` in my.cnf's server group (outside
     /// the uccluster section, which is kept byte for byte), the restart
     /// command, a check that the admin's session is encrypted, then
     /// `ALTER USER xopadmin REQUIRE SSL`: from then on the admin account is
@@ -691,13 +697,11 @@ impl XopServer {
             None => {
                 let dir = self.dir.join("tls");
                 let _ = std::fs::remove_dir_all(&dir);
-                mariadb::make_test_cas(&dir, &self.name)
-                    .await
-                    .with_context(|| format!("XOP server {}: making a test CA", self.name))?
+                mariadb::write_test_cas(&dir, &self.ca, &self.name)
+                    .with_context(|| format!("XOP server {}: writing its CAs", self.name))?
             }
         };
-        mariadb::issue_server_cert(&files, &self.certificate_addresses(None))
-            .await
+        mariadb::issue_server_cert(&self.ca, &files, &self.certificate_addresses(None))
             .with_context(|| format!("XOP server {}: issuing a server certificate", self.name))?;
         let cnf_path = self.my_cnf_path();
         let old_cnf = std::fs::read_to_string(&cnf_path)
@@ -753,6 +757,28 @@ impl XopServer {
             }
         }
         ips
+    }
+
+    /// Refuses (`true`) or accepts again logins of the admin account, with MariaDB's own
+    /// `ALTER USER .. ACCOUNT LOCK` (10.4+: "Access denied, this account is locked"); sessions
+    /// already open stay, as on a device whose credentials were changed. Runs as root, which
+    /// the lock leaves alone.
+    pub async fn set_admin_login_refused(&self, refused: bool) -> anyhow::Result<()> {
+        let lock = if refused { "LOCK" } else { "UNLOCK" };
+        let root = Account {
+            user: "root".into(),
+            ..self.admin()
+        };
+        root.query(&format!("ALTER USER '{XOP_ADMIN_USER}'@'%' ACCOUNT {lock}"))
+            .await
+            .with_context(|| format!("XOP server {}: account {lock}", self.name))?;
+        Ok(())
+    }
+
+    /// The CA certificate (PEM) a client needs to verify the server, once
+    /// [`XopServer::enable_tls`] ran.
+    pub fn tls_ca_pem(&self) -> Option<String> {
+        self.tls.as_ref().map(|_| self.ca.cert_pem())
     }
 
     /// The TLS files, once [`XopServer::enable_tls`] ran.

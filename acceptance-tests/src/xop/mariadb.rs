@@ -1,9 +1,9 @@
 //! MariaDB pieces of the XOP lab: the binaries, the per-process template data
 //! directory (`mariadb-install-db` runs once per process), the lab part of an
-//! appliance's my.cnf, throwaway TLS certificates (the `openssl` CLI), and
+//! appliance's my.cnf, TLS files (certificates from the lab CA), and
 //! running SQL over TCP (plain or TLS) as a given account.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,7 +12,8 @@ use anyhow::{bail, Context};
 use mysql_async::prelude::Queryable;
 use tokio::sync::OnceCell;
 
-use super::process::{self, require_program};
+use crate::lab_ca::LabCa;
+use crate::process::{self, require_program};
 
 /// Absolute paths of the MariaDB programs the lab runs.
 #[derive(Debug, Clone)]
@@ -291,182 +292,44 @@ pub(crate) fn set_tls_options(
     Ok(out)
 }
 
-/// A throwaway PKI made with the `openssl` CLI: a CA, a server certificate it
-/// signed, and an unrelated CA (EC P-256, valid 30 days).
+/// The TLS files of an appliance: the lab CA's certificate, a server certificate it issued,
+/// and an unrelated CA (see [`crate::lab_ca`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFiles {
     /// The CA that signed the server certificate (PEM).
     pub ca: PathBuf,
     /// The server certificate (PEM; subjectAltName: the addresses it was issued for).
     pub cert: PathBuf,
-    /// The server certificate's private key (PEM, 0600).
+    /// The server certificate's private key (PKCS#8 PEM, 0600).
     pub key: PathBuf,
     /// A second CA that signed nothing here: verifying the server with it must fail.
     pub other_ca: PathBuf,
 }
 
-/// `openssl` settings of the lab PKI (no dependency on the system's openssl.cnf).
-const OPENSSL_CNF: &str = "[req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = unused
-[ca_ext]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-";
-
-/// Makes (or replaces) the CA and the other CA in `dir` (created if missing).
-/// `label` goes into the CAs' common names.
-pub(crate) async fn make_test_cas(dir: &Path, label: &str) -> anyhow::Result<TlsFiles> {
+/// Writes `ca` and a fresh unrelated CA into `dir` (created if missing, files replaced).
+/// `label` goes into the unrelated CA's common name.
+pub(crate) fn write_test_cas(dir: &Path, ca: &LabCa, label: &str) -> anyhow::Result<TlsFiles> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    std::fs::write(dir.join("openssl.cnf"), OPENSSL_CNF)?;
     let files = TlsFiles {
         ca: dir.join("ca.pem"),
         cert: dir.join("server-cert.pem"),
         key: dir.join("server-key.pem"),
         other_ca: dir.join("other-ca.pem"),
     };
-    for (cert, key, cn) in [
-        (&files.ca, "ca-key.pem", format!("uccluster lab CA {label}")),
-        (
-            &files.other_ca,
-            "other-ca-key.pem",
-            format!("uccluster lab other CA {label}"),
-        ),
-    ] {
-        openssl(
-            dir,
-            &[
-                "req",
-                "-x509",
-                "-config",
-                "openssl.cnf",
-                "-extensions",
-                "ca_ext",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-days",
-                "30",
-                "-subj",
-                &format!("/CN={cn}"),
-                "-keyout",
-                key,
-                "-out",
-            ],
-            cert,
-        )
-        .await?;
-    }
+    ca.write_cert(&files.ca)?;
+    LabCa::new(&format!("uccluster lab other CA {label}"))?.write_cert(&files.other_ca)?;
     Ok(files)
 }
 
-/// Issues `files.cert`/`files.key` (replacing them) signed by `files.ca`, for
-/// the IP addresses `ips` (subjectAltName; the first is also the CN).
-pub(crate) async fn issue_server_cert(files: &TlsFiles, ips: &[Ipv4Addr]) -> anyhow::Result<()> {
-    anyhow::ensure!(!ips.is_empty(), "a server certificate needs an address");
-    let dir = files.ca.parent().context("the CA file has no directory")?;
-    let san: Vec<String> = ips.iter().map(|ip| format!("IP:{ip}")).collect();
-    std::fs::write(
-        dir.join("server-ext.cnf"),
-        format!(
-            "basicConstraints = critical, CA:FALSE\n\
-             keyUsage = critical, digitalSignature, keyEncipherment\n\
-             extendedKeyUsage = serverAuth\n\
-             subjectKeyIdentifier = hash\n\
-             authorityKeyIdentifier = keyid\n\
-             subjectAltName = {}\n",
-            san.join(", ")
-        ),
-    )?;
-    let key = files.key.to_string_lossy();
-    openssl(
-        dir,
-        &[
-            "req",
-            "-new",
-            "-config",
-            "openssl.cnf",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
-            &format!("/CN={}", ips[0]),
-            "-keyout",
-            &key,
-            "-out",
-        ],
-        &dir.join("server.csr"),
-    )
-    .await?;
-    let serial = format!("0x{}", random_hex(16));
-    let ca = files.ca.to_string_lossy();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            &ca,
-            "-CAkey",
-            "ca-key.pem",
-            "-set_serial",
-            &serial,
-            "-days",
-            "30",
-            "-extfile",
-            "server-ext.cnf",
-            "-out",
-        ],
-        &files.cert,
-    )
-    .await?;
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&files.key, std::fs::Permissions::from_mode(0o600))?;
-    Ok(())
-}
-
-/// Runs `openssl <args> <out>` in `dir`; the error carries openssl's stderr.
-async fn openssl(dir: &Path, args: &[&str], out: &Path) -> anyhow::Result<()> {
-    let program = process::require_program("openssl", "openssl")?;
-    let output = tokio::process::Command::new(&program)
-        .args(args)
-        .arg(out)
-        .current_dir(dir)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .with_context(|| format!("running {}", program.display()))?;
-    if !output.status.success() {
-        bail!(
-            "openssl {} {} failed ({}): {}",
-            args.join(" "),
-            out.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    Ok(())
-}
-
-fn random_hex(bytes: usize) -> String {
-    use rand::RngExt;
-    let mut rng = rand::rng();
-    // First byte below 0x80: a positive serial number, as RFC 5280 asks.
-    (0..bytes)
-        .map(|i| {
-            let b: u8 = rng.random();
-            format!("{:02x}", if i == 0 { (b & 0x7f) | 0x10 } else { b })
-        })
-        .collect()
+/// Issues `files.cert`/`files.key` (replacing them) signed by `ca`, for the IP addresses
+/// `ips` (subjectAltName; the first is also the CN).
+pub(crate) fn issue_server_cert(
+    ca: &LabCa,
+    files: &TlsFiles,
+    ips: &[Ipv4Addr],
+) -> anyhow::Result<()> {
+    let ips: Vec<IpAddr> = ips.iter().copied().map(IpAddr::V4).collect();
+    ca.issue_server_cert(&ips)?.write(&files.cert, &files.key)
 }
 
 /// One MySQL account reachable over TCP at `host:port`.

@@ -12,15 +12,17 @@
 //! - `mariadb.rs`: binaries, the per-process template datadir
 //!   (`mariadb-install-db` once), my.cnf lab lines, throwaway TLS
 //!   certificates ([`XopServer::enable_tls`]), SQL over TCP or TLS.
-//! - `scripts.rs`: the appliance's shell scripts; `process.rs`: daemons, pid-files, ports.
+//! - [`lab_device`]: the servers and their sshd as a lab device family.
+//! - `scripts.rs`: the appliance's shell scripts; daemons, pid-files and ports are
+//!   [`crate::process`].
 //!
 //! Recipes and pitfalls: `reference/real-components.md` §1, §2, §5, §6.
 //! The programs come from Debian packages that `make tools` installs
-//! (mariadb-server, mariadb-client, openssh-server, openssl).
+//! (mariadb-server, mariadb-client, openssh-server).
 
 mod host;
+pub mod lab_device;
 mod mariadb;
-pub(crate) mod process;
 mod scripts;
 mod sshd;
 

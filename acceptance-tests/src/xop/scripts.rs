@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use super::process::shell_quote;
+use crate::process::shell_quote;
 
 fn q(p: &Path) -> String {
     shell_quote(&p.to_string_lossy())

@@ -5,17 +5,21 @@
 //! with `ssh-keygen`, an own `sshd_config` (`-f` replaces the system one),
 //! key-only login, `StrictModes no` so test dirs need not be root-owned,
 //! `/run/sshd` created when running as root, `sshd -D -e` in the foreground.
+//! [`Sshd::rotate_host_key`] writes a new host key and sends SIGHUP: sshd
+//! re-executes itself and reads it (sshd(8), SIGNALS... "rereads its
+//! configuration file when it receives a hangup signal").
 
 use std::io::Read;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use russh::keys::HashAlg;
 
-use super::process::{self, Daemon};
+use crate::process::{self, Daemon};
 
 /// A running sshd. Drop kills it (SIGKILL); the directory stays.
 pub struct Sshd {
@@ -23,9 +27,43 @@ pub struct Sshd {
     port: u16,
     user: String,
     daemon: Daemon,
-    host_key_openssh: String,
-    host_key_fingerprint: String,
+    /// `ssh-keygen`, for [`Sshd::rotate_host_key`].
+    keygen: PathBuf,
+    /// The current host key, changed by [`Sshd::rotate_host_key`].
+    host_key: Mutex<HostKey>,
     _temp: Option<tempfile::TempDir>,
+}
+
+/// The host key sshd presents.
+#[derive(Debug, Clone)]
+struct HostKey {
+    /// `ssh-ed25519 AAAA...` (no comment).
+    openssh: String,
+    /// `SHA256:...`
+    fingerprint: String,
+}
+
+/// Makes a fresh ed25519 key pair at `path` and `path.pub` (replacing them).
+async fn make_key(keygen: &Path, path: &Path, comment: &str) -> anyhow::Result<()> {
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_file(path.with_extension("pub"));
+    let mut cmd = tokio::process::Command::new(keygen);
+    cmd.args(["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f"])
+        .arg(path);
+    process::run_checked(cmd, "ssh-keygen").await?;
+    Ok(())
+}
+
+/// The public half of the host key in `dir`.
+fn read_host_key(dir: &Path) -> anyhow::Result<HostKey> {
+    let host_pub = std::fs::read_to_string(dir.join("host_ed25519.pub"))?;
+    let mut key = russh::keys::PublicKey::from_openssh(host_pub.trim())
+        .context("parsing the host public key")?;
+    key.set_comment("");
+    Ok(HostKey {
+        openssh: key.to_openssh()?,
+        fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
+    })
 }
 
 /// What an appliance needs to know about the sshd it is reached through.
@@ -59,32 +97,10 @@ impl Sshd {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let dir = std::fs::canonicalize(dir)?;
         for key in ["host_ed25519", "client_ed25519"] {
-            let path = dir.join(key);
-            let _ = std::fs::remove_file(&path);
-            let _ = std::fs::remove_file(path.with_extension("pub"));
-            let out = tokio::process::Command::new(&keygen)
-                .args(["-q", "-t", "ed25519", "-N", "", "-C"])
-                .arg(format!("uccluster-lab-{key}"))
-                .arg("-f")
-                .arg(&path)
-                .stdin(Stdio::null())
-                .output()
-                .await
-                .context("running ssh-keygen")?;
-            if !out.status.success() {
-                bail!(
-                    "ssh-keygen failed: {}",
-                    String::from_utf8_lossy(&out.stderr).trim()
-                );
-            }
+            make_key(&keygen, &dir.join(key), &format!("uccluster-lab-{key}")).await?;
         }
         std::fs::copy(dir.join("client_ed25519.pub"), dir.join("authorized_keys"))?;
-        let host_pub = std::fs::read_to_string(dir.join("host_ed25519.pub"))?;
-        let mut key = russh::keys::PublicKey::from_openssh(host_pub.trim())
-            .context("parsing the host public key")?;
-        key.set_comment("");
-        let host_key_openssh = key.to_openssh()?;
-        let host_key_fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
+        let host_key = read_host_key(&dir)?;
         if process::is_root() {
             std::fs::create_dir_all("/run/sshd").context("creating /run/sshd")?;
         }
@@ -103,15 +119,15 @@ impl Sshd {
                 .stdout(log_file.try_clone()?)
                 .stderr(log_file);
             let daemon = Daemon::spawn(cmd)?;
-            match wait_banner(port, &daemon, &log, Duration::from_secs(10)).await {
+            match wait_banner(port, &daemon, &log, 1, Duration::from_secs(10)).await {
                 Ok(()) => {
                     let sshd = Sshd {
                         dir: dir.clone(),
                         port,
                         user: process::current_user(),
                         daemon,
-                        host_key_openssh,
-                        host_key_fingerprint,
+                        keygen,
+                        host_key: Mutex::new(host_key),
                         _temp: temp,
                     };
                     std::fs::write(sshd.known_hosts_path(), sshd.known_hosts_line() + "\n")?;
@@ -158,18 +174,53 @@ impl Sshd {
         self.dir.join("known_hosts")
     }
 
+    /// The line for the *current* host key (the file keeps the one sshd started with).
     pub fn known_hosts_line(&self) -> String {
-        format!("[127.0.0.1]:{} {}", self.port, self.host_key_openssh)
+        format!("[127.0.0.1]:{} {}", self.port, self.host_key_openssh())
+    }
+
+    fn host_key(&self) -> HostKey {
+        self.host_key
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// `ssh-ed25519 AAAA...` (no comment).
     pub fn host_key_openssh(&self) -> String {
-        self.host_key_openssh.clone()
+        self.host_key().openssh
     }
 
     /// `SHA256:...`
     pub fn host_key_fingerprint(&self) -> String {
-        self.host_key_fingerprint.clone()
+        self.host_key().fingerprint
+    }
+
+    /// Replaces the host key with a new one, as a replaced or impersonated box would show;
+    /// returns once sshd answers again with it. `known_hosts_path` keeps the old line, so a
+    /// client checking against it refuses the server until the file is rewritten.
+    pub async fn rotate_host_key(&self) -> anyhow::Result<()> {
+        let log = self.dir.join("sshd.log");
+        let listening = listening_lines(&log, self.port);
+        make_key(
+            &self.keygen,
+            &self.dir.join("host_ed25519"),
+            "uccluster-lab-host_ed25519",
+        )
+        .await?;
+        let key = read_host_key(&self.dir)?;
+        self.daemon.signal(libc::SIGHUP);
+        wait_banner(
+            self.port,
+            &self.daemon,
+            &log,
+            listening + 1,
+            Duration::from_secs(10),
+        )
+        .await
+        .context("sshd after SIGHUP")?;
+        *self.host_key.lock().unwrap_or_else(PoisonError::into_inner) = key;
+        Ok(())
     }
 
     /// `authorized_keys` (every user logs in with the keys listed there).
@@ -261,22 +312,30 @@ Subsystem sftp internal-sftp
     )
 }
 
-/// Ready when the port answers with an `SSH-2.0-` banner.
-/// Waits until our sshd answers with a banner. Another lab sshd that took the port first
-/// (parallel tests can be handed the same free port) would answer too: ours is the one whose
-/// log says it listens on the port (`LogLevel VERBOSE`); if ours fails to bind, it exits and the
-/// caller retries on another port.
+/// How many times the log says sshd started listening on `port` (once per start or SIGHUP).
+fn listening_lines(log: &Path, port: u16) -> usize {
+    let listening = format!("Server listening on 127.0.0.1 port {port}");
+    std::fs::read_to_string(log)
+        .map(|l| l.matches(&listening).count())
+        .unwrap_or(0)
+}
+
+/// Waits until our sshd answers with an `SSH-2.0-` banner. Another lab sshd that took the port
+/// first (parallel tests can be handed the same free port) would answer too: ours is the one
+/// whose log says it listens on the port (`LogLevel VERBOSE`), for the `listening`-th time (a
+/// SIGHUP makes sshd start again); if ours fails to bind, it exits and the caller retries on
+/// another port.
 async fn wait_banner(
     port: u16,
     daemon: &Daemon,
     log: &Path,
+    listening: usize,
     timeout: Duration,
 ) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;
-    let listening = format!("Server listening on 127.0.0.1 port {port}");
     loop {
         if let Ok(banner) = tokio::task::spawn_blocking(move || read_banner(port)).await? {
-            let ours = std::fs::read_to_string(log).is_ok_and(|l| l.contains(&listening));
+            let ours = listening_lines(log, port) >= listening;
             if banner.starts_with("SSH-2.0-") && ours {
                 return Ok(());
             }

@@ -36,7 +36,7 @@ fn iptables() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("iptables.rules");
     let bin = dir.path().join("iptables");
-    super::process::write_executable(&bin, &scripts::iptables_script("xop1", &rules)).unwrap();
+    crate::process::write_executable(&bin, &scripts::iptables_script("xop1", &rules)).unwrap();
     (dir, bin, rules)
 }
 
@@ -264,7 +264,7 @@ fn firewall() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let (dir, ipt, rules) = iptables();
     let saved = dir.path().join("etc/sysconfig/iptables");
     let service = dir.path().join("service");
-    super::process::write_executable(&service, &scripts::service_script("xop1", &rules, &saved))
+    crate::process::write_executable(&service, &scripts::service_script("xop1", &rules, &saved))
         .unwrap();
     (dir, ipt, service, saved)
 }
@@ -504,7 +504,7 @@ fn sysconf_validates_and_records() {
     let log = dir.path().join("sysconf.log");
     let hosts = dir.path().join("hosts");
     let bin = dir.path().join("sysconf");
-    super::process::write_executable(&bin, &scripts::sysconf_script("xop1", &log, &hosts)).unwrap();
+    crate::process::write_executable(&bin, &scripts::sysconf_script("xop1", &log, &hosts)).unwrap();
     let ok: &[&[&str]] = &[
         &["member", "10.0.0.3", "10.0.0.2"],
         &["addhost", "10.0.0.3", "xop2"],
@@ -563,7 +563,7 @@ fn sysconf_validates_and_records() {
 
 #[test]
 fn a_missing_program_names_make_tools() {
-    let e = super::process::require_program("no-such-program-xyz", "some-package").unwrap_err();
+    let e = crate::process::require_program("no-such-program-xyz", "some-package").unwrap_err();
     let msg = format!("{e:#}");
     assert!(msg.contains("`no-such-program-xyz` not found"), "{msg}");
     assert!(msg.contains("make tools"), "{msg}");
@@ -772,4 +772,73 @@ async fn enable_tls_requires_tls_of_the_admin_and_keeps_the_managed_section() {
     assert!(cnf.ends_with(managed), "{cnf}");
     server.sql("SELECT 1").await.unwrap();
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_components_take_the_faults_they_have_hooks_for_and_refuse_the_others() {
+    use crate::device::FaultError;
+    use crate::faults::Fault;
+    use crate::lab::{Lab, LabSpec};
+    let dir = tempfile::tempdir().unwrap();
+    let lab = Lab::start(&LabSpec::with_cms_nodes(0).with_xop_servers(1), dir.path())
+        .await
+        .unwrap();
+    let (server, sshd) = (lab.xop("xop1"), lab.sshd().unwrap());
+    let faults = lab.faults("xop1").unwrap();
+
+    // a refused login: the admin's new sessions are refused until cleared
+    faults.inject(Fault::RefuseLogin).await.unwrap();
+    let e = server.sql("SELECT 1").await.unwrap_err();
+    assert!(format!("{e:#}").contains("locked"), "{e:#}");
+    faults.clear().await.unwrap();
+    server.sql("SELECT 1").await.unwrap();
+
+    // a rotated identity: sshd shows a new host key; the known_hosts it started with is refused
+    let ssh_true = || sshd.ssh_command("true").output().unwrap();
+    assert!(ssh_true().status.success());
+    let before = sshd.known_hosts_line();
+    faults.inject(Fault::RotateIdentity).await.unwrap();
+    assert_ne!(sshd.known_hosts_line(), before);
+    let out = ssh_true();
+    assert!(
+        !out.status.success()
+            && String::from_utf8_lossy(&out.stderr).contains("Host key verification failed"),
+        "{out:?}"
+    );
+    assert_eq!(lab.known_hosts(), sshd.known_hosts_line() + "\n");
+    std::fs::write(sshd.known_hosts_path(), sshd.known_hosts_line() + "\n").unwrap();
+    assert!(ssh_true().status.success());
+
+    // the rest: a clear error naming the device and the fault, nothing pretended
+    for fault in [
+        Fault::ReplyDelay(std::time::Duration::from_secs(1)),
+        Fault::DropAfter {
+            prefix: "SELECT".into(),
+            times: 1,
+        },
+        Fault::DropBefore {
+            prefix: "SELECT".into(),
+            times: 1,
+        },
+    ] {
+        let name = fault.name();
+        let e = faults.inject(fault).await.unwrap_err();
+        assert!(matches!(e, FaultError::Unsupported { .. }), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("xop1: {name} is not supported")),
+            "{e}"
+        );
+    }
+    assert!(matches!(
+        faults.command_log(),
+        Err(FaultError::Unsupported { .. })
+    ));
+    assert!(matches!(
+        faults.sessions(),
+        Err(FaultError::Unsupported { .. })
+    ));
+    server.sql("SELECT 1").await.unwrap();
+    drop(faults);
+    lab.stop().await;
 }

@@ -1,5 +1,6 @@
-//! Daemon processes of the XOP lab: spawning (own session, killed with the
-//! lab process), pid-file based signalling, liveness, free loopback ports.
+//! Daemon processes of the lab's real components (the XOP lab's mariadbd and
+//! sshd): spawning (own session, killed with the lab process), pid-file based
+//! signalling, liveness, free loopback ports.
 //!
 //! A daemon restarted by an appliance script is no child of the lab process,
 //! so stopping goes by the pid-file; the pid is only signalled when its
@@ -67,11 +68,16 @@ impl Daemon {
         self.exited.load(Ordering::SeqCst)
     }
 
-    /// SIGKILL unless it already exited (then the pid may belong to another process).
-    pub(crate) fn kill(&self) {
+    /// Sends `sig` unless it already exited (then the pid may belong to another process).
+    pub(crate) fn signal(&self, sig: i32) {
         if !self.has_exited() {
-            signal(self.pid, libc::SIGKILL);
+            signal(self.pid, sig);
         }
+    }
+
+    /// SIGKILL (see [`Daemon::signal`]).
+    pub(crate) fn kill(&self) {
+        self.signal(libc::SIGKILL);
     }
 
     /// Waits until the process has exited; false on timeout.
@@ -236,6 +242,24 @@ pub(crate) async fn output_retrying_busy(
             other => return other,
         }
     }
+}
+
+/// Runs `cmd` (stdin closed) to completion; an error says `what` failed, with its stderr.
+pub(crate) async fn run_checked(
+    mut cmd: tokio::process::Command,
+    what: &str,
+) -> anyhow::Result<std::process::Output> {
+    let out = cmd
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .with_context(|| format!("running {what}"))?;
+    anyhow::ensure!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(out)
 }
 
 /// Writes a file only its owner can read (0600).

@@ -1,0 +1,110 @@
+//! The lab's certificate authority (rcgen, in memory): every TLS certificate a lab device
+//! presents is issued by one [`LabCa`], so a client trusts the whole lab with one CA file, and
+//! a second, unrelated CA is a ready-made "wrong CA" for tests.
+//!
+//! Keys are ECDSA P-256 in PKCS#8 PEM (`BEGIN PRIVATE KEY`), the form `openssl req -nodes`
+//! writes and MariaDB, OpenSSL and rustls all read. Certificates are valid from a day ago
+//! (clock skew between processes) for 30 days: throwaway, like the lab.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use anyhow::Context;
+use rcgen::{
+    BasicConstraints, Certificate, CertificateParams, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType, PKCS_ECDSA_P256_SHA256,
+};
+
+/// How long a lab certificate is valid.
+const VALIDITY_DAYS: i64 = 30;
+
+/// A CA that lives as long as its lab.
+pub struct LabCa {
+    cert: Certificate,
+    key: KeyPair,
+}
+
+/// A server certificate and its private key, both PEM.
+#[derive(Clone)]
+pub struct IssuedCert {
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+fn valid_for_a_month(params: &mut CertificateParams) {
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(VALIDITY_DAYS);
+}
+
+fn common_name(cn: &str) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, cn);
+    dn
+}
+
+impl LabCa {
+    /// A fresh CA named `common_name` (a self-signed certificate that may sign end-entity
+    /// certificates only).
+    pub fn new(common_name_: &str) -> anyhow::Result<LabCa> {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).context("a CA key")?;
+        let mut params = CertificateParams::default();
+        params.distinguished_name = common_name(common_name_);
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        valid_for_a_month(&mut params);
+        let cert = params
+            .self_signed(&key)
+            .context("self-signing the lab CA")?;
+        Ok(LabCa { cert, key })
+    }
+
+    /// The CA certificate, PEM: what a client's CA bundle holds.
+    pub fn cert_pem(&self) -> String {
+        self.cert.pem()
+    }
+
+    /// A server certificate for `addresses` (subjectAltName IP entries; the first is also the
+    /// common name), with a fresh key.
+    pub fn issue_server_cert(&self, addresses: &[IpAddr]) -> anyhow::Result<IssuedCert> {
+        let first = addresses
+            .first()
+            .context("a server certificate needs an address")?;
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).context("a server key")?;
+        let mut params = CertificateParams::default();
+        params.distinguished_name = common_name(&first.to_string());
+        params.subject_alt_names = addresses.iter().map(|ip| SanType::IpAddress(*ip)).collect();
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.use_authority_key_identifier_extension = true;
+        valid_for_a_month(&mut params);
+        let cert = params
+            .signed_by(&key, &self.cert, &self.key)
+            .context("signing a server certificate")?;
+        Ok(IssuedCert {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        })
+    }
+
+    /// Writes the CA certificate to `path`.
+    pub fn write_cert(&self, path: &Path) -> anyhow::Result<()> {
+        std::fs::write(path, self.cert_pem()).with_context(|| format!("writing {}", path.display()))
+    }
+}
+
+impl IssuedCert {
+    /// Writes the certificate to `cert` and the key to `key` (mode 0600, replacing both).
+    pub fn write(&self, cert: &Path, key: &Path) -> anyhow::Result<()> {
+        std::fs::write(cert, &self.cert_pem)
+            .with_context(|| format!("writing {}", cert.display()))?;
+        crate::process::write_private(key, &self.key_pem)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,20 @@
+//! The device families a lab can hold, in the order they start (and appear in `--help`).
+//!
+//! Adding a family (the IM&P SOAP simulator, the CGP CLI simulator, the F5 REST simulator, a
+//! real HAProxy) is implementing [`crate::device::StartDevice`] for it in its own module and
+//! adding its line here: the lab, its files and `uccluster-lab`'s flags come from this list.
+
+use crate::cms_mmp::lab_device::CmsNodes;
+use crate::device::Family;
+use crate::xop::lab_device::XopServers;
+
+/// Every family; the first is what `uccluster-lab` starts one of when told nothing.
+pub const FAMILIES: &[Family] = &[Family::of::<CmsNodes>(), Family::of::<XopServers>()];
+
+/// The family whose spec key is `key`.
+pub fn family(key: &str) -> Option<&'static Family> {
+    FAMILIES.iter().find(|f| f.key == key)
+}
+
+#[cfg(test)]
+mod tests;
