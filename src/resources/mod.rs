@@ -1,6 +1,7 @@
-//! One file per resource: schema, validation, plan, create/read/update/delete, import. Each reads
-//! like the operator's procedure, and each step checks before it acts, so a re-run after a
-//! failure finishes the job instead of repeating it.
+//! One folder per resource, the same files for the same roles: `attributes.rs` (the declaration
+//! of every attribute, see [`spec`]), `mod.rs` (the Terraform life cycle), `steps.rs` where the
+//! procedure is long (each step checks before it acts, so a re-run after a failure finishes the
+//! job instead of repeating it), `state.rs` and `import.rs` where they are large.
 
 pub mod cms_database_cluster;
 pub mod cms_xmpp_callbridge;

@@ -9,6 +9,8 @@
 //! Drift is per node: a node that lost the account, or holds another secret, reports
 //! `status = "missing"` / `"secret_mismatch"`, and the plan shows it going back to `"registered"`.
 
+mod attributes;
+
 use crate::backoff::retry;
 use crate::client::Devices;
 use crate::client::NodeConnection;
@@ -16,14 +18,13 @@ use crate::client::PromptAnswer;
 use crate::client::SshTarget;
 use crate::devices::cms::xmpp_callbridge::{
     add_command, add_secret_command, del_command, parse_callbridge_list, validate_name,
-    validate_secret, CallbridgeAccount, LIST_COMMAND, SECRET_QUESTION,
+    CallbridgeAccount, LIST_COMMAND, SECRET_QUESTION,
 };
 use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
 use crate::resources::mmp_command::{run_mmp, run_mmp_listing};
-use crate::resources::node_checks::{ADDRESS, FINGERPRINT, USERNAME};
-use crate::resources::spec::{attr, BlockSpec, Check, DefaultValue, Nesting, Presence, Spec, Type};
 use crate::resources::step::StepError;
 use crate::timeouts::{limit, timeouts_block, Operation, Timeouts};
+use attributes::SPEC;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,42 +65,6 @@ pub struct XmppNode<'a> {
     pub host_key_fingerprint: ValueString<'a>,
     pub status: ValueString<'a>,
 }
-
-fn name_check(name: &str) -> Result<(), String> {
-    validate_name(name).map_err(|e| format!("name {e}"))
-}
-
-fn secret_check(secret: &str) -> Result<(), String> {
-    validate_secret(secret).map_err(|e| format!("secret {e}"))
-}
-
-/// The declaration of every attribute (see [`crate::resources::spec`]).
-const SPEC: Spec = Spec {
-    description: "One Call Bridge's account on the XMPP server of every XMPP node of a Cisco Meeting Server cluster.",
-    attrs: &[
-        attr("id", Type::Text, Presence::Computed, "The Call Bridge name."),
-        attr("name", Type::Text, Presence::Required, "Name of the Call Bridge account (1 to 64 letters, digits, `.`, `_`, `-`). Changing it replaces the account on every node.")
-            .replaces()
-            .check(Check::Text { title: "Invalid Call Bridge name", check: name_check }),
-        attr("secret", Type::Text, Presence::Defaulted(DefaultValue::ByResource), "Shared secret the Call Bridge uses to log in to XMPP (one line, no spaces). When unset, the first node generates it (`xmpp callbridge add`) and the others are given the same one; changing it re-keys every node.")
-            .sensitive()
-            .check(Check::Text { title: "Invalid secret", check: secret_check }),
-        attr("domain", Type::Text, Presence::Computed, "XMPP domain of the account, as the first node reports it."),
-    ],
-    blocks: &[BlockSpec {
-        name: "xmpp_node",
-        nesting: Nesting::List,
-        description: "An XMPP server node; list every node of the XMPP cluster. The first one generates the secret when `secret` is not set.",
-        attrs: &[
-            attr("address", Type::Text, Presence::Required, "Address (IP or host name) of the node's MMP, reached over SSH.").check(ADDRESS),
-            attr("port", Type::Number, Presence::Optional, "SSH port of this node's MMP, 1 to 65535. Default: the provider's `port`.").check(Check::Port),
-            attr("username", Type::Text, Presence::Optional, "MMP user for this node (letters, digits, `_`, `.`, `-`, `@`). Default: the provider's `username`.").check(USERNAME),
-            attr("password", Type::Text, Presence::Optional, "MMP password for this node. Default: the provider's credentials.").sensitive(),
-            attr("host_key_fingerprint", Type::Text, Presence::Optional, "Pinned SHA256 fingerprint of this node's SSH host key (`SHA256:...` as `ssh-keygen -lf` prints it). Takes precedence over the provider's `known_hosts_file`.").check(FINGERPRINT),
-            attr("status", Type::Text, Presence::Computed, "What the node reports: `registered`, `missing` (account deleted), `secret_mismatch` (another secret) or `unreachable`."),
-        ],
-    }],
-};
 
 pub struct XmppCallbridgeResource {
     devices: Arc<Devices>,
@@ -907,34 +872,5 @@ mod tests {
             &mut diags,
         );
         assert!(!exists);
-    }
-
-    #[test]
-    fn the_table_names_exactly_the_state_fields() {
-        let keys = |v: serde_json::Value| {
-            let mut k: Vec<String> = v
-                .as_object()
-                .map(|m| m.keys().cloned().collect())
-                .unwrap_or_default();
-            k.sort();
-            k
-        };
-        let mut declared: Vec<String> = SPEC.names().iter().map(|n| n.to_string()).collect();
-        declared.push("timeouts".into());
-        declared.sort();
-        assert_eq!(
-            declared,
-            keys(serde_json::to_value(CallbridgeState::default()).unwrap())
-        );
-        let mut node: Vec<String> = SPEC.blocks[0]
-            .attrs
-            .iter()
-            .map(|a| a.name.to_string())
-            .collect();
-        node.sort();
-        assert_eq!(
-            node,
-            keys(serde_json::to_value(XmppNode::default()).unwrap())
-        );
     }
 }

@@ -1,0 +1,83 @@
+//! The declaration of every `cms_database_cluster` attribute: type, description, default, grammar,
+//! sensitivity and replacement, once (see [`crate::resources::spec`]).
+
+use crate::resources::spec::{attr, BlockSpec, DefaultValue, Nesting, Presence, Spec, Type};
+
+/// How a certificate attribute is given, at the end of its description.
+macro_rules! pem {
+    ($what:literal) => {
+        concat!(
+            $what,
+            ": PEM text (e.g. `file(\"dbserver.key\")`) or the path of a PEM file. Uploaded by SFTP to every node under a stable name."
+        )
+    };
+}
+
+/// The declaration of every attribute (see [`crate::resources::spec`]). Node defaults
+/// (`interface`, `membership`) are filled in by the plan, which also reads the nodes.
+pub const SPEC: Spec = Spec {
+    description: "The replicated database cluster of a Cisco Meeting Server deployment: certificates, interface, master and replicas (and database clients), across 2 to 5 database nodes.",
+    attrs: &[
+        attr("id", Type::Text, Presence::Computed, "The `initial_master` name."),
+        attr("initial_master", Type::Text, Presence::Required, "Name of the node that initializes the cluster (`database cluster initialize`). Only used when there is no cluster yet."),
+        attr("current_master", Type::Text, Presence::Computed, "Name of the node that is the database master now (it moves on failover)."),
+        attr("server_key", Type::Text, Presence::Required, pem!("Private key of the database server certificate")).sensitive(),
+        attr("server_certificate", Type::Text, Presence::Required, pem!("Database server certificate")),
+        attr("client_key", Type::Text, Presence::Required, pem!("Private key of the database client certificate (CN `postgres`)")).sensitive(),
+        attr("client_certificate", Type::Text, Presence::Required, pem!("Database client certificate (CN `postgres`)")),
+        attr("ca_bundle", Type::Text, Presence::Required, pem!("CA certificate(s) that signed both certificates")),
+    ],
+    blocks: &[BlockSpec {
+        name: "node",
+        nesting: Nesting::List,
+        description: "A Meeting Server node of the cluster.",
+        attrs: &[
+            attr("name", Type::Text, Presence::Required, "Name of the node in this configuration (used by `initial_master`, in messages and in the import ID): 1 to 63 letters, digits, `.`, `_`, `-`."),
+            attr("address", Type::Text, Presence::Required, "Cluster address of the node: what `database cluster join` is given on the other nodes."),
+            attr("interface", Type::Text, Presence::Defaulted(DefaultValue::ByResource), "MMP interface the node clusters on (`database cluster localnode`): `a`, `b`, `c` or `d`. Default `a`."),
+            attr("membership", Type::Text, Presence::Defaulted(DefaultValue::ByResource), "`database` (default): holds a replica of the database (`join`); `client`: a database-less node that connects to the cluster (`database cluster connect`)."),
+            attr("ssh_address", Type::Text, Presence::Optional, "Address (IP or host name) of the node's MMP over SSH, when it differs from `address`."),
+            attr("ssh_port", Type::Number, Presence::Optional, "SSH port of the node's MMP, 1 to 65535. Default: the provider's `port`."),
+            attr("username", Type::Text, Presence::Optional, "MMP user for this node (letters, digits, `_`, `.`, `-`, `@`). Default: the provider's `username`."),
+            attr("password", Type::Text, Presence::Optional, "MMP password for this node. Default: the provider's credentials.").sensitive(),
+            attr("host_key_fingerprint", Type::Text, Presence::Optional, "Pinned SHA256 fingerprint of the node's SSH host key; takes precedence over `known_hosts_file`."),
+            attr("role", Type::Text, Presence::Computed, "What the node is now: `primary`, `replica`, `client` or `none`. A failover changes it; that is not drift."),
+            attr("state", Type::Text, Presence::Computed, "What the node reports: `connected`, `connecting`, `disconnected`, `standalone` (left the cluster), `other_cluster`, `error` or `unreachable`."),
+            attr("certificates", Type::Text, Presence::Computed, "The node's certificate set: `current`, `outdated` (same files, other content), `other` (other files) or `none`."),
+        ],
+    }],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_names_exactly_the_state_fields() {
+        let keys = |v: serde_json::Value| {
+            let mut k: Vec<String> = v
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            k.sort();
+            k
+        };
+        let mut declared: Vec<String> = SPEC.names().iter().map(|n| n.to_string()).collect();
+        declared.push("timeouts".into());
+        declared.sort();
+        assert_eq!(
+            declared,
+            keys(serde_json::to_value(super::super::state::ClusterState::default()).unwrap())
+        );
+        let mut node: Vec<String> = SPEC.blocks[0]
+            .attrs
+            .iter()
+            .map(|a| a.name.to_string())
+            .collect();
+        node.sort();
+        assert_eq!(
+            node,
+            keys(serde_json::to_value(super::super::state::DbNode::default()).unwrap())
+        );
+    }
+}
