@@ -288,14 +288,7 @@ async fn join_that_never_completes_times_out_naming_the_node_then_converges() {
         tf.init().await;
         ctl[2].set_join_never_completes(true);
         let out = tf.apply().await;
-        assert_eq!(out.code, 1, "{}", out.all());
-        assert!(out.text().contains("node cms3"), "{}", out.all());
-        assert!(
-            out.text()
-                .contains("did not reach a connected in-sync replica"),
-            "{}",
-            out.all()
-        );
+        out.assert_error(&["node cms3", "did not reach a connected in-sync replica"]);
         // State keeps what exists: the cluster with two connected nodes and one still connecting.
         let state = tf.resource_values(ADDRESS).await;
         assert_eq!(
@@ -562,13 +555,7 @@ async fn initial_master_missing_among_computed_names_is_an_apply_error() {
         );
         tf.init().await;
         let out = tf.apply().await;
-        assert_eq!(out.code, 1, "{}", out.all());
-        assert!(
-            out.text()
-                .contains("initial_master \"cms1\" is not the name of a node block"),
-            "{}",
-            out.all()
-        );
+        out.assert_error(&["initial_master \"cms1\" is not the name of a node block"]);
         assert!(!out.text().contains("panic"), "{}", out.all());
         lab.stop().await;
     })

@@ -165,9 +165,11 @@ async fn deleted_everywhere_plans_a_create() {
         for n in &ctl {
             assert!(n.remove_callbridge("cb2"));
         }
-        let plan = tf.plan().await;
-        assert_eq!(plan.code, 2, "{}", plan.all());
-        assert!(plan.stdout.contains("will be created"), "{}", plan.stdout);
+        Plan::changes()
+            .create(ADDRESS)
+            .shows("will be created")
+            .check(&tf)
+            .await;
         tf.apply_ok().await;
         let secrets = secrets_of(&ctl, "cb2");
         assert!(secrets[0].is_some() && secrets[0] == secrets[1]);
@@ -261,17 +263,12 @@ async fn wrong_host_key_is_a_clear_error_and_changes_nothing() {
         );
         tf.init().await;
         let out = tf.apply().await;
-        assert_eq!(out.code, 1, "{}", out.all());
-        let text = out.text();
-        assert!(text.contains("host key verification failed for"), "{text}");
-        assert!(
-            text.contains(&format!("{}:{}", nodes[1].0, nodes[1].1)),
-            "names the node: {text}"
-        );
-        assert!(
-            text.contains(&ctl[1].host_key_fingerprint()),
-            "shows the key presented: {text}"
-        );
+        // names the node and shows the key presented
+        out.assert_error(&[
+            "host key verification failed for",
+            &format!("{}:{}", nodes[1].0, nodes[1].1),
+            &ctl[1].host_key_fingerprint(),
+        ]);
         assert_eq!(
             secrets_of(&ctl, "cb4"),
             vec![None, None, None],
@@ -306,12 +303,7 @@ async fn pinned_fingerprints_work_without_known_hosts() {
     // a changed key on a pinned node is refused
     ctl[0].rotate_host_key();
     let plan = tf.plan().await;
-    assert_eq!(plan.code, 1, "{}", plan.all());
-    assert!(
-        plan.text().contains("host_key_fingerprint pins"),
-        "{}",
-        plan.all()
-    );
+    plan.assert_error(&["host_key_fingerprint pins"]);
     lab.stop().await;
     })
     .await;
@@ -355,13 +347,7 @@ async fn create_failing_part_way_keeps_what_exists_and_the_next_apply_converges(
         // The link to the third node breaks every time add-secret is sent: retries run out.
         ctl[2].drop_connection_before("xmpp callbridge add-secret cb8", 100);
         let out = tf.apply().await;
-        assert_eq!(out.code, 1, "{}", out.all());
-        assert!(
-            out.text()
-                .contains("closed while running `xmpp callbridge add-secret cb8`"),
-            "{}",
-            out.all()
-        );
+        out.assert_error(&["closed while running `xmpp callbridge add-secret cb8`"]);
         let secret = secrets_of(&ctl, "cb8")[0]
             .clone()
             .expect("first node registered");
@@ -421,21 +407,13 @@ async fn existing_account_is_not_taken_over_silently() {
         );
         tf.init().await;
         let out = tf.apply().await;
-        assert_eq!(out.code, 1, "{}", out.all());
-        assert!(
-            out.text()
-                .contains("already has an XMPP account named \"cb7\""),
-            "{}",
-            out.all()
-        );
-        assert!(
-            out.text().contains(&format!(
+        out.assert_error(&[
+            "already has an XMPP account named \"cb7\"",
+            &format!(
                 "terraform import <resource address> '{}'",
                 callbridge_import_id("cb7", &nodes)
-            )),
-            "{}",
-            out.all()
-        );
+            ),
+        ]);
         assert!(
             !out.text().contains("madeByHandSecret1"),
             "secrets never in errors"
@@ -538,12 +516,7 @@ async fn destroy_failing_part_way_keeps_the_resource_and_can_be_retried() {
                 "-refresh=false",
             ])
             .await;
-        assert_eq!(out.code, 1, "{}", out.all());
-        assert!(
-            out.text().contains("rejected the login of user \"admin\""),
-            "{}",
-            out.all()
-        );
+        out.assert_error(&["rejected the login of user \"admin\""]);
         assert_eq!(
             tf.state_list().await,
             ADDRESS,
@@ -605,7 +578,7 @@ async fn tf_log_shows_structured_provider_logs_without_secrets() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_node_or_call_bridge_twice_is_refused_at_plan() {
     on_each_terraform("cb-twice", |tf| async move {
-    let device = UntouchedDevice::new();
+    let device = UntouchedDevice::listen();
     let port = device.port();
     let provider = cms_unused_provider(&format!("  port     = {port}\n"));
     tf.write(
@@ -622,15 +595,10 @@ async fn the_same_node_or_call_bridge_twice_is_refused_at_plan() {
     );
     tf.init().await;
     let out = tf.plan().await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    assert!(
-        out.text().contains("Duplicate XMPP node")
-            && out.text().contains(&format!(
-                "without a port, which uses the provider's port {port}"
-            )),
-        "{}",
-        out.all()
-    );
+    out.assert_error(&[
+        "Duplicate XMPP node",
+        &format!("without a port, which uses the provider's port {port}"),
+    ]);
     device.assert_untouched("the same node twice");
 
     copy_dir(
@@ -645,12 +613,7 @@ async fn the_same_node_or_call_bridge_twice_is_refused_at_plan() {
     );
     tf.init().await;
     let out = tf.plan().await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    assert!(
-        out.text().contains("names a Call Bridge more than once"),
-        "{}",
-        out.all()
-    );
+    out.assert_error(&["names a Call Bridge more than once"]);
     device.assert_untouched("a Call Bridge twice");
     })
     .await;

@@ -60,7 +60,7 @@ async fn bad_sites_fail_at_plan_time_with_the_modules_message_and_no_device_cont
             &tf.dir.join("xop_replication_cluster"),
         );
         // Where the members' SSH and MySQL would be; nothing may connect to it.
-        let device = UntouchedDevice::new();
+        let device = UntouchedDevice::listen();
         let port = device.port();
         // The control: the same site, valid, plans one primary and two secondaries wired to it.
         tf.write("main.tf", &site(port, THREE, "xop1", ""));

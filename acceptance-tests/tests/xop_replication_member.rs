@@ -464,18 +464,10 @@ async fn primary_down_is_a_clear_error_and_a_reapply_converges() {
         site.servers[0].stop_mysql().await;
         site.write("  replication_user = \"repl2\"\n");
         let out = site.tf.apply().await;
-        assert_eq!(out.code, 1, "{}", out.all());
-        assert!(
-            out.text()
-                .contains(&format!("127.0.0.1:{}", site.servers[0].mysql_port())),
-            "names the primary: {}",
-            out.all()
-        );
-        assert!(
-            out.text().contains("Replication member xop2 not in place"),
-            "{}",
-            out.all()
-        );
+        out.assert_error(&[
+            &format!("127.0.0.1:{}", site.servers[0].mysql_port()),
+            "Replication member xop2 not in place",
+        ]);
         site.servers[0].start_mysql().await;
         site.tf.apply_ok().await;
         assert_eq!(
@@ -626,13 +618,7 @@ async fn duplicate_key_break_shows_last_error_and_resync_heals_without_losing_ro
 
         // Starting the replica again cannot fix it: the apply says so, with the server's words.
         let out = site.tf.apply().await;
-        assert_eq!(out.code, 1, "{}", out.all());
-        assert!(
-            out.text().contains("Duplicate entry '900001'")
-                && out.text().contains("set resync_trigger"),
-            "{}",
-            out.all()
-        );
+        out.assert_error(&["Duplicate entry '900001'", "set resync_trigger"]);
 
         // The resync heals it: every primary row, the per-server table untouched.
         let local_before = site
@@ -668,9 +654,9 @@ async fn duplicate_key_break_shows_last_error_and_resync_heals_without_losing_ro
             started.elapsed()
         );
         site.caught_up(1).await;
-        let primary_rows = count(&site.value(0, "SELECT COUNT(*) FROM xopdb.call_log").await);
+        let primary_rows = count_of(&site, 0, "SELECT COUNT(*) FROM xopdb.call_log").await;
         assert_eq!(
-            count(&site.value(1, "SELECT COUNT(*) FROM xopdb.call_log").await),
+            count_of(&site, 1, "SELECT COUNT(*) FROM xopdb.call_log").await,
             primary_rows,
             "no row lost"
         );
@@ -680,11 +666,7 @@ async fn duplicate_key_break_shows_last_error_and_resync_heals_without_losing_ro
             "resynced by file and position"
         );
         assert_eq!(
-            count(
-                &site
-                    .value(1, "SELECT v FROM xopdb.call_log WHERE id = 900001")
-                    .await
-            ),
+            count_of(&site, 1, "SELECT v FROM xopdb.call_log WHERE id = 900001").await,
             "primary-row"
         );
         assert_eq!(
@@ -696,21 +678,15 @@ async fn duplicate_key_break_shows_last_error_and_resync_heals_without_losing_ro
             local_before,
             "local table kept"
         );
-        site.value(
-            0,
-            "USE xopdb; INSERT INTO call_log(v) VALUES ('after-resync')",
-        )
-        .await;
+        insert(&site, 0, "after-resync").await;
         site.caught_up(1).await;
         assert_eq!(
-            count(
-                &site
-                    .value(
-                        1,
-                        "SELECT COUNT(*) FROM xopdb.call_log WHERE v = 'after-resync'"
-                    )
-                    .await
-            ),
+            count_of(
+                &site,
+                1,
+                "SELECT COUNT(*) FROM xopdb.call_log WHERE v = 'after-resync'"
+            )
+            .await,
             "1"
         );
         site.tf.assert_empty_plan().await;
@@ -803,10 +779,9 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
             &network_config(&site, "127.0.0.1", "192.0.2.12", id, "off"),
         );
         let out = site.tf.apply().await;
-        assert_eq!(out.code, 1, "{}", out.all());
-        assert!(out.text().contains(says), "{}", out.all());
+        out.assert_error(&[says]);
         assert_eq!(
-            count(&site.value(2, "SELECT @@server_id").await),
+            count_of(&site, 2, "SELECT @@server_id").await,
             "3",
             "xop3 untouched"
         );
@@ -819,7 +794,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
 
     // xop2 was re-addressed at its console (seed steps 4-6): the primary's hosts entry and HA
     // membership follow, in the seed's order.
-    let hostname = count(&site.value(1, "SELECT @@hostname").await);
+    let hostname = count_of(&site, 1, "SELECT @@hostname").await;
     site.tf.write(
         "main.tf",
         &network_config(&site, "127.0.0.1", "192.0.2.22", 3, "off"),
@@ -844,22 +819,14 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
 
     // The primary moves to 127.0.0.2. Rows written while the secondaries still look for it at
     // the old address arrive once they follow: replication continues from what each executed.
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('before-move')",
-    )
-    .await;
+    insert(&site, 0, "before-move").await;
     site.caught_up(1).await;
     site.caught_up(2).await;
     site.servers[0]
         .rebind(std::net::Ipv4Addr::new(127, 0, 0, 2))
         .await
         .expect("primary moves");
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('while-moving')",
-    )
-    .await;
+    insert(&site, 0, "while-moving").await;
     site.tf.write(
         "main.tf",
         &network_config(&site, "127.0.0.2", "192.0.2.22", 3, "off"),
@@ -868,11 +835,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
     for s in [1, 2] {
         site.caught_up(s).await;
         assert_eq!(
-            count(
-                &site
-                    .value(s, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('before-move', 'while-moving')")
-                    .await
-            ),
+            count_of(&site, s, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('before-move', 'while-moving')").await,
             "2",
             "{}: nothing skipped, nothing twice",
             site.servers[s].name()
@@ -881,7 +844,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
             site.slave_field(s, "Master_Host").await.as_deref(),
             Some("127.0.0.2")
         );
-        let primary_name = count(&site.value(0, "SELECT @@hostname").await);
+        let primary_name = count_of(&site, 0, "SELECT @@hostname").await;
         assert_eq!(
             site.servers[s].sysconf_calls(),
             [
@@ -912,11 +875,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
 
     // Switching xop3 to GTID keeps its place: what it had not executed yet arrives, once.
     site.value(2, "STOP SLAVE").await;
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('during-switch')",
-    )
-    .await;
+    insert(&site, 0, "during-switch").await;
     site.tf.write(
         "main.tf",
         &network_config(&site, "127.0.0.2", "192.0.2.22", 3, "auto"),
@@ -928,11 +887,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
         Some("Slave_Pos")
     );
     assert_eq!(
-        count(
-            &site
-                .value(2, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('before-move', 'while-moving', 'during-switch')")
-                .await
-        ),
+        count_of(&site, 2, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('before-move', 'while-moving', 'during-switch')").await,
         "3"
     );
     site.tf.assert_empty_plan().await;
@@ -1020,11 +975,7 @@ async fn a_hand_built_pair_is_refused_then_adopted_without_losing_its_place() {
         ),
     )
     .await;
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('hand-built')",
-    )
-    .await;
+    insert(&site, 0, "hand-built").await;
     site.caught_up(1).await;
 
     let config = |extra: &str| {
@@ -1047,42 +998,19 @@ async fn a_hand_built_pair_is_refused_then_adopted_without_losing_its_place() {
         &config("").replace("  depends_on = [xop_replication_member.xop1]\n", ""),
     );
     site.tf.init().await;
-    let refused = site.tf.apply().await;
-    assert_eq!(refused.code, 1, "{}", refused.all());
-    for says in [
+    site.tf.apply().await.assert_error(&[
         "xop1 is already set up outside this resource",
         "sets replication options by hand (line",
         "`server-id = 1`",
         "xop2 is already set up outside this resource",
         "it already replicates from 127.0.0.1",
         "adopt_existing = true",
-    ] {
-        assert!(refused.text().contains(says), "{says}: {}", refused.all());
-    }
-    let listed = site.tf.run(&["state", "list"]).await;
-    assert_eq!(
-        listed.stdout.trim(),
-        "",
-        "nothing taken over, nothing in state"
-    );
+    ]);
+    let listed = site.tf.state_list().await;
+    assert_eq!(listed, "", "nothing taken over, nothing in state");
     // Import is for members uccluster made; a hand-built one is pointed to adopt_existing.
-    let import = site
-        .tf
-        .run(&[
-            "import",
-            "-input=false",
-            "-no-color",
-            "xop_replication_member.xop1",
-            &import_id(p),
-        ])
-        .await;
-    assert_eq!(import.code, 1, "{}", import.all());
-    assert!(
-        import.text().contains("not a member uccluster made")
-            && import.text().contains("adopt_existing = true"),
-        "{}",
-        import.all()
-    );
+    let import = site.tf.import(&address(p), &import_id(p)).await;
+    import.assert_error(&["not a member uccluster made", "adopt_existing = true"]);
     assert!(!std::fs::read_to_string(p.my_cnf_path())
         .unwrap()
         .contains("BEGIN uccluster"));
@@ -1098,18 +1026,10 @@ async fn a_hand_built_pair_is_refused_then_adopted_without_losing_its_place() {
         );
         assert!(cnf.contains("# BEGIN uccluster"), "{cnf}");
     }
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('after-adoption')",
-    )
-    .await;
+    insert(&site, 0, "after-adoption").await;
     site.caught_up(1).await;
     assert_eq!(
-        count(
-            &site
-                .value(1, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('hand-built', 'after-adoption')")
-                .await
-        ),
+        count_of(&site, 1, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('hand-built', 'after-adoption')").await,
         "2",
         "kept its place: nothing twice, nothing lost"
     );

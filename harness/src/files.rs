@@ -24,7 +24,7 @@ pub struct UntouchedDevice {
 }
 
 impl UntouchedDevice {
-    pub fn new() -> UntouchedDevice {
+    pub fn listen() -> UntouchedDevice {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         UntouchedDevice { listener }

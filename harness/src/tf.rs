@@ -80,6 +80,19 @@ impl TfOut {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 
+    /// The command failed (exit code 1) and printed each of `expected` (matched in [`TfOut::text`]).
+    pub fn assert_error(&self, expected: &[&str]) {
+        assert_eq!(self.code, 1, "the command must fail:\n{}", self.all());
+        let text = self.text();
+        for shown in expected {
+            assert!(
+                text.contains(shown),
+                "expected {shown:?} in:\n{}",
+                self.all()
+            );
+        }
+    }
+
     /// Everything printed, with whitespace runs (Terraform's alignment and line wrapping)
     /// collapsed to one space, for matching messages.
     pub fn text(&self) -> String {
