@@ -248,20 +248,9 @@ async fn nodes_added_and_removed_and_secret_rotated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_host_key_is_a_clear_error_and_changes_nothing() {
     on_each_terraform("cb-hostkey", |tf| async move {
-        let lab = cms_lab(3, &tf).await;
-        let nodes = cms_nodes(&lab);
-        let ctl = controls(&lab);
+        let (lab, nodes, ctl) = callbridge_site(&tf, 3, "cb4").await;
         // node 2 now presents a key that is not in known_hosts (impersonation, or a reinstall)
         ctl[1].rotate_host_key();
-        tf.write(
-            "main.tf",
-            &format!(
-                "{}\n{}",
-                cms_provider(&lab),
-                callbridge("cb", "cb4", &nodes, "")
-            ),
-        );
-        tf.init().await;
         let out = tf.apply().await;
         // names the node and shows the key presented
         out.assert_error(&[
@@ -393,19 +382,8 @@ async fn create_failing_part_way_keeps_what_exists_and_the_next_apply_converges(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn existing_account_is_not_taken_over_silently() {
     on_each_terraform("cb-exists", |tf| async move {
-        let lab = cms_lab(2, &tf).await;
-        let nodes = cms_nodes(&lab);
-        let ctl = controls(&lab);
+        let (lab, nodes, ctl) = callbridge_site(&tf, 2, "cb7").await;
         ctl[0].add_callbridge("cb7", "madeByHandSecret1");
-        tf.write(
-            "main.tf",
-            &format!(
-                "{}\n{}",
-                cms_provider(&lab),
-                callbridge("cb", "cb7", &nodes, "")
-            ),
-        );
-        tf.init().await;
         let out = tf.apply().await;
         out.assert_error(&[
             "already has an XMPP account named \"cb7\"",
