@@ -217,55 +217,38 @@ async fn grow_with_replica_and_client_then_shrink_including_the_master() {
         let lab = fast_lab(4, &tf).await;
         let ctl = controls(&lab);
         write_certs(&tf);
-        setup(&tf, &lab, "cms1", &["cms1", "cms2"], "").await;
-        tf.init().await;
-        tf.apply_ok().await;
-        assert_eq!(roles(&ctl[..2]), vec![DbRole::Primary, DbRole::Replica]);
-
-        // grow: a third database node and a database client
+        let config = |master: &str, nodes: &[Node]| {
+            format!("{}\n{}", cms_provider(&lab), cluster_hcl(master, nodes, ""))
+        };
         let mut nodes = lab_nodes(&lab, &["cms1", "cms2", "cms3", "cms4"]);
         nodes[3].extra = "    membership = \"client\"\n";
-        tf.write(
-            "main.tf",
-            &format!(
-                "{}\n{}",
-                cms_provider(&lab),
-                cluster_hcl("cms1", &nodes, "")
-            ),
-        );
-        let plan = tf.plan().await;
-        assert!(plan.text().contains("1 to change"), "{}", plan.all());
-        tf.apply_ok().await;
-        assert_eq!(
-            roles(&ctl),
-            vec![
-                DbRole::Primary,
-                DbRole::Replica,
-                DbRole::Replica,
-                DbRole::Client
-            ]
-        );
-        tf.assert_empty_plan().await;
-
-        // shrink: the master leaves; an in-sync replica takes over before it goes
-        let nodes: Vec<Node> = nodes.into_iter().skip(1).collect();
-        tf.write(
-            "main.tf",
-            &format!(
-                "{}\n{}",
-                cms_provider(&lab),
-                cluster_hcl("cms2", &nodes, "")
-            ),
-        );
-        tf.apply_ok().await;
-        assert_eq!(ctl[0].db_role(), DbRole::Standalone);
-        assert_eq!(ctl[1].db_role(), DbRole::Primary);
-        assert_eq!(ctl[2].db_role(), DbRole::Replica);
-        let state = tf.resource_values(ADDRESS).await;
-        assert_eq!(state["current_master"], "cms2");
-        tf.assert_empty_plan().await;
-        tf.destroy_ok().await;
-        assert_eq!(roles(&ctl), vec![DbRole::Standalone; 4]);
+        use DbRole::*;
+        Protocol::new(&tf, config("cms1", &nodes[..2]))
+            .applied(async { assert_eq!(roles(&ctl[..2]), vec![Primary, Replica]) })
+            .step(
+                Step::new("grow: a third database node and a database client")
+                    .config(config("cms1", &nodes))
+                    .plan(Plan::any().shows("1 to change"))
+                    .apply(async {
+                        assert_eq!(roles(&ctl), vec![Primary, Replica, Replica, Client])
+                    })
+                    .empty_plan(),
+            )
+            .step(
+                Step::new(
+                    "shrink: the master leaves; an in-sync replica takes over before it goes",
+                )
+                .config(config("cms2", &nodes[1..]))
+                .apply(async {
+                    assert_eq!(roles(&ctl[..3]), vec![Standalone, Primary, Replica]);
+                    let state = tf.resource_values(ADDRESS).await;
+                    assert_eq!(state["current_master"], "cms2");
+                })
+                .empty_plan(),
+            )
+            .device_clean(async { assert_eq!(roles(&ctl), vec![Standalone; 4]) })
+            .run()
+            .await;
         lab.stop().await;
     })
     .await;

@@ -186,60 +186,59 @@ async fn nodes_added_and_removed_and_secret_rotated() {
         let nodes = cms_nodes(&lab);
         let ctl = controls(&lab);
         let (first, rotated) = (test_secret("first"), test_secret("rotated"));
-        let write = |nodes: &[(String, u16)], extra: &str| {
-            tf.write(
-                "main.tf",
-                &format!(
-                    "{}\n{}",
-                    cms_provider(&lab),
-                    callbridge("cb", "cb3", nodes, extra)
-                ),
+        let config = |nodes: &[(String, u16)], secret: &str| {
+            let secret = format!("  secret = {}\n", hcl_string(secret));
+            format!(
+                "{}\n{}",
+                cms_provider(&lab),
+                callbridge("cb", "cb3", nodes, &secret)
             )
         };
-
-        write(&nodes[..2], &format!("  secret = {}\n", hcl_string(&first)));
-        tf.init().await;
-        tf.apply_ok().await;
-        assert_eq!(
-            secrets_of(&ctl, "cb3"),
-            vec![Some(first.clone()), Some(first.clone()), None]
-        );
-        assert_eq!(
-            count_commands(&ctl, "xmpp callbridge add cb3"),
-            0,
-            "a given secret is entered with add-secret everywhere"
-        );
-
-        // grow: the third node joins with the same secret
-        write(&nodes, &format!("  secret = {}\n", hcl_string(&first)));
-        let plan = tf.plan().await;
-        assert!(plan.stdout.contains("1 to change"), "{}", plan.all());
-        tf.apply_ok().await;
-        assert_eq!(secrets_of(&ctl, "cb3"), vec![Some(first.clone()); 3]);
-        tf.assert_empty_plan().await;
-
-        // rotate the secret on every node
-        write(&nodes, &format!("  secret = {}\n", hcl_string(&rotated)));
-        tf.apply_ok().await;
-        assert_eq!(secrets_of(&ctl, "cb3"), vec![Some(rotated.clone()); 3]);
-
-        // shrink: the first node leaves and is cleaned
-        write(
-            &nodes[1..],
-            &format!("  secret = {}\n", hcl_string(&rotated)),
-        );
-        tf.apply_ok().await;
-        assert_eq!(
-            secrets_of(&ctl, "cb3"),
-            vec![None, Some(rotated.clone()), Some(rotated.clone())]
-        );
-        tf.assert_empty_plan().await;
-
-        // the secret never shows in terraform's output
-        let plan = tf.run(&["plan", "-no-color", "-input=false"]).await;
-        assert!(!plan.text().contains(&rotated), "{}", plan.all());
-        tf.destroy_ok().await;
-        assert_eq!(secrets_of(&ctl, "cb3"), vec![None, None, None]);
+        let secrets = || secrets_of(&ctl, "cb3");
+        Protocol::new(&tf, config(&nodes[..2], &first))
+            .applied(async {
+                assert_eq!(
+                    secrets(),
+                    vec![Some(first.clone()), Some(first.clone()), None]
+                );
+                assert_eq!(
+                    count_commands(&ctl, "xmpp callbridge add cb3"),
+                    0,
+                    "a given secret is entered with add-secret everywhere"
+                );
+            })
+            .step(
+                Step::new("grow: the third node joins with the same secret")
+                    .config(config(&nodes, &first))
+                    .plan(Plan::any().shows("1 to change"))
+                    .apply(async { assert_eq!(secrets(), vec![Some(first.clone()); 3]) })
+                    .empty_plan(),
+            )
+            .step(
+                Step::new("rotate the secret on every node")
+                    .config(config(&nodes, &rotated))
+                    .apply(async { assert_eq!(secrets(), vec![Some(rotated.clone()); 3]) }),
+            )
+            .step(
+                Step::new("shrink: the first node leaves and is cleaned")
+                    .config(config(&nodes[1..], &rotated))
+                    .apply(async {
+                        assert_eq!(
+                            secrets(),
+                            vec![None, Some(rotated.clone()), Some(rotated.clone())]
+                        );
+                    })
+                    .empty_plan(),
+            )
+            .step(
+                Step::new("the secret never shows in terraform's output").before(async {
+                    let plan = tf.run(&["plan", "-no-color", "-input=false"]).await;
+                    assert!(!plan.text().contains(&rotated), "{}", plan.all());
+                }),
+            )
+            .device_clean(async { assert_eq!(secrets(), vec![None, None, None]) })
+            .run()
+            .await;
         lab.stop().await;
     })
     .await;
