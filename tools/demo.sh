@@ -6,7 +6,19 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# The newest Terraform found whose SHA256 is pinned in tools/terraforms: the machine image's
+# `terraform` on the PATH (1.11.4) when it is the pinned one, else TERRAFORM (1.0.3, `make tools`).
 terraform="${TERRAFORM:-$root/.tools/bin/terraform}"
+while IFS=$'\t' read -r version sha source; do
+  case "$version" in '' | '#'*) continue ;; esac
+  case "$source" in
+    path) candidate=$(command -v terraform 2>/dev/null || true) ;;
+    *) candidate="${TERRAFORM:-$root/.tools/bin/terraform}" ;;
+  esac
+  if [ -n "$candidate" ] && [ -x "$candidate" ] && [ "$(sha256sum "$candidate" | cut -d' ' -f1)" = "$sha" ]; then
+    terraform=$candidate # the list is oldest first: the last one found is the newest
+  fi
+done <"$root/tools/terraforms"
 lab_bin="$root/target/release/uccluster-lab"
 work="$root/lab-out/demo"
 
@@ -64,6 +76,7 @@ printf '{"pki_dir": "%s"}\n' "$pki" > "$site/pki.auto.tfvars.json"
 
 export TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 RUST_LIB_BACKTRACE=0
 cd "$site"
+echo "== $("$terraform" version | head -n1) ($terraform)"
 echo "== terraform init"
 "$terraform" init -input=false -no-color
 echo "== terraform apply"

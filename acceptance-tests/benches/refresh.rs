@@ -12,15 +12,12 @@
 //! Not a test: nothing here asserts a time. It fails only when something does not work (apply,
 //! plan, the transport). Run with `make bench`, which builds the release providers it uses.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::time::{Duration, Instant};
-use support::*;
 use uccluster::devices::cms::prompt::MmpPrompt;
 use uccluster::transport::host_key::HostKeyPolicy;
 use uccluster::transport::interactive_shell::{InteractiveShell, ShellPool};
 use uccluster::transport::ssh::{SshAuth, SshTarget};
+use uccluster_harness::*;
 use uccluster_lab::cms_mmp::NodeControl;
 use uccluster_lab::lab::Lab;
 
@@ -234,7 +231,7 @@ async fn refresh_times(tf_n: &Tf, tf_0: &Tf, ctl: &[NodeControl]) -> (Stats, Sta
 
 async fn bench() {
     let total = Instant::now();
-    let tf_n = Tf::new("bench-refresh-n");
+    let tf_n = Tf::new("bench-refresh-n", oldest_terraform());
     let lab = cms_lab(NODES, &tf_n).await;
     let nodes = cms_nodes(&lab);
     let ctl = controls(&lab);
@@ -244,7 +241,7 @@ async fn bench() {
 
     // Both configurations live on the same lab, so every list answers with all N + 1 accounts.
     apply_site(&tf_n, &lab, &nodes, "bench", N).await;
-    let tf_0 = Tf::new("bench-refresh-1");
+    let tf_0 = tf_n.sibling("bench-refresh-1");
     apply_site(&tf_0, &lab, &nodes, "single", 1).await;
 
     let warm_n = refresh_plan(&tf_n, &ctl).await;

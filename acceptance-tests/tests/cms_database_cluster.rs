@@ -1,11 +1,10 @@
 //! `cms_database_cluster` with real Terraform against the simulated Meeting Server lab, following
 //! the house protocol (apply, empty plan, import and compare, drift, heal, destroy, device clean),
-//! plus failover, growth and shrinkage, slow and broken joins, and plan-time validation.
-
-mod support;
+//! plus failover, growth and shrinkage, slow and broken joins, and plan-time validation; every
+//! case on every Terraform found (`on_each_terraform`).
 
 use base64::Engine;
-use support::*;
+use uccluster_harness::*;
 use uccluster_lab::cms_mmp::{DbRole, NodeControl};
 use uccluster_lab::lab::Lab;
 
@@ -79,19 +78,32 @@ fn controls(lab: &Lab) -> Vec<NodeControl> {
     lab.cms_names().iter().map(|n| lab.cms(n)).collect()
 }
 
+/// `field` of each `node` block in a resource's values.
+fn node_field<'v>(values: &'v serde_json::Value, field: &str) -> Vec<&'v str> {
+    values["node"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n[field].as_str().unwrap())
+        .collect()
+}
+
 fn roles(ctl: &[NodeControl]) -> Vec<DbRole> {
     ctl.iter().map(|c| c.db_role()).collect()
 }
 
+const ADDRESS: &str = "cms_database_cluster.db";
+
+fn cluster_config(lab: &Lab, master: &str, names: &[&str], extra: &str) -> String {
+    format!(
+        "{}\n{}",
+        cms_provider(lab),
+        cluster_hcl(master, &lab_nodes(lab, names), extra)
+    )
+}
+
 async fn setup(tf: &Tf, lab: &Lab, master: &str, names: &[&str], extra: &str) {
-    tf.write(
-        "main.tf",
-        &format!(
-            "{}\n{}",
-            cms_provider(lab),
-            cluster_hcl(master, &lab_nodes(lab, names), extra)
-        ),
-    );
+    tf.write("main.tf", &cluster_config(lab, master, names, extra));
 }
 
 fn import_id(lab: &Lab, names: &[&str]) -> String {
@@ -113,457 +125,392 @@ async fn fast_lab(n: usize, tf: &Tf) -> Lab {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_protocol_create_plan_import_drift_heal_destroy() {
-    let tf = Tf::new("db-protocol");
-    let lab = fast_lab(3, &tf).await;
-    let ctl = controls(&lab);
-    let certs = write_certs(&tf);
-    setup(&tf, &lab, "cms1", &["cms1", "cms2", "cms3"], "").await;
-    tf.init().await;
-
-    let started = std::time::Instant::now();
-    tf.apply_ok().await;
-    eprintln!("3-node create took {:?}", started.elapsed());
-    assert_eq!(
-        roles(&ctl),
-        vec![DbRole::Primary, DbRole::Replica, DbRole::Replica]
-    );
-    for c in &ctl {
-        assert_eq!(c.db_cluster_members().len(), 3);
-        assert_eq!(
-            c.file("uccluster-dbcluster-ca.crt").unwrap(),
-            certs[4].1.as_bytes(),
-            "certificates uploaded by SFTP"
-        );
-        assert_eq!(c.db_interface().as_deref(), Some("a"));
-    }
-    let applied = tf.resource_values("cms_database_cluster.db").await;
-    assert_eq!(applied["current_master"], "cms1");
-    let states: Vec<&str> = applied["node"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["state"].as_str().unwrap())
-        .collect();
-    assert_eq!(states, vec!["connected"; 3]);
-    tf.assert_empty_plan().await;
-
-    // import and compare, nothing ignored
-    assert_eq!(
-        tf.run(&["state", "rm", "cms_database_cluster.db"])
-            .await
-            .code,
-        0
-    );
-    let imported = tf
-        .run(&[
-            "import",
-            "-input=false",
-            "-no-color",
-            "cms_database_cluster.db",
-            &import_id(&lab, &["cms1", "cms2", "cms3"]),
-        ])
-        .await;
-    assert_eq!(imported.code, 0, "{}", imported.all());
-    assert_eq!(
-        tf.resource_values("cms_database_cluster.db").await,
-        applied,
-        "imported state equals applied state"
-    );
-    tf.assert_empty_plan().await;
-
-    // drift: cms3 leaves the cluster behind terraform's back
-    ctl[2].leave_cluster_behind_the_back();
-    let plan = tf.plan().await;
-    assert_eq!(plan.code, 2, "{}", plan.all());
-    assert!(
-        plan.text()
-            .contains(r#"~ state = "standalone" -> "connected""#),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.text().contains("node cms3")
-            && plan
-                .text()
-                .contains("is standalone; the plan joins it again"),
-        "{}",
-        plan.all()
-    );
-    tf.apply_ok().await;
-    assert_eq!(
-        roles(&ctl),
-        vec![DbRole::Primary, DbRole::Replica, DbRole::Replica]
-    );
-    tf.assert_empty_plan().await;
-
-    // destroy: every node standalone, replicas before the master
-    tf.destroy_ok().await;
-    assert_eq!(roles(&ctl), vec![DbRole::Standalone; 3]);
-    let log = ctl[0].command_log();
-    assert!(log.iter().any(|c| c == "database cluster remove"));
-    lab.stop().await;
+    on_each_terraform("db-protocol", |tf| async move {
+        let lab = fast_lab(3, &tf).await;
+        let ctl = controls(&lab);
+        let certs = write_certs(&tf);
+        let all = ["cms1", "cms2", "cms3"];
+        let joined = || {
+            assert_eq!(
+                roles(&ctl),
+                vec![DbRole::Primary, DbRole::Replica, DbRole::Replica]
+            )
+        };
+        Protocol::new(&tf, cluster_config(&lab, "cms1", &all, ""))
+            .applied(async {
+                joined();
+                for c in &ctl {
+                    assert_eq!(c.db_cluster_members().len(), 3);
+                    assert_eq!(
+                        c.file("uccluster-dbcluster-ca.crt").unwrap(),
+                        certs[4].1.as_bytes(),
+                        "certificates uploaded by SFTP"
+                    );
+                    assert_eq!(c.db_interface().as_deref(), Some("a"));
+                }
+                let applied = tf.resource_values(ADDRESS).await;
+                assert_eq!(applied["current_master"], "cms1");
+                assert_eq!(node_field(&applied, "state"), vec!["connected"; 3]);
+            })
+            .import(ADDRESS, import_id(&lab, &all))
+            .step(
+                Step::drift("cms3 leaves the cluster", async {
+                    ctl[2].leave_cluster_behind_the_back();
+                })
+                .plan(
+                    Plan::changes()
+                        .update(ADDRESS)
+                        .shows(r#"~ state = "standalone" -> "connected""#)
+                        .shows("node cms3")
+                        .shows("is standalone; the plan joins it again"),
+                ),
+            )
+            .step(Step::heal(async { joined() }))
+            // every node standalone, replicas before the master
+            .device_clean(async {
+                assert_eq!(roles(&ctl), vec![DbRole::Standalone; 3]);
+                let log = ctl[0].command_log();
+                assert!(log.iter().any(|c| c == "database cluster remove"));
+            })
+            .run()
+            .await;
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failover_is_not_drift_and_shows_in_current_master() {
-    let tf = Tf::new("db-failover");
-    let lab = fast_lab(3, &tf).await;
-    let ctl = controls(&lab);
-    write_certs(&tf);
-    setup(&tf, &lab, "cms1", &["cms1", "cms2", "cms3"], "").await;
-    tf.init().await;
-    tf.apply_ok().await;
+    on_each_terraform("db-failover", |tf| async move {
+        let lab = fast_lab(3, &tf).await;
+        let ctl = controls(&lab);
+        write_certs(&tf);
+        setup(&tf, &lab, "cms1", &["cms1", "cms2", "cms3"], "").await;
+        tf.init().await;
+        tf.apply_ok().await;
 
-    ctl[0].stop_database();
-    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    assert_eq!(
-        ctl[1].db_role(),
-        DbRole::Primary,
-        "the simulator failed over to the lowest in-sync replica"
-    );
-    ctl[0].start_database();
-    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    let refreshed = tf
-        .run(&[
-            "apply",
-            "-refresh-only",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-        ])
-        .await;
-    assert_eq!(refreshed.code, 0, "{}", refreshed.all());
-    let state = tf.resource_values("cms_database_cluster.db").await;
-    assert_eq!(state["current_master"], "cms2");
-    let node_roles: Vec<&str> = state["node"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["role"].as_str().unwrap())
-        .collect();
-    assert_eq!(node_roles, vec!["replica", "primary", "replica"]);
-    tf.assert_empty_plan().await;
-    lab.stop().await;
+        ctl[0].stop_database();
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        assert_eq!(
+            ctl[1].db_role(),
+            DbRole::Primary,
+            "the simulator failed over to the lowest in-sync replica"
+        );
+        ctl[0].start_database();
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        tf.refresh().await;
+        let state = tf.resource_values(ADDRESS).await;
+        assert_eq!(state["current_master"], "cms2");
+        assert_eq!(
+            node_field(&state, "role"),
+            vec!["replica", "primary", "replica"]
+        );
+        tf.assert_empty_plan().await;
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grow_with_replica_and_client_then_shrink_including_the_master() {
-    let tf = Tf::new("db-grow");
-    let lab = fast_lab(4, &tf).await;
-    let ctl = controls(&lab);
-    write_certs(&tf);
-    setup(&tf, &lab, "cms1", &["cms1", "cms2"], "").await;
-    tf.init().await;
-    tf.apply_ok().await;
-    assert_eq!(roles(&ctl[..2]), vec![DbRole::Primary, DbRole::Replica]);
-
-    // grow: a third database node and a database client
-    let mut nodes = lab_nodes(&lab, &["cms1", "cms2", "cms3", "cms4"]);
-    nodes[3].extra = "    membership = \"client\"\n";
-    tf.write(
-        "main.tf",
-        &format!(
-            "{}\n{}",
-            cms_provider(&lab),
-            cluster_hcl("cms1", &nodes, "")
-        ),
-    );
-    let plan = tf.plan().await;
-    assert!(plan.text().contains("1 to change"), "{}", plan.all());
-    tf.apply_ok().await;
-    assert_eq!(
-        roles(&ctl),
-        vec![
-            DbRole::Primary,
-            DbRole::Replica,
-            DbRole::Replica,
-            DbRole::Client
-        ]
-    );
-    tf.assert_empty_plan().await;
-
-    // shrink: the master leaves; an in-sync replica takes over before it goes
-    let nodes: Vec<Node> = nodes.into_iter().skip(1).collect();
-    tf.write(
-        "main.tf",
-        &format!(
-            "{}\n{}",
-            cms_provider(&lab),
-            cluster_hcl("cms2", &nodes, "")
-        ),
-    );
-    tf.apply_ok().await;
-    assert_eq!(ctl[0].db_role(), DbRole::Standalone);
-    assert_eq!(ctl[1].db_role(), DbRole::Primary);
-    assert_eq!(ctl[2].db_role(), DbRole::Replica);
-    let state = tf.resource_values("cms_database_cluster.db").await;
-    assert_eq!(state["current_master"], "cms2");
-    tf.assert_empty_plan().await;
-    tf.destroy_ok().await;
-    assert_eq!(roles(&ctl), vec![DbRole::Standalone; 4]);
-    lab.stop().await;
+    on_each_terraform("db-grow", |tf| async move {
+        let lab = fast_lab(4, &tf).await;
+        let ctl = controls(&lab);
+        write_certs(&tf);
+        let config = |master: &str, nodes: &[Node]| {
+            format!("{}\n{}", cms_provider(&lab), cluster_hcl(master, nodes, ""))
+        };
+        let mut nodes = lab_nodes(&lab, &["cms1", "cms2", "cms3", "cms4"]);
+        nodes[3].extra = "    membership = \"client\"\n";
+        use DbRole::*;
+        Protocol::new(&tf, config("cms1", &nodes[..2]))
+            .applied(async { assert_eq!(roles(&ctl[..2]), vec![Primary, Replica]) })
+            .step(
+                Step::new("grow: a third database node and a database client")
+                    .config(config("cms1", &nodes))
+                    .plan(Plan::any().shows("1 to change"))
+                    .apply(async {
+                        assert_eq!(roles(&ctl), vec![Primary, Replica, Replica, Client])
+                    })
+                    .empty_plan(),
+            )
+            .step(
+                Step::new(
+                    "shrink: the master leaves; an in-sync replica takes over before it goes",
+                )
+                .config(config("cms2", &nodes[1..]))
+                .apply(async {
+                    assert_eq!(roles(&ctl[..3]), vec![Standalone, Primary, Replica]);
+                    let state = tf.resource_values(ADDRESS).await;
+                    assert_eq!(state["current_master"], "cms2");
+                })
+                .empty_plan(),
+            )
+            .device_clean(async { assert_eq!(roles(&ctl), vec![Standalone; 4]) })
+            .run()
+            .await;
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn join_that_never_completes_times_out_naming_the_node_then_converges() {
-    let tf = Tf::new("db-timeout");
-    let lab = fast_lab(3, &tf).await;
-    let ctl = controls(&lab);
-    write_certs(&tf);
-    setup(
-        &tf,
-        &lab,
-        "cms1",
-        &["cms1", "cms2", "cms3"],
-        "  timeouts {\n    create = \"4s\"\n  }\n",
-    )
-    .await;
-    tf.init().await;
-    ctl[2].set_join_never_completes(true);
-    let out = tf.apply().await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    assert!(out.text().contains("node cms3"), "{}", out.all());
-    assert!(
-        out.text()
-            .contains("did not reach a connected in-sync replica"),
-        "{}",
-        out.all()
-    );
-    // State keeps what exists: the cluster with two connected nodes and one still connecting.
-    let state = tf.resource_values("cms_database_cluster.db").await;
-    let states: Vec<&str> = state["node"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["state"].as_str().unwrap())
-        .collect();
-    assert_eq!(states, vec!["connected", "connected", "connecting"]);
+    on_each_terraform("db-timeout", |tf| async move {
+        let lab = fast_lab(3, &tf).await;
+        let ctl = controls(&lab);
+        write_certs(&tf);
+        setup(
+            &tf,
+            &lab,
+            "cms1",
+            &["cms1", "cms2", "cms3"],
+            "  timeouts {\n    create = \"4s\"\n  }\n",
+        )
+        .await;
+        tf.init().await;
+        ctl[2].set_join_never_completes(true);
+        let out = tf.apply().await;
+        out.assert_error(&["node cms3", "did not reach a connected in-sync replica"]);
+        // State keeps what exists: the cluster with two connected nodes and one still connecting.
+        let state = tf.resource_values(ADDRESS).await;
+        assert_eq!(
+            node_field(&state, "state"),
+            vec!["connected", "connected", "connecting"]
+        );
 
-    ctl[2].set_join_never_completes(false);
-    tf.apply_ok().await;
-    assert_eq!(
-        roles(&ctl),
-        vec![DbRole::Primary, DbRole::Replica, DbRole::Replica]
-    );
-    tf.assert_empty_plan().await;
-    lab.stop().await;
+        ctl[2].set_join_never_completes(false);
+        tf.apply_ok().await;
+        assert_eq!(
+            roles(&ctl),
+            vec![DbRole::Primary, DbRole::Replica, DbRole::Replica]
+        );
+        tf.assert_empty_plan().await;
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_dropped_during_join_converges_without_joining_twice() {
-    let tf = Tf::new("db-drop");
-    let lab = fast_lab(3, &tf).await;
-    let ctl = controls(&lab);
-    write_certs(&tf);
-    setup(&tf, &lab, "cms1", &["cms1", "cms2", "cms3"], "").await;
-    tf.init().await;
-    ctl[1].drop_connection_after("database cluster join", 1);
-    tf.apply_ok().await;
-    assert_eq!(
-        roles(&ctl),
-        vec![DbRole::Primary, DbRole::Replica, DbRole::Replica]
-    );
-    let joins = ctl[1]
-        .command_log()
-        .iter()
-        .filter(|c| c.starts_with("database cluster join"))
-        .count();
-    assert_eq!(
-        joins, 1,
-        "the provider found the join under way instead of starting it again"
-    );
-    tf.assert_empty_plan().await;
-    lab.stop().await;
+    on_each_terraform("db-drop", |tf| async move {
+        let lab = fast_lab(3, &tf).await;
+        let ctl = controls(&lab);
+        write_certs(&tf);
+        setup(&tf, &lab, "cms1", &["cms1", "cms2", "cms3"], "").await;
+        tf.init().await;
+        ctl[1].drop_connection_after("database cluster join", 1);
+        tf.apply_ok().await;
+        assert_eq!(
+            roles(&ctl),
+            vec![DbRole::Primary, DbRole::Replica, DbRole::Replica]
+        );
+        let joins = ctl[1]
+            .command_log()
+            .iter()
+            .filter(|c| c.starts_with("database cluster join"))
+            .count();
+        assert_eq!(
+            joins, 1,
+            "the provider found the join under way instead of starting it again"
+        );
+        tf.assert_empty_plan().await;
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certificate_rotation_uploads_and_reselects_everywhere() {
-    let tf = Tf::new("db-certs");
-    let lab = fast_lab(2, &tf).await;
-    let ctl = controls(&lab);
-    write_certs(&tf);
-    setup(&tf, &lab, "cms1", &["cms1", "cms2"], "").await;
-    tf.init().await;
-    tf.apply_ok().await;
-    // someone replaces the CA file by hand on cms2: drift
-    ctl[1].put_file("uccluster-dbcluster-ca.crt", pem("CERTIFICATE").as_bytes());
-    let plan = tf.plan().await;
-    assert!(
-        plan.text()
-            .contains(r#"~ certificates = "outdated" -> "current""#),
-        "{}",
-        plan.all()
-    );
-    // a new CA bundle in the configuration goes to every node
-    let new_ca = pem("CERTIFICATE");
-    std::fs::write(tf.dir.join("certs/ca.crt"), &new_ca).unwrap();
-    tf.apply_ok().await;
-    for c in &ctl {
-        assert_eq!(
-            c.file("uccluster-dbcluster-ca.crt").unwrap(),
-            new_ca.as_bytes()
+    on_each_terraform("db-certs", |tf| async move {
+        let lab = fast_lab(2, &tf).await;
+        let ctl = controls(&lab);
+        write_certs(&tf);
+        setup(&tf, &lab, "cms1", &["cms1", "cms2"], "").await;
+        tf.init().await;
+        tf.apply_ok().await;
+        // someone replaces the CA file by hand on cms2: drift
+        ctl[1].put_file("uccluster-dbcluster-ca.crt", pem("CERTIFICATE").as_bytes());
+        let plan = tf.plan().await;
+        assert!(
+            plan.text()
+                .contains(r#"~ certificates = "outdated" -> "current""#),
+            "{}",
+            plan.all()
         );
-    }
-    let certs_runs = ctl[1]
-        .command_log()
-        .iter()
-        .filter(|c| c.starts_with("database cluster certs"))
-        .count();
-    assert_eq!(certs_runs, 2, "certs selected again after the new upload");
-    tf.assert_empty_plan().await;
-    lab.stop().await;
+        // a new CA bundle in the configuration goes to every node
+        let new_ca = pem("CERTIFICATE");
+        std::fs::write(tf.dir.join("certs/ca.crt"), &new_ca).unwrap();
+        tf.apply_ok().await;
+        for c in &ctl {
+            assert_eq!(
+                c.file("uccluster-dbcluster-ca.crt").unwrap(),
+                new_ca.as_bytes()
+            );
+        }
+        let certs_runs = ctl[1]
+            .command_log()
+            .iter()
+            .filter(|c| c.starts_with("database cluster certs"))
+            .count();
+        assert_eq!(certs_runs, 2, "certs selected again after the new upload");
+        tf.assert_empty_plan().await;
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_rejected_at_plan_time_naming_the_attribute() {
-    let tf = Tf::new("db-validate");
-    write_certs(&tf);
-    let provider = "terraform {\n  required_providers {\n    cms = {\n      source = \"uccluster/cms\"\n    }\n  }\n}\nprovider \"cms\" {\n  password = \"x-unused-x\"\n}\n";
-    let node = |name: &str, address: &str, extra: &str| Node {
-        name: Box::leak(name.to_string().into_boxed_str()),
-        address: address.into(),
-        port: 22,
-        extra: Box::leak(extra.to_string().into_boxed_str()),
-    };
-    let six: Vec<Node> = (1..=6)
-        .map(|i| node(&format!("cms{i}"), &format!("10.0.0.{i}"), ""))
-        .collect();
-    let cases: Vec<(String, &str, &str)> = vec![
-        (
-            cluster_hcl("cms1", &[node("cms1", "10.0.0.1", "")], ""),
-            "Too few nodes",
-            "at least 2",
-        ),
-        (
-            cluster_hcl(
+    on_each_terraform("db-validate", |tf| async move {
+        write_certs(&tf);
+        let node = |name: &str, address: &str, extra: &str| Node {
+            name: Box::leak(name.to_string().into_boxed_str()),
+            address: address.into(),
+            port: 22,
+            extra: Box::leak(extra.to_string().into_boxed_str()),
+        };
+        let six: Vec<Node> = (1..=6)
+            .map(|i| node(&format!("cms{i}"), &format!("10.0.0.{i}"), ""))
+            .collect();
+        let cases: Vec<(String, &str, &str)> = vec![
+            (
+                cluster_hcl("cms1", &[node("cms1", "10.0.0.1", "")], ""),
+                "Too few nodes",
+                "at least 2",
+            ),
+            (
+                cluster_hcl(
+                    "cms9",
+                    &[node("cms1", "10.0.0.1", ""), node("cms2", "10.0.0.2", "")],
+                    "",
+                ),
+                "Unknown initial master",
                 "cms9",
-                &[node("cms1", "10.0.0.1", ""), node("cms2", "10.0.0.2", "")],
+            ),
+            (
+                cluster_hcl(
+                    "cms1",
+                    &[node("cms1", "10.0.0.1", ""), node("cms1", "10.0.0.2", "")],
+                    "",
+                ),
+                "Duplicate node name",
+                "cms1",
+            ),
+            (
+                cluster_hcl(
+                    "cms1",
+                    &[node("cms1", "10.0.0.1", ""), node("cms2", "10.0.0.1", "")],
+                    "",
+                ),
+                "Duplicate node address",
+                "10.0.0.1",
+            ),
+            (
+                cluster_hcl(
+                    "cms1",
+                    &[
+                        node("cms1", "10.0.0.1", "    interface = \"e\"\n"),
+                        node("cms2", "10.0.0.2", ""),
+                    ],
+                    "",
+                ),
+                "Invalid interface",
+                "\"e\"",
+            ),
+            (
+                cluster_hcl("cms1", &six, ""),
+                "Too many database nodes",
+                "at most 5",
+            ),
+            (
+                cluster_hcl(
+                    "cms1",
+                    &[
+                        node("cms1", "10.0.0.1", "    membership = \"client\"\n"),
+                        node("cms2", "10.0.0.2", ""),
+                    ],
+                    "",
+                ),
+                "Initial master is a client",
+                "cms1",
+            ),
+            (
+                cluster_hcl(
+                    "cms1",
+                    &[node("cms1", "10.0.0.1", ""), node("cms2", "10.0.0.2", "")],
+                    "",
+                )
+                .replace(
+                    "file(\"${path.module}/certs/ca.crt\")",
+                    "\"not a certificate\"",
+                ),
+                "Invalid PEM",
+                "ca_bundle",
+            ),
+        ];
+        let two = |a: Node<'static>, b: Node<'static>| cluster_hcl("cms1", &[a, b], "");
+        // (resource, summary, detail, the line Terraform points at)
+        let mut cases: Vec<(String, &str, &str, &str)> = cases
+            .into_iter()
+            .map(|(resource, summary, detail)| (resource, summary, detail, ""))
+            .collect();
+        cases.extend([
+            (
+                two(node("", "10.0.0.1", ""), node("cms2", "10.0.0.2", "")),
+                "Invalid node name",
+                "must not be empty",
+                "name = \"\"",
+            ),
+            (
+                two(node("cms1", "10.0.0.1", ""), node("cms,2", "10.0.0.2", "")),
+                "Invalid node name",
+                "',' is not allowed",
+                "name = \"cms,2\"",
+            ),
+            (
+                two(
+                    node("cms1", "10.0.0.1", ""),
+                    node("cms2", "10.0.0.2", "    membership = \"client\"\n"),
+                ),
+                "Too few database nodes",
+                "2 to 5 database nodes",
                 "",
             ),
-            "Unknown initial master",
-            "cms9",
-        ),
-        (
-            cluster_hcl(
-                "cms1",
-                &[node("cms1", "10.0.0.1", ""), node("cms1", "10.0.0.2", "")],
-                "",
-            ),
-            "Duplicate node name",
-            "cms1",
-        ),
-        (
-            cluster_hcl(
-                "cms1",
-                &[node("cms1", "10.0.0.1", ""), node("cms2", "10.0.0.1", "")],
-                "",
-            ),
-            "Duplicate node address",
-            "10.0.0.1",
-        ),
-        (
-            cluster_hcl(
-                "cms1",
-                &[
-                    node("cms1", "10.0.0.1", "    interface = \"e\"\n"),
+            (
+                two(
+                    Node {
+                        port: 0,
+                        ..node("cms1", "10.0.0.1", "")
+                    },
                     node("cms2", "10.0.0.2", ""),
-                ],
-                "",
+                ),
+                "Invalid port",
+                "got 0",
+                "ssh_port = 0",
             ),
-            "Invalid interface",
-            "\"e\"",
-        ),
-        (
-            cluster_hcl("cms1", &six, ""),
-            "Too many database nodes",
-            "at most 5",
-        ),
-        (
-            cluster_hcl(
-                "cms1",
-                &[
-                    node("cms1", "10.0.0.1", "    membership = \"client\"\n"),
+            (
+                two(
+                    node("cms1", "10.0.0.1", "    ssh_address = \"bad host\"\n"),
                     node("cms2", "10.0.0.2", ""),
-                ],
-                "",
+                ),
+                "Invalid address",
+                "neither an IP address nor a valid host name",
+                "ssh_address = \"bad host\"",
             ),
-            "Initial master is a client",
-            "cms1",
-        ),
-        (
-            cluster_hcl(
-                "cms1",
-                &[node("cms1", "10.0.0.1", ""), node("cms2", "10.0.0.2", "")],
-                "",
-            )
-            .replace(
-                "file(\"${path.module}/certs/ca.crt\")",
-                "\"not a certificate\"",
+            (
+                two(
+                    node("cms1", "10.0.0.1", "    username = \"admin\\nx\"\n"),
+                    node("cms2", "10.0.0.2", ""),
+                ),
+                "Invalid username",
+                "contains '\\n'",
+                "username",
             ),
-            "Invalid PEM",
-            "ca_bundle",
-        ),
-    ];
-    let two = |a: Node<'static>, b: Node<'static>| cluster_hcl("cms1", &[a, b], "");
-    // (resource, summary, detail, the line Terraform points at)
-    let mut cases: Vec<(String, &str, &str, &str)> = cases
-        .into_iter()
-        .map(|(resource, summary, detail)| (resource, summary, detail, ""))
-        .collect();
-    cases.extend([
-        (
-            two(node("", "10.0.0.1", ""), node("cms2", "10.0.0.2", "")),
-            "Invalid node name",
-            "must not be empty",
-            "name = \"\"",
-        ),
-        (
-            two(node("cms1", "10.0.0.1", ""), node("cms,2", "10.0.0.2", "")),
-            "Invalid node name",
-            "',' is not allowed",
-            "name = \"cms,2\"",
-        ),
-        (
-            two(
-                node("cms1", "10.0.0.1", ""),
-                node("cms2", "10.0.0.2", "    membership = \"client\"\n"),
-            ),
-            "Too few database nodes",
-            "2 to 5 database nodes",
-            "",
-        ),
-        (
-            two(
-                Node {
-                    port: 0,
-                    ..node("cms1", "10.0.0.1", "")
-                },
-                node("cms2", "10.0.0.2", ""),
-            ),
-            "Invalid port",
-            "got 0",
-            "ssh_port = 0",
-        ),
-        (
-            two(
-                node("cms1", "10.0.0.1", "    ssh_address = \"bad host\"\n"),
-                node("cms2", "10.0.0.2", ""),
-            ),
-            "Invalid address",
-            "neither an IP address nor a valid host name",
-            "ssh_address = \"bad host\"",
-        ),
-        (
-            two(
-                node("cms1", "10.0.0.1", "    username = \"admin\\nx\"\n"),
-                node("cms2", "10.0.0.2", ""),
-            ),
-            "Invalid username",
-            "contains '\\n'",
-            "username",
-        ),
-    ]);
-    assert_all_invalid(&tf, provider, &cases).await;
+        ]);
+        assert_all_invalid(&tf, &Invalid::after(&cms_unused_provider(""), cases)).await;
+    })
+    .await;
 }
 
 /// A node name computed from another resource is unknown at validate, so the check that
@@ -571,33 +518,29 @@ async fn bad_input_is_rejected_at_plan_time_naming_the_attribute() {
 /// `initial_master`, never a crash of the provider.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn initial_master_missing_among_computed_names_is_an_apply_error() {
-    let tf = Tf::new("db-computed-master");
-    let lab = fast_lab(2, &tf).await;
-    write_certs(&tf);
-    let nodes = lab_nodes(&lab, &["cms1", "cms2"]);
-    // The XMPP domain is known only after the account exists: the name "cms9" is unknown at plan.
-    let computed = Node {
-        name: "${replace(cms_xmpp_callbridge.cb.domain, \"/.*/\", \"\")}cms9",
-        ..nodes[0].clone()
-    };
-    tf.write(
-        "main.tf",
-        &format!(
-            "{}\n{}\n{}",
-            cms_provider(&lab),
-            callbridge("cb", "cb1", &cms_nodes(&lab)[..1], ""),
-            cluster_hcl("cms1", &[computed, nodes[1].clone()], "")
-        ),
-    );
-    tf.init().await;
-    let out = tf.apply().await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    assert!(
-        out.text()
-            .contains("initial_master \"cms1\" is not the name of a node block"),
-        "{}",
-        out.all()
-    );
-    assert!(!out.text().contains("panic"), "{}", out.all());
-    lab.stop().await;
+    on_each_terraform("db-computed-master", |tf| async move {
+        let lab = fast_lab(2, &tf).await;
+        write_certs(&tf);
+        let nodes = lab_nodes(&lab, &["cms1", "cms2"]);
+        // The XMPP domain is known only after the account exists: the name "cms9" is unknown at plan.
+        let computed = Node {
+            name: "${replace(cms_xmpp_callbridge.cb.domain, \"/.*/\", \"\")}cms9",
+            ..nodes[0].clone()
+        };
+        tf.write(
+            "main.tf",
+            &format!(
+                "{}\n{}\n{}",
+                cms_provider(&lab),
+                callbridge("cb", "cb1", &cms_nodes(&lab)[..1], ""),
+                cluster_hcl("cms1", &[computed, nodes[1].clone()], "")
+            ),
+        );
+        tf.init().await;
+        let out = tf.apply().await;
+        out.assert_error(&["initial_master \"cms1\" is not the name of a node block"]);
+        assert!(!out.text().contains("panic"), "{}", out.all());
+        lab.stop().await;
+    })
+    .await;
 }

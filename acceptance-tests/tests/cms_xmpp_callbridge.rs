@@ -1,12 +1,14 @@
-//! `cms_xmpp_callbridge` with real Terraform against the simulated Meeting Server lab.
-//! Every resource test follows the house protocol: apply → empty plan → import and compare →
-//! change behind Terraform's back → plan shows it → apply heals → destroy → device clean.
+//! `cms_xmpp_callbridge` with real Terraform against the simulated Meeting Server lab, on every
+//! Terraform found (`on_each_terraform`). The house protocol (apply → empty plan → import and
+//! compare → change behind Terraform's back → plan shows it → apply heals → destroy → device clean)
+//! is declared once through `Protocol`; then faults, updates and validation.
 
-mod support;
-
-use support::*;
+use std::cell::{Cell, OnceCell};
+use uccluster_harness::*;
 use uccluster_lab::cms_mmp::NodeControl;
 use uccluster_lab::lab::Lab;
+
+const ADDRESS: &str = "cms_xmpp_callbridge.cb";
 
 fn secrets_of(nodes: &[NodeControl], name: &str) -> Vec<Option<String>> {
     nodes
@@ -24,14 +26,14 @@ fn controls(lab: &Lab) -> Vec<NodeControl> {
     lab.cms_names().iter().map(|n| lab.cms(n)).collect()
 }
 
-/// A lab of `n` nodes and a configuration with one account `name` on all of them, initialized.
+/// A lab of `n` nodes and, in `tf`, a configuration with one account `name` on all of them,
+/// initialized.
 async fn callbridge_site(
-    test: &str,
+    tf: &Tf,
     n: usize,
     name: &str,
-) -> (Tf, Lab, Vec<(String, u16)>, Vec<NodeControl>) {
-    let tf = Tf::new(test);
-    let lab = cms_lab(n, &tf).await;
+) -> (Lab, Vec<(String, u16)>, Vec<NodeControl>) {
+    let lab = cms_lab(n, tf).await;
     let nodes = cms_nodes(&lab);
     let ctl = controls(&lab);
     tf.write(
@@ -43,7 +45,7 @@ async fn callbridge_site(
         ),
     );
     tf.init().await;
-    (tf, lab, nodes, ctl)
+    (lab, nodes, ctl)
 }
 
 fn count_commands(nodes: &[NodeControl], command: &str) -> usize {
@@ -60,239 +62,216 @@ fn count_commands(nodes: &[NodeControl], command: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_protocol_apply_plan_import_drift_heal_destroy() {
-    let (tf, lab, nodes, ctl) = callbridge_site("cb-protocol", 3, "callbridge01").await;
-
-    // apply: generated on the first node, the same secret given to the others
-    tf.apply_ok().await;
-    let secrets = secrets_of(&ctl, "callbridge01");
-    let secret = secrets[0].clone().expect("first node has the account");
-    assert_eq!(
-        secrets,
-        vec![Some(secret.clone()); 3],
-        "every node holds the same secret"
-    );
-    assert_eq!(count_commands(&ctl, "xmpp callbridge add callbridge01"), 1);
-    assert_eq!(
-        ctl[0]
-            .command_log()
-            .iter()
-            .filter(|c| c.starts_with("xmpp callbridge add-secret"))
-            .count(),
-        0
-    );
-    let applied = tf.resource_values("cms_xmpp_callbridge.cb").await;
-    assert_eq!(applied["secret"], secret.as_str());
-    assert_eq!(applied["domain"], "conf.example.com");
-    assert_eq!(applied["id"], "callbridge01");
-    for node in applied["xmpp_node"].as_array().unwrap() {
-        assert_eq!(node["status"], "registered");
-    }
-
-    // empty plan
-    tf.assert_empty_plan().await;
-
-    // import and compare: every attribute equal, nothing ignored
-    let rm = tf
-        .run(&["state", "rm", "-no-color", "cms_xmpp_callbridge.cb"])
-        .await;
-    assert_eq!(rm.code, 0, "{}", rm.all());
-    let id = import_id("callbridge01", &nodes);
-    let imported = tf
-        .run(&[
-            "import",
-            "-input=false",
-            "-no-color",
-            "cms_xmpp_callbridge.cb",
-            &id,
-        ])
-        .await;
-    assert_eq!(imported.code, 0, "import failed:\n{}", imported.all());
-    assert_eq!(
-        tf.resource_values("cms_xmpp_callbridge.cb").await,
-        applied,
-        "imported state equals applied state"
-    );
-    tf.assert_empty_plan().await;
-
-    // drift 1: the account deleted on node 2 behind terraform's back
-    assert!(ctl[1].remove_callbridge("callbridge01"));
-    let plan = tf.plan().await;
-    assert_eq!(plan.code, 2, "drift must show:\n{}", plan.all());
-    assert!(
-        plan.text()
-            .contains(r#"~ status = "missing" -> "registered""#),
-        "plan shows the node going back:\n{}",
-        plan.stdout
-    );
-    assert!(plan.stdout.contains("1 to change"), "{}", plan.stdout);
-    let named = format!("callbridge01 is missing on {}:{}", nodes[1].0, nodes[1].1);
-    assert!(
-        plan.text().contains(&named),
-        "plan names the node: {}",
-        plan.all()
-    );
-
-    // drift 2: another secret on node 3
-    ctl[2].add_callbridge("callbridge01", "someoneElsesSecret99");
-    let plan = tf.plan().await;
-    assert!(
-        plan.text().contains(r#""secret_mismatch" -> "registered""#),
-        "{}",
-        plan.stdout
-    );
-
-    // apply heals both, with the cluster's secret; the first node is not touched
-    let adds_before = count_commands(&ctl, "xmpp callbridge add callbridge01");
-    tf.apply_ok().await;
-    assert_eq!(
-        secrets_of(&ctl, "callbridge01"),
-        vec![Some(secret.clone()); 3]
-    );
-    assert_eq!(
-        count_commands(&ctl, "xmpp callbridge add callbridge01"),
-        adds_before,
-        "healing never regenerates the secret"
-    );
-    tf.assert_empty_plan().await;
-
-    // destroy: every node clean, other accounts untouched
-    ctl[0].add_callbridge("not-ours", "keepThisOne12345");
-    tf.destroy_ok().await;
-    assert_eq!(secrets_of(&ctl, "callbridge01"), vec![None, None, None]);
-    assert_eq!(
-        ctl[0].callbridges(),
-        vec![("not-ours".to_string(), "keepThisOne12345".to_string())]
-    );
-    lab.stop().await;
+    on_each_terraform("cb-protocol", |tf| async move {
+        let lab = cms_lab(3, &tf).await;
+        let nodes = cms_nodes(&lab);
+        let ctl = controls(&lab);
+        // The secret the first apply generated, and how often `add` ran before the heal.
+        let (secret, adds_before) = (OnceCell::new(), Cell::new(0));
+        let config = format!(
+            "{}\n{}",
+            cms_provider(&lab),
+            callbridge("cb", "callbridge01", &nodes, "")
+        );
+        Protocol::new(&tf, config)
+            // generated on the first node, the same secret given to the others
+            .applied(async {
+                let secrets = secrets_of(&ctl, "callbridge01");
+                let first = secrets[0].clone().expect("first node has the account");
+                assert_eq!(
+                    secrets,
+                    vec![Some(first.clone()); 3],
+                    "every node holds the same secret"
+                );
+                assert_eq!(count_commands(&ctl, "xmpp callbridge add callbridge01"), 1);
+                assert_eq!(
+                    ctl[0]
+                        .command_log()
+                        .iter()
+                        .filter(|c| c.starts_with("xmpp callbridge add-secret"))
+                        .count(),
+                    0
+                );
+                let applied = tf.resource_values(ADDRESS).await;
+                assert_eq!(applied["secret"], first.as_str());
+                assert_eq!(applied["domain"], "conf.example.com");
+                assert_eq!(applied["id"], "callbridge01");
+                for node in applied["xmpp_node"].as_array().unwrap() {
+                    assert_eq!(node["status"], "registered");
+                }
+                secret.set(first).unwrap();
+            })
+            .import(ADDRESS, callbridge_import_id("callbridge01", &nodes))
+            .step(
+                Step::drift("the account deleted on node 2", async {
+                    assert!(ctl[1].remove_callbridge("callbridge01"));
+                })
+                .plan(
+                    Plan::changes()
+                        .update(ADDRESS)
+                        .shows(r#"~ status = "missing" -> "registered""#)
+                        .shows("1 to change")
+                        .shows(format!(
+                            "callbridge01 is missing on {}:{}",
+                            nodes[1].0, nodes[1].1
+                        )),
+                ),
+            )
+            .step(
+                Step::drift("another secret on node 3", async {
+                    ctl[2].add_callbridge("callbridge01", "someoneElsesSecret99");
+                    adds_before.set(count_commands(&ctl, "xmpp callbridge add callbridge01"));
+                })
+                .plan(Plan::any().shows(r#""secret_mismatch" -> "registered""#)),
+            )
+            // both healed with the cluster's secret; the first node is not touched
+            .step(Step::heal(async {
+                let secret = secret.get().unwrap();
+                assert_eq!(
+                    secrets_of(&ctl, "callbridge01"),
+                    vec![Some(secret.clone()); 3]
+                );
+                assert_eq!(
+                    count_commands(&ctl, "xmpp callbridge add callbridge01"),
+                    adds_before.get(),
+                    "healing never regenerates the secret"
+                );
+            }))
+            .step(
+                Step::new("an account that is not ours, on node 1").before(async {
+                    ctl[0].add_callbridge("not-ours", "keepThisOne12345");
+                }),
+            )
+            // every node clean, other accounts untouched
+            .device_clean(async {
+                assert_eq!(secrets_of(&ctl, "callbridge01"), vec![None, None, None]);
+                assert_eq!(
+                    ctl[0].callbridges(),
+                    vec![("not-ours".to_string(), "keepThisOne12345".to_string())]
+                );
+            })
+            .run()
+            .await;
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_everywhere_plans_a_create() {
-    let (tf, lab, _, ctl) = callbridge_site("cb-gone", 2, "cb2").await;
-    tf.apply_ok().await;
-    for n in &ctl {
-        assert!(n.remove_callbridge("cb2"));
-    }
-    let plan = tf.plan().await;
-    assert_eq!(plan.code, 2, "{}", plan.all());
-    assert!(plan.stdout.contains("will be created"), "{}", plan.stdout);
-    tf.apply_ok().await;
-    let secrets = secrets_of(&ctl, "cb2");
-    assert!(secrets[0].is_some() && secrets[0] == secrets[1]);
-    tf.assert_empty_plan().await;
-    lab.stop().await;
+    on_each_terraform("cb-gone", |tf| async move {
+        let (lab, _, ctl) = callbridge_site(&tf, 2, "cb2").await;
+        tf.apply_ok().await;
+        for n in &ctl {
+            assert!(n.remove_callbridge("cb2"));
+        }
+        Plan::changes()
+            .create(ADDRESS)
+            .shows("will be created")
+            .check(&tf)
+            .await;
+        tf.apply_ok().await;
+        let secrets = secrets_of(&ctl, "cb2");
+        assert!(secrets[0].is_some() && secrets[0] == secrets[1]);
+        tf.assert_empty_plan().await;
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_added_and_removed_and_secret_rotated() {
-    let tf = Tf::new("cb-update");
-    let lab = cms_lab(3, &tf).await;
-    let nodes = cms_nodes(&lab);
-    let ctl = controls(&lab);
-    let (first, rotated) = (test_secret("first"), test_secret("rotated"));
-    let write = |nodes: &[(String, u16)], extra: &str| {
-        tf.write(
-            "main.tf",
-            &format!(
+    on_each_terraform("cb-update", |tf| async move {
+        let lab = cms_lab(3, &tf).await;
+        let nodes = cms_nodes(&lab);
+        let ctl = controls(&lab);
+        let (first, rotated) = (test_secret("first"), test_secret("rotated"));
+        let config = |nodes: &[(String, u16)], secret: &str| {
+            let secret = format!("  secret = {}\n", hcl_string(secret));
+            format!(
                 "{}\n{}",
                 cms_provider(&lab),
-                callbridge("cb", "cb3", nodes, extra)
-            ),
-        )
-    };
-
-    write(&nodes[..2], &format!("  secret = {}\n", hcl_string(&first)));
-    tf.init().await;
-    tf.apply_ok().await;
-    assert_eq!(
-        secrets_of(&ctl, "cb3"),
-        vec![Some(first.clone()), Some(first.clone()), None]
-    );
-    assert_eq!(
-        count_commands(&ctl, "xmpp callbridge add cb3"),
-        0,
-        "a given secret is entered with add-secret everywhere"
-    );
-
-    // grow: the third node joins with the same secret
-    write(&nodes, &format!("  secret = {}\n", hcl_string(&first)));
-    let plan = tf.plan().await;
-    assert!(plan.stdout.contains("1 to change"), "{}", plan.all());
-    tf.apply_ok().await;
-    assert_eq!(secrets_of(&ctl, "cb3"), vec![Some(first.clone()); 3]);
-    tf.assert_empty_plan().await;
-
-    // rotate the secret on every node
-    write(&nodes, &format!("  secret = {}\n", hcl_string(&rotated)));
-    tf.apply_ok().await;
-    assert_eq!(secrets_of(&ctl, "cb3"), vec![Some(rotated.clone()); 3]);
-
-    // shrink: the first node leaves and is cleaned
-    write(
-        &nodes[1..],
-        &format!("  secret = {}\n", hcl_string(&rotated)),
-    );
-    tf.apply_ok().await;
-    assert_eq!(
-        secrets_of(&ctl, "cb3"),
-        vec![None, Some(rotated.clone()), Some(rotated.clone())]
-    );
-    tf.assert_empty_plan().await;
-
-    // the secret never shows in terraform's output
-    let plan = tf.run(&["plan", "-no-color", "-input=false"]).await;
-    assert!(!plan.text().contains(&rotated), "{}", plan.all());
-    tf.destroy_ok().await;
-    assert_eq!(secrets_of(&ctl, "cb3"), vec![None, None, None]);
-    lab.stop().await;
+                callbridge("cb", "cb3", nodes, &secret)
+            )
+        };
+        let secrets = || secrets_of(&ctl, "cb3");
+        Protocol::new(&tf, config(&nodes[..2], &first))
+            .applied(async {
+                assert_eq!(
+                    secrets(),
+                    vec![Some(first.clone()), Some(first.clone()), None]
+                );
+                assert_eq!(
+                    count_commands(&ctl, "xmpp callbridge add cb3"),
+                    0,
+                    "a given secret is entered with add-secret everywhere"
+                );
+            })
+            .step(
+                Step::new("grow: the third node joins with the same secret")
+                    .config(config(&nodes, &first))
+                    .plan(Plan::any().shows("1 to change"))
+                    .apply(async { assert_eq!(secrets(), vec![Some(first.clone()); 3]) })
+                    .empty_plan(),
+            )
+            .step(
+                Step::new("rotate the secret on every node")
+                    .config(config(&nodes, &rotated))
+                    .apply(async { assert_eq!(secrets(), vec![Some(rotated.clone()); 3]) }),
+            )
+            .step(
+                Step::new("shrink: the first node leaves and is cleaned")
+                    .config(config(&nodes[1..], &rotated))
+                    .apply(async {
+                        assert_eq!(
+                            secrets(),
+                            vec![None, Some(rotated.clone()), Some(rotated.clone())]
+                        );
+                    })
+                    .empty_plan(),
+            )
+            .step(
+                Step::new("the secret never shows in terraform's output").before(async {
+                    let plan = tf.run(&["plan", "-no-color", "-input=false"]).await;
+                    assert!(!plan.text().contains(&rotated), "{}", plan.all());
+                }),
+            )
+            .device_clean(async { assert_eq!(secrets(), vec![None, None, None]) })
+            .run()
+            .await;
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_host_key_is_a_clear_error_and_changes_nothing() {
-    let tf = Tf::new("cb-hostkey");
-    let lab = cms_lab(3, &tf).await;
-    let nodes = cms_nodes(&lab);
-    let ctl = controls(&lab);
-    // node 2 now presents a key that is not in known_hosts (impersonation, or a reinstall)
-    ctl[1].rotate_host_key();
-    tf.write(
-        "main.tf",
-        &format!(
-            "{}\n{}",
-            cms_provider(&lab),
-            callbridge("cb", "cb4", &nodes, "")
-        ),
-    );
-    tf.init().await;
-    let out = tf.apply().await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    let text = out.text();
-    assert!(text.contains("host key verification failed for"), "{text}");
-    assert!(
-        text.contains(&format!("{}:{}", nodes[1].0, nodes[1].1)),
-        "names the node: {text}"
-    );
-    assert!(
-        text.contains(&ctl[1].host_key_fingerprint()),
-        "shows the key presented: {text}"
-    );
-    assert_eq!(
-        secrets_of(&ctl, "cb4"),
-        vec![None, None, None],
-        "nothing changed on any node"
-    );
-    let state = tf.run(&["state", "list"]).await;
-    assert!(
-        state.stdout.trim().is_empty(),
-        "nothing recorded: {}",
-        state.stdout
-    );
-    lab.stop().await;
+    on_each_terraform("cb-hostkey", |tf| async move {
+        let (lab, nodes, ctl) = callbridge_site(&tf, 3, "cb4").await;
+        // node 2 now presents a key that is not in known_hosts (impersonation, or a reinstall)
+        ctl[1].rotate_host_key();
+        let out = tf.apply().await;
+        // names the node and shows the key presented
+        out.assert_error(&[
+            "host key verification failed for",
+            &format!("{}:{}", nodes[1].0, nodes[1].1),
+            &ctl[1].host_key_fingerprint(),
+        ]);
+        assert_eq!(
+            secrets_of(&ctl, "cb4"),
+            vec![None, None, None],
+            "nothing changed on any node"
+        );
+        let state = tf.state_list().await;
+        assert!(state.is_empty(), "nothing recorded: {state}");
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pinned_fingerprints_work_without_known_hosts() {
-    let tf = Tf::new("cb-pinned");
+    on_each_terraform("cb-pinned", |tf| async move {
     let lab = cms_lab(2, &tf).await;
     let nodes = cms_nodes(&lab);
     let ctl = controls(&lab);
@@ -312,278 +291,273 @@ async fn pinned_fingerprints_work_without_known_hosts() {
     // a changed key on a pinned node is refused
     ctl[0].rotate_host_key();
     let plan = tf.plan().await;
-    assert_eq!(plan.code, 1, "{}", plan.all());
-    assert!(
-        plan.text().contains("host_key_fingerprint pins"),
-        "{}",
-        plan.all()
-    );
+    plan.assert_error(&["host_key_fingerprint pins"]);
     lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_dropped_mid_command_is_retried_without_duplicates() {
-    let (tf, lab, _, ctl) = callbridge_site("cb-drop", 3, "cb6").await;
-    // The first node applies `add` and drops the connection before answering; the third does the
-    // same with `add-secret`. The provider reconnects, checks, finds the account in place and goes
-    // on with that secret instead of adding again.
-    ctl[0].drop_connection_after("xmpp callbridge add cb6", 1);
-    ctl[2].drop_connection_after("xmpp callbridge add-secret cb6", 1);
-    tf.apply_ok().await;
-    assert_eq!(
-        count_commands(&ctl, "xmpp callbridge add cb6"),
-        1,
-        "never added twice"
-    );
-    assert_eq!(
-        count_commands(&ctl[2..], "xmpp callbridge add-secret cb6"),
-        1,
-        "never entered twice"
-    );
-    let secrets = secrets_of(&ctl, "cb6");
-    assert!(
-        secrets.iter().all(|s| s.is_some() && *s == secrets[0]),
-        "{secrets:?}"
-    );
-    tf.assert_empty_plan().await;
-    lab.stop().await;
+    on_each_terraform("cb-drop", |tf| async move {
+        let (lab, _, ctl) = callbridge_site(&tf, 3, "cb6").await;
+        // The first node applies `add` and drops the connection before answering; the third does the
+        // same with `add-secret`. The provider reconnects, checks, finds the account in place and goes
+        // on with that secret instead of adding again.
+        ctl[0].drop_connection_after("xmpp callbridge add cb6", 1);
+        ctl[2].drop_connection_after("xmpp callbridge add-secret cb6", 1);
+        tf.apply_ok().await;
+        assert_eq!(
+            count_commands(&ctl, "xmpp callbridge add cb6"),
+            1,
+            "never added twice"
+        );
+        assert_eq!(
+            count_commands(&ctl[2..], "xmpp callbridge add-secret cb6"),
+            1,
+            "never entered twice"
+        );
+        let secrets = secrets_of(&ctl, "cb6");
+        assert!(
+            secrets.iter().all(|s| s.is_some() && *s == secrets[0]),
+            "{secrets:?}"
+        );
+        tf.assert_empty_plan().await;
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_failing_part_way_keeps_what_exists_and_the_next_apply_converges() {
-    let (tf, lab, _, ctl) = callbridge_site("cb-partial", 3, "cb8").await;
-    // The link to the third node breaks every time add-secret is sent: retries run out.
-    ctl[2].drop_connection_before("xmpp callbridge add-secret cb8", 100);
-    let out = tf.apply().await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    assert!(
-        out.text()
-            .contains("closed while running `xmpp callbridge add-secret cb8`"),
-        "{}",
-        out.all()
-    );
-    let secret = secrets_of(&ctl, "cb8")[0]
-        .clone()
-        .expect("first node registered");
-    assert_eq!(
-        secrets_of(&ctl, "cb8"),
-        vec![Some(secret.clone()), Some(secret.clone()), None]
-    );
-    // State records what exists: the account, its secret, and which node lacks it.
-    let state = tf.resource_values("cms_xmpp_callbridge.cb").await;
-    assert_eq!(
-        state["secret"],
-        secret.as_str(),
-        "state keeps the secret that is on the devices"
-    );
-    let statuses: Vec<&str> = state["xmpp_node"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, vec!["registered", "registered", "missing"]);
-
-    // The link heals; the next apply converges and every node ends with one account, one secret.
-    ctl[2].clear_faults();
-    tf.apply_ok().await;
-    let secrets = secrets_of(&ctl, "cb8");
-    assert!(
-        secrets.iter().all(|s| s.is_some() && *s == secrets[0]),
-        "{secrets:?}"
-    );
-    for n in &ctl {
+    on_each_terraform("cb-partial", |tf| async move {
+        let (lab, _, ctl) = callbridge_site(&tf, 3, "cb8").await;
+        // The link to the third node breaks every time add-secret is sent: retries run out.
+        ctl[2].drop_connection_before("xmpp callbridge add-secret cb8", 100);
+        let out = tf.apply().await;
+        out.assert_error(&["closed while running `xmpp callbridge add-secret cb8`"]);
+        let secret = secrets_of(&ctl, "cb8")[0]
+            .clone()
+            .expect("first node registered");
         assert_eq!(
-            n.callbridges().iter().filter(|(cb, _)| cb == "cb8").count(),
-            1
+            secrets_of(&ctl, "cb8"),
+            vec![Some(secret.clone()), Some(secret.clone()), None]
         );
-    }
-    tf.assert_empty_plan().await;
-    lab.stop().await;
+        // State records what exists: the account, its secret, and which node lacks it.
+        let state = tf.resource_values(ADDRESS).await;
+        assert_eq!(
+            state["secret"],
+            secret.as_str(),
+            "state keeps the secret that is on the devices"
+        );
+        let statuses: Vec<&str> = state["xmpp_node"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, vec!["registered", "registered", "missing"]);
+
+        // The link heals; the next apply converges and every node ends with one account, one secret.
+        ctl[2].clear_faults();
+        tf.apply_ok().await;
+        let secrets = secrets_of(&ctl, "cb8");
+        assert!(
+            secrets.iter().all(|s| s.is_some() && *s == secrets[0]),
+            "{secrets:?}"
+        );
+        for n in &ctl {
+            assert_eq!(
+                n.callbridges().iter().filter(|(cb, _)| cb == "cb8").count(),
+                1
+            );
+        }
+        tf.assert_empty_plan().await;
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn existing_account_is_not_taken_over_silently() {
-    let tf = Tf::new("cb-exists");
-    let lab = cms_lab(2, &tf).await;
-    let nodes = cms_nodes(&lab);
-    let ctl = controls(&lab);
-    ctl[0].add_callbridge("cb7", "madeByHandSecret1");
-    tf.write(
-        "main.tf",
-        &format!(
-            "{}\n{}",
-            cms_provider(&lab),
-            callbridge("cb", "cb7", &nodes, "")
-        ),
-    );
-    tf.init().await;
-    let out = tf.apply().await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    assert!(
-        out.text()
-            .contains("already has an XMPP account named \"cb7\""),
-        "{}",
-        out.all()
-    );
-    assert!(
-        out.text().contains(&format!(
-            "terraform import <resource address> '{}'",
-            import_id("cb7", &nodes)
-        )),
-        "{}",
-        out.all()
-    );
-    assert!(
-        !out.text().contains("madeByHandSecret1"),
-        "secrets never in errors"
-    );
-    assert_eq!(
-        secrets_of(&ctl, "cb7"),
-        vec![Some("madeByHandSecret1".into()), None]
-    );
-    lab.stop().await;
+    on_each_terraform("cb-exists", |tf| async move {
+        let (lab, nodes, ctl) = callbridge_site(&tf, 2, "cb7").await;
+        ctl[0].add_callbridge("cb7", "madeByHandSecret1");
+        let out = tf.apply().await;
+        out.assert_error(&[
+            "already has an XMPP account named \"cb7\"",
+            &format!(
+                "terraform import <resource address> '{}'",
+                callbridge_import_id("cb7", &nodes)
+            ),
+        ]);
+        assert!(
+            !out.text().contains("madeByHandSecret1"),
+            "secrets never in errors"
+        );
+        assert_eq!(
+            secrets_of(&ctl, "cb7"),
+            vec![Some("madeByHandSecret1".into()), None]
+        );
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_rejected_at_plan_time_naming_the_attribute() {
-    let tf = Tf::new("cb-validate");
-    let provider = r#"terraform {
-  required_providers {
-    cms = {
-      source = "uccluster/cms"
-    }
-  }
-}
-provider "cms" {
-  password = "x-unused-x"
-}
-"#;
     let node = |a: &str| format!("  xmpp_node {{\n    address = \"{a}\"\n  }}\n");
-    let cases = [
-        (format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"\"\n{}}}\n", node("10.0.0.1")), "Invalid Call Bridge name", "name must not be empty"),
-        (format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"cb\"\n{}{}}}\n", node("10.0.0.1"), node("10.0.0.1")), "Duplicate XMPP node", "address"),
-        ("resource \"cms_xmpp_callbridge\" \"x\" {\n  name = \"cb\"\n}\n".to_string(), "No XMPP nodes", "xmpp_node"),
-        (format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"cb\"\n{}}}\n", node("not a host")), "Invalid address", "neither an IP address nor a valid host name"),
-        (format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"c b\"\n{}}}\n", node("10.0.0.1")), "Invalid Call Bridge name", "' '"),
-        (format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"cb\"\n  timeouts {{\n    create = \"soon\"\n  }}\n{}}}\n", node("10.0.0.1")), "Invalid timeout", "soon"),
-    ];
-    let cb = |nodes: &str| {
-        format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"cb\"\n{nodes}}}\n")
+    let cb = |name: &str, body: &str| {
+        format!("resource \"cms_xmpp_callbridge\" \"x\" {{\n  name = \"{name}\"\n{body}}}\n")
     };
-    // (resource, summary, detail, the line Terraform points at)
-    let mut cases: Vec<(String, &str, &str, &str)> = cases
-        .into_iter()
-        .map(|(resource, summary, detail)| (resource, summary, detail, ""))
-        .collect();
-    cases.extend([
+    let one = node("10.0.0.1");
+    // (resource, summary, detail, the line Terraform points at: "" for any)
+    let cases = [
         (
-            cb("  xmpp_node {\n    address = \"10.0.0.1\"\n    port = 70000\n  }\n"),
+            cb("", &one),
+            "Invalid Call Bridge name",
+            "name must not be empty",
+            "",
+        ),
+        (
+            cb("cb", &format!("{one}{one}")),
+            "Duplicate XMPP node",
+            "address",
+            "",
+        ),
+        (cb("cb", ""), "No XMPP nodes", "xmpp_node", ""),
+        (
+            cb("cb", &node("not a host")),
+            "Invalid address",
+            "neither an IP address nor a valid host name",
+            "",
+        ),
+        (cb("c b", &one), "Invalid Call Bridge name", "' '", ""),
+        (
+            cb(
+                "cb",
+                &format!("  timeouts {{\n    create = \"soon\"\n  }}\n{one}"),
+            ),
+            "Invalid timeout",
+            "soon",
+            "",
+        ),
+        (
+            cb(
+                "cb",
+                "  xmpp_node {\n    address = \"10.0.0.1\"\n    port = 70000\n  }\n",
+            ),
             "Invalid port",
             "got 70000",
             "port = 70000",
         ),
         (
-            cb("  xmpp_node {\n    address = \"10.0.0.1\"\n    username = \"admin\\nx\"\n  }\n"),
+            cb(
+                "cb",
+                "  xmpp_node {\n    address = \"10.0.0.1\"\n    username = \"admin\\nx\"\n  }\n",
+            ),
             "Invalid username",
             "contains '\\n'",
             "username",
         ),
         (
-            cb(&format!(
-                "{}  timeouts {{\n    read = \"18446744073709551615s1s\"\n  }}\n",
-                node("10.0.0.1")
-            )),
+            cb(
+                "cb",
+                &format!("{one}  timeouts {{\n    read = \"18446744073709551615s1s\"\n  }}\n"),
+            ),
             "Invalid timeout",
             "too large",
             "read =",
         ),
-    ]);
-    assert_all_invalid(&tf, provider, &cases).await;
+    ];
+    let cases = Invalid::after(&cms_unused_provider(""), cases);
+    on_each_terraform("cb-validate", |tf| {
+        let cases = &cases;
+        async move { assert_all_invalid(&tf, cases).await }
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn destroy_failing_part_way_keeps_the_resource_and_can_be_retried() {
-    let (tf, lab, _, ctl) = callbridge_site("cb-destroy", 3, "cb9").await;
-    tf.apply_ok().await;
-    ctl[1].set_refuse_login(true);
-    let out = tf
-        .run(&[
-            "destroy",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            "-refresh=false",
-        ])
-        .await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    assert!(
-        out.text().contains("rejected the login of user \"admin\""),
-        "{}",
-        out.all()
-    );
-    let list = tf.run(&["state", "list"]).await;
-    assert_eq!(
-        list.stdout.trim(),
-        "cms_xmpp_callbridge.cb",
-        "nothing is lost: the resource stays in state"
-    );
-    let left = secrets_of(&ctl, "cb9");
-    assert!(
-        left[0].is_none() && left[1].is_some() && left[2].is_none(),
-        "the reachable nodes were cleaned: {left:?}"
-    );
-    ctl[1].clear_faults();
-    tf.destroy_ok().await;
-    assert_eq!(secrets_of(&ctl, "cb9"), vec![None, None, None]);
-    lab.stop().await;
+    on_each_terraform("cb-destroy", |tf| async move {
+        let (lab, _, ctl) = callbridge_site(&tf, 3, "cb9").await;
+        tf.apply_ok().await;
+        ctl[1].set_refuse_login(true);
+        let out = tf
+            .run(&[
+                "destroy",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-refresh=false",
+            ])
+            .await;
+        out.assert_error(&["rejected the login of user \"admin\""]);
+        assert_eq!(
+            tf.state_list().await,
+            ADDRESS,
+            "nothing is lost: the resource stays in state"
+        );
+        let left = secrets_of(&ctl, "cb9");
+        assert!(
+            left[0].is_none() && left[1].is_some() && left[2].is_none(),
+            "the reachable nodes were cleaned: {left:?}"
+        );
+        ctl[1].clear_faults();
+        tf.destroy_ok().await;
+        assert_eq!(secrets_of(&ctl, "cb9"), vec![None, None, None]);
+        lab.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tf_log_shows_structured_provider_logs_without_secrets() {
-    let (tf, lab, _, ctl) = callbridge_site("cb-log", 2, "cb10").await;
-    let log = tf.dir.join("tf.log");
-    let out = tf
-        .run_with_env(
-            &["apply", "-auto-approve", "-input=false", "-no-color"],
-            &[("TF_LOG", "DEBUG"), ("TF_LOG_PATH", log.to_str().unwrap())],
-        )
-        .await;
-    assert_eq!(out.code, 0, "{}", out.all());
-    let text = std::fs::read_to_string(&log).unwrap();
-    let secret = secrets_of(&ctl, "cb10")[0].clone().unwrap();
-    assert!(
-        text.lines()
-            .any(|l| l.contains("[DEBUG] provider.terraform-provider-cms")
-                && l.contains(": running command:")
-                && l.contains("command=\"xmpp callbridge add cb10\"")),
-        "Terraform re-emits our structured lines at their level"
-    );
-    assert!(
-        !text.contains("timestamp=0001-01-01"),
-        "our timestamps are understood"
-    );
-    assert!(
-        !text.contains(&secret),
-        "the generated secret never reaches the log"
-    );
-    assert!(
-        !text.contains(lab.password()),
-        "the password never reaches the log"
-    );
-    lab.stop().await;
+    on_each_terraform("cb-log", |tf| async move {
+        let (lab, _, ctl) = callbridge_site(&tf, 2, "cb10").await;
+        let log = tf.dir.join("tf.log");
+        let out = tf
+            .run_with_env(
+                &["apply", "-auto-approve", "-input=false", "-no-color"],
+                &[("TF_LOG", "DEBUG"), ("TF_LOG_PATH", log.to_str().unwrap())],
+            )
+            .await;
+        assert_eq!(out.code, 0, "{}", out.all());
+        let text = std::fs::read_to_string(&log).unwrap();
+        let secret = secrets_of(&ctl, "cb10")[0].clone().unwrap();
+        assert!(
+            text.lines()
+                .any(|l| l.contains("[DEBUG] provider.terraform-provider-cms")
+                    && l.contains(": running command:")
+                    && l.contains("command=\"xmpp callbridge add cb10\"")),
+            "Terraform re-emits our structured lines at their level"
+        );
+        assert!(
+            !text.contains("timestamp=0001-01-01"),
+            "our timestamps are understood"
+        );
+        assert!(
+            !text.contains(&secret),
+            "the generated secret never reaches the log"
+        );
+        assert!(
+            !text.contains(lab.password()),
+            "the password never reaches the log"
+        );
+        lab.stop().await;
+    })
+    .await;
 }
 
 /// Two blocks that name the same node once the provider's default port fills the unset one, and
 /// a module call that names a Call Bridge twice: both refused at plan, no device contacted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_node_or_call_bridge_twice_is_refused_at_plan() {
-    let tf = Tf::new("cb-twice");
-    let device = UntouchedDevice::new();
+    on_each_terraform("cb-twice", |tf| async move {
+    let device = UntouchedDevice::listen();
     let port = device.port();
-    let provider = format!(
-        "terraform {{\n  required_providers {{\n    cms = {{\n      source = \"uccluster/cms\"\n    }}\n  }}\n}}\nprovider \"cms\" {{\n  password = \"x-unused-x\"\n  port     = {port}\n}}\n"
-    );
+    let provider = cms_unused_provider(&format!("  port     = {port}\n"));
     tf.write(
         "main.tf",
         &format!(
@@ -598,15 +572,10 @@ async fn the_same_node_or_call_bridge_twice_is_refused_at_plan() {
     );
     tf.init().await;
     let out = tf.plan().await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    assert!(
-        out.text().contains("Duplicate XMPP node")
-            && out.text().contains(&format!(
-                "without a port, which uses the provider's port {port}"
-            )),
-        "{}",
-        out.all()
-    );
+    out.assert_error(&[
+        "Duplicate XMPP node",
+        &format!("without a port, which uses the provider's port {port}"),
+    ]);
     device.assert_untouched("the same node twice");
 
     copy_dir(
@@ -621,61 +590,47 @@ async fn the_same_node_or_call_bridge_twice_is_refused_at_plan() {
     );
     tf.init().await;
     let out = tf.plan().await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    assert!(
-        out.text().contains("names a Call Bridge more than once"),
-        "{}",
-        out.all()
-    );
+    out.assert_error(&["names a Call Bridge more than once"]);
     device.assert_untouched("a Call Bridge twice");
+    })
+    .await;
 }
 
 /// An import that cannot read what it names fails and leaves the state untouched; IDs are parsed
 /// strictly.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_that_cannot_read_fails_and_ids_are_strict() {
-    let (tf, lab, nodes, _) = callbridge_site("cb-import-strict", 2, "cb1").await;
-    // A port nothing listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let import = |id: String| {
-        let tf = &tf;
-        async move {
-            tf.run(&[
-                "import",
-                "-input=false",
-                "-no-color",
-                "cms_xmpp_callbridge.cb",
-                &id,
-            ])
-            .await
+    on_each_terraform("cb-import-strict", |tf| async move {
+        let (lab, nodes, _) = callbridge_site(&tf, 2, "cb1").await;
+        // A port nothing listens on.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cases = [
+            // Nothing answers there.
+            (
+                format!("cb1@127.0.0.1:{closed}"),
+                "Cannot import Call Bridge cb1",
+            ),
+            // A node that answers but has no such account anywhere.
+            (callbridge_import_id("cb1", &nodes), "no XMPP node"),
+            ("cb1@[::1]junk".to_string(), "unexpected \"junk\" after ']'"),
+            (format!("cb1@127.0.0.1:+{}", nodes[0].1), "invalid port"),
+            (format!("cb1@127.0.0.1:{}x", nodes[0].1), "invalid port"),
+        ];
+        for (id, expected) in cases {
+            let out = tf.import(ADDRESS, &id).await;
+            assert_eq!(out.code, 1, "{id}: {}", out.all());
+            assert!(
+                out.text().contains(expected),
+                "{id}: expected {expected:?}:\n{}",
+                out.all()
+            );
+            assert_eq!(tf.state_list().await, "", "{id}: the state is untouched");
         }
-    };
-    let cases = [
-        // Nothing answers there.
-        (
-            format!("cb1@127.0.0.1:{closed}"),
-            "Cannot import Call Bridge cb1",
-        ),
-        // A node that answers but has no such account anywhere.
-        (import_id("cb1", &nodes), "no XMPP node"),
-        ("cb1@[::1]junk".to_string(), "unexpected \"junk\" after ']'"),
-        (format!("cb1@127.0.0.1:+{}", nodes[0].1), "invalid port"),
-        (format!("cb1@127.0.0.1:{}x", nodes[0].1), "invalid port"),
-    ];
-    for (id, expected) in cases {
-        let out = import(id.clone()).await;
-        assert_eq!(out.code, 1, "{id}: {}", out.all());
-        assert!(
-            out.text().contains(expected),
-            "{id}: expected {expected:?}:\n{}",
-            out.all()
-        );
-        let list = tf.run(&["state", "list"]).await;
-        assert_eq!(list.stdout.trim(), "", "{id}: the state is untouched");
-    }
-    lab.stop().await;
+        lab.stop().await;
+    })
+    .await;
 }

@@ -4,15 +4,13 @@
 //! with an unrelated CA and with a name the certificate does not carry; then
 //! `xop_replication_member` with `mysql { tls_ca_file }` through real Terraform.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
-use support::*;
 use uccluster::devices::xop::replication::Row;
 use uccluster::transport::mysql::{MysqlPool, MysqlTarget};
 use uccluster::transport::TransportError;
+use uccluster_harness::*;
 use uccluster_lab::xop::{Sshd, XopServer, XopServerSpec};
 
 /// The admin password of the lab's server, given once in the provider block.
@@ -236,92 +234,92 @@ fn tls_ca(path: &Path) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn member_over_tls_applies_replans_empty_and_destroys_and_a_wrong_ca_fails() {
-    let tf = Tf::new("xop-mysql-tls");
-    let (sshd, server) = tls_server(&tf.dir).await;
-    let provider = xop_provider(&sshd, server.admin_user(), &hcl_string(&admin_password()));
-    let endpoint = format!("mysql://xopadmin@127.0.0.1:{}", server.mysql_port());
-    let cnf_before = std::fs::read_to_string(server.my_cnf_path()).unwrap();
-    let unchanged = |what: &str| {
-        assert_eq!(
-            std::fs::read_to_string(server.my_cnf_path()).unwrap(),
-            cnf_before,
-            "{what}: my.cnf changed"
-        );
-    };
+    on_each_terraform("xop-mysql-tls", |tf| async move {
+        let (sshd, server) = tls_server(&tf.dir).await;
+        let provider = xop_provider(&sshd, server.admin_user(), &hcl_string(&admin_password()));
+        let endpoint = format!("mysql://xopadmin@127.0.0.1:{}", server.mysql_port());
+        let cnf_before = std::fs::read_to_string(server.my_cnf_path()).unwrap();
+        let unchanged = |what: &str| {
+            assert_eq!(
+                std::fs::read_to_string(server.my_cnf_path()).unwrap(),
+                cnf_before,
+                "{what}: my.cnf changed"
+            );
+        };
 
-    // The right CA: applies, re-plans empty, destroys; the lab's TLS lines stay.
-    tf.write(
-        "main.tf",
-        &format!(
+        // The right CA: applies, re-plans empty, destroys; the lab's TLS lines stay.
+        let config = format!(
             "{provider}\n{}",
             primary_member(&server, &tls_ca(server.tls_ca_path().unwrap()))
-        ),
-    );
-    tf.init().await;
-    tf.apply_ok().await;
-    let cnf = std::fs::read_to_string(server.my_cnf_path()).unwrap();
-    assert!(
-        cnf.contains("# BEGIN uccluster xop_replication_member"),
-        "{cnf}"
-    );
-    assert!(
-        cnf.contains(&format!(
-            "ssl-ca={}\n",
-            server.tls_ca_path().unwrap().display()
-        )),
-        "{cnf}"
-    );
-    let rows = server
-        .sql("SELECT @@server_id, @@log_bin, @@have_ssl")
-        .await
-        .unwrap();
-    assert_eq!(
-        rows,
-        [vec![Some("1".into()), Some("1".into()), Some("YES".into())]]
-    );
-    let member = tf.resource_values("xop_replication_member.xop1").await;
-    assert_eq!(
-        member["mysql"]["tls_ca_file"].as_str(),
-        server.tls_ca_path().unwrap().to_str(),
-        "{member}"
-    );
-    tf.assert_empty_plan().await;
-    tf.destroy_ok().await;
-    unchanged("destroy");
+        );
+        Protocol::new(&tf, config)
+            .applied(async {
+                let cnf = std::fs::read_to_string(server.my_cnf_path()).unwrap();
+                assert!(
+                    cnf.contains("# BEGIN uccluster xop_replication_member"),
+                    "{cnf}"
+                );
+                assert!(
+                    cnf.contains(&format!(
+                        "ssl-ca={}\n",
+                        server.tls_ca_path().unwrap().display()
+                    )),
+                    "{cnf}"
+                );
+                let rows = server
+                    .sql("SELECT @@server_id, @@log_bin, @@have_ssl")
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    rows,
+                    [vec![Some("1".into()), Some("1".into()), Some("YES".into())]]
+                );
+                let member = tf.resource_values("xop_replication_member.xop1").await;
+                assert_eq!(
+                    member["mysql"]["tls_ca_file"].as_str(),
+                    server.tls_ca_path().unwrap().to_str(),
+                    "{member}"
+                );
+            })
+            .device_clean(async { unchanged("destroy") })
+            .run()
+            .await;
 
-    // Without a CA the provider connects in plain text: refused, nothing changed.
-    tf.write(
-        "main.tf",
-        &format!("{provider}\n{}", primary_member(&server, "")),
-    );
-    let out = tf.apply().await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    assert!(failed_to_apply(&out.text()), "{}", out.all());
-    assert!(out.text().contains(&endpoint), "{}", out.all());
-    unchanged("apply without tls_ca_file");
+        // Without a CA the provider connects in plain text: refused, nothing changed.
+        tf.write(
+            "main.tf",
+            &format!("{provider}\n{}", primary_member(&server, "")),
+        );
+        let out = tf.apply().await;
+        assert_eq!(out.code, 1, "{}", out.all());
+        assert!(failed_to_apply(&out.text()), "{}", out.all());
+        assert!(out.text().contains(&endpoint), "{}", out.all());
+        unchanged("apply without tls_ca_file");
 
-    // An unrelated CA: the apply fails on the certificate, naming it and the server.
-    let tf = Tf::new("xop-mysql-tls-other-ca");
-    tf.write(
-        "main.tf",
-        &format!(
-            "{provider}\n{}",
-            primary_member(&server, &tls_ca(server.other_ca_path().unwrap()))
-        ),
-    );
-    tf.init().await;
-    let out = tf.apply().await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    let text = out.text();
-    assert!(failed_to_apply(&text), "{}", out.all());
-    assert!(text.contains(&endpoint), "{}", out.all());
-    assert!(
-        text.contains("invalid peer certificate: UnknownIssuer"),
-        "{}",
-        out.all()
-    );
-    unchanged("apply with the other CA");
-    server.stop().await;
+        // An unrelated CA: the apply fails on the certificate, naming it and the server.
+        let tf = tf.sibling("xop-mysql-tls-other-ca");
+        tf.write(
+            "main.tf",
+            &format!(
+                "{provider}\n{}",
+                primary_member(&server, &tls_ca(server.other_ca_path().unwrap()))
+            ),
+        );
+        tf.init().await;
+        let out = tf.apply().await;
+        assert_eq!(out.code, 1, "{}", out.all());
+        let text = out.text();
+        assert!(failed_to_apply(&text), "{}", out.all());
+        assert!(text.contains(&endpoint), "{}", out.all());
+        assert!(
+            text.contains("invalid peer certificate: UnknownIssuer"),
+            "{}",
+            out.all()
+        );
+        unchanged("apply with the other CA");
+        server.stop().await;
+    })
+    .await;
 }
 
 /// `SHOW SLAVE STATUS` field of a lab server.
@@ -354,7 +352,7 @@ async fn has_row(server: &XopServer, v: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_replication_stream_is_encrypted_with_replication_tls_ca_path() {
-    let tf = Tf::new("xop-repl-tls");
+    on_each_terraform("xop-repl-tls", |tf| async move {
     let (sshd, primary) = tls_server(&tf.dir).await;
     let spec = XopServerSpec {
         name: "xop2".into(),
@@ -374,57 +372,36 @@ async fn the_replication_stream_is_encrypted_with_replication_tls_ca_path() {
         secondary.mysql_port(),
         primary.mysql_port(),
     );
-    tf.write("main.tf", &config);
-    tf.init().await;
-    tf.apply_ok().await;
-    assert_eq!(
-        slave_field(&secondary, "Master_SSL_Allowed")
-            .await
-            .as_deref(),
-        Some("Yes")
-    );
-    assert_eq!(
-        slave_field(&secondary, "Master_SSL_CA_File")
-            .await
-            .as_deref(),
-        Some(ca.as_str())
-    );
-    tf.assert_empty_plan().await;
-
-    // Proof it is encrypted: the replication account now requires TLS and rows still arrive.
-    primary
-        .sql("ALTER USER 'repl'@'%' REQUIRE SSL")
-        .await
-        .unwrap();
-    secondary.sql("STOP SLAVE; START SLAVE").await.unwrap();
-    primary
-        .sql("USE xopdb; INSERT INTO call_log(v) VALUES ('over-tls')")
-        .await
-        .unwrap();
-    assert!(has_row(&secondary, "over-tls").await);
-
-    // Drift: TLS switched off by hand; the account refuses the plain stream. The plan shows it,
-    // the apply puts TLS back, and what was written meanwhile arrives.
-    secondary
-        .sql("STOP SLAVE; CHANGE MASTER TO MASTER_SSL=0; START SLAVE")
-        .await
-        .unwrap();
-    primary
-        .sql("USE xopdb; INSERT INTO call_log(v) VALUES ('while-plain')")
-        .await
-        .unwrap();
-    let plan = tf.plan().await;
-    assert_eq!(plan.code, 2, "{}", plan.all());
-    assert!(
-        plan.text()
-            .contains(&format!("+ replication_tls_ca_path = \"{ca}\"")),
-        "{}",
-        plan.stdout
-    );
-    tf.apply_ok().await;
-    assert!(has_row(&secondary, "while-plain").await);
-    tf.assert_empty_plan().await;
-    tf.destroy_ok().await;
+    Protocol::new(&tf, config)
+        .applied(async {
+            assert_eq!(slave_field(&secondary, "Master_SSL_Allowed").await.as_deref(), Some("Yes"));
+            assert_eq!(
+                slave_field(&secondary, "Master_SSL_CA_File").await.as_deref(),
+                Some(ca.as_str())
+            );
+        })
+        // Proof it is encrypted: the replication account now requires TLS and rows still arrive.
+        .step(Step::new("the replication account requires TLS").before(async {
+            primary.sql("ALTER USER 'repl'@'%' REQUIRE SSL").await.unwrap();
+            secondary.sql("STOP SLAVE; START SLAVE").await.unwrap();
+            primary.sql("USE xopdb; INSERT INTO call_log(v) VALUES ('over-tls')").await.unwrap();
+            assert!(has_row(&secondary, "over-tls").await);
+        }))
+        // TLS switched off by hand; the account refuses the plain stream. The plan shows it, the
+        // apply puts TLS back, and what was written meanwhile arrives.
+        .step(
+            Step::drift("TLS switched off by hand", async {
+                secondary.sql("STOP SLAVE; CHANGE MASTER TO MASTER_SSL=0; START SLAVE").await.unwrap();
+                primary.sql("USE xopdb; INSERT INTO call_log(v) VALUES ('while-plain')").await.unwrap();
+            })
+            .plan(Plan::changes().shows(format!("+ replication_tls_ca_path = \"{ca}\"")))
+            .apply(async { assert!(has_row(&secondary, "while-plain").await) })
+            .empty_plan(),
+        )
+        .run()
+        .await;
     secondary.stop().await;
     primary.stop().await;
+    })
+    .await;
 }

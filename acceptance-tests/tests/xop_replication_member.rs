@@ -1,11 +1,10 @@
 //! `xop_replication_member` with real Terraform, real MariaDB servers and a real OpenSSH sshd:
 //! primary + two secondaries built from the seed's procedure, data flow checked row by row,
 //! drift (stopped replica, edited my.cnf) planned and healed, the upgrade step
-//! (`replication_enabled = false` then `true`), a primary that is down, validation, destroy.
+//! (`replication_enabled = false` then `true`), a primary that is down, validation, destroy; every
+//! case on every Terraform found (`on_each_terraform`), the house protocol through `Protocol`.
 
-mod support;
-
-use support::*;
+use uccluster_harness::*;
 use uccluster_lab::xop::{Sshd, XopServer, XopServerSpec};
 
 /// The primary opens MySQL to the two secondaries' (documentation) addresses.
@@ -66,6 +65,11 @@ fn import_id(s: &XopServer) -> String {
     )
 }
 
+/// The resource address of a lab server's member.
+fn address(s: &XopServer) -> String {
+    format!("xop_replication_member.{}", s.name())
+}
+
 /// One admin password for the lab's servers, given once in the provider block.
 fn admin_password() -> String {
     test_secret("mysql-admin")
@@ -76,8 +80,7 @@ fn replication_password() -> String {
 }
 
 impl Site {
-    async fn start(test: &str) -> Site {
-        let tf = Tf::new(test);
+    async fn start(tf: Tf) -> Site {
         let sshd = Sshd::start(&tf.dir.join("sshd"))
             .await
             .expect("sshd starts (make tools installs openssh-server)");
@@ -104,7 +107,8 @@ impl Site {
     /// The documented layout: every secret in a sensitive variable (set in
     /// `secrets.auto.tfvars.json`), the MySQL admin account given once in the provider block.
     /// (With Terraform 1.0.3, a sensitive variable inside a resource's nested block crashes the
-    /// plan of an update; the protocol test plans many updates with this layout.)
+    /// plan of an update; the protocol test plans many updates with this layout, on 1.0.3 and
+    /// on 1.11.4, which does not crash.)
     fn provider(&self) -> String {
         let secrets = serde_json::json!({
             "mysql_admin_password": admin_password(),
@@ -118,22 +122,22 @@ impl Site {
         )
     }
 
-    /// The three members; `secondary_extra` goes into both secondaries.
-    fn write(&self, secondary_extra: &str) {
-        self.write_with("", secondary_extra)
-    }
-
-    /// Like [`Site::write`], with `primary_extra` in the primary.
-    fn write_with(&self, primary_extra: &str, secondary_extra: &str) {
+    /// The three members; `primary_extra` goes into the primary, `secondary_extra` into both
+    /// secondaries.
+    fn config(&self, primary_extra: &str, secondary_extra: &str) -> String {
         let [p, s2, s3] = [&self.servers[0], &self.servers[1], &self.servers[2]];
-        let config = format!(
+        format!(
             "{}\n{}\n{}\n{}",
             self.provider(),
             member(p, "primary", 1, None, &format!("{FIREWALL}{primary_extra}")),
             member(s2, "secondary", 2, Some(p), secondary_extra),
             member(s3, "secondary", 3, Some(p), secondary_extra)
-        );
-        self.tf.write("main.tf", &config);
+        )
+    }
+
+    /// Writes [`Site::config`] with nothing in the primary.
+    fn write(&self, secondary_extra: &str) {
+        self.tf.write("main.tf", &self.config("", secondary_extra));
     }
 
     async fn value(&self, server: usize, sql: &str) -> Vec<Vec<Option<String>>> {
@@ -183,69 +187,10 @@ impl Site {
         );
     }
 
-    /// `terraform apply -refresh-only`: the state takes what the servers report.
-    async fn refresh(&self) {
-        let out = self
-            .tf
-            .run(&[
-                "apply",
-                "-refresh-only",
-                "-auto-approve",
-                "-input=false",
-                "-no-color",
-            ])
-            .await;
-        assert_eq!(out.code, 0, "{}", out.all());
-    }
-
     /// Drop a member from the state and import it again by its ID.
     async fn reimport(&self, server: usize) {
         let s = &self.servers[server];
-        let address = format!("xop_replication_member.{}", s.name());
-        let rm = self.tf.run(&["state", "rm", &address]).await;
-        assert_eq!(rm.code, 0, "{}", rm.all());
-        let imported = self
-            .tf
-            .run(&[
-                "import",
-                "-input=false",
-                "-no-color",
-                &address,
-                &import_id(s),
-            ])
-            .await;
-        assert_eq!(imported.code, 0, "{}", imported.all());
-    }
-
-    /// After an import, Terraform 1.0.3 plans an update of each member whose configuration
-    /// takes a secret from a sensitive variable: the imported state lacks the variable's mark,
-    /// and recording it is the whole change (the next apply does). The saved plan shows it:
-    /// every planned update has the same values and the same sensitive attributes before and
-    /// after. A changed value would be a real difference and fails.
-    async fn assert_no_change_but_sensitivity_marks(&self) {
-        let plan = self
-            .tf
-            .run(&["plan", "-input=false", "-no-color", "-out=marks.tfplan"])
-            .await;
-        assert_eq!(plan.code, 0, "{}", plan.all());
-        let shown = self.tf.run(&["show", "-json", "marks.tfplan"]).await;
-        assert_eq!(shown.code, 0, "{}", shown.all());
-        let json: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
-        for change in json["resource_changes"].as_array().into_iter().flatten() {
-            let c = &change["change"];
-            let address = change["address"].as_str().unwrap_or_default();
-            match c["actions"].as_array().map(|a| a.len()) {
-                Some(1) if c["actions"][0] == "no-op" => {}
-                Some(1) if c["actions"][0] == "update" => {
-                    assert_eq!(
-                        c["before"], c["after"],
-                        "{address}: values change after import"
-                    );
-                    assert_eq!(c["before_sensitive"], c["after_sensitive"], "{address}");
-                }
-                _ => panic!("{address}: unexpected plan after import: {}", c["actions"]),
-            }
-        }
+        self.tf.reimport(&address(s), &import_id(s)).await;
     }
 
     async fn stop(self) {
@@ -259,426 +204,291 @@ fn count(rows: &[Vec<Option<String>>]) -> String {
     rows[0][0].clone().unwrap_or_default()
 }
 
+/// `COUNT(*)` of `sql` on `server`.
+async fn count_of(site: &Site, server: usize, sql: &str) -> String {
+    count(&site.value(server, sql).await)
+}
+
+/// Writes call_log row `v` on `server`, with xopdb as the default database.
+async fn insert(site: &Site, server: usize, v: &str) {
+    site.value(
+        server,
+        &format!("USE xopdb; INSERT INTO call_log(v) VALUES ('{v}')"),
+    )
+    .await;
+}
+
+/// Waits until each secondary has executed everything, then checks it has one call_log row `v`.
+async fn secondaries_have_row(site: &Site, v: &str, why: &str) {
+    for s in [1, 2] {
+        site.caught_up(s).await;
+        let sql = format!("SELECT COUNT(*) FROM xopdb.call_log WHERE v = '{v}'");
+        assert_eq!(count_of(site, s, &sql).await, "1", "{why}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn primary_and_two_secondaries_replicate_heal_and_come_apart() {
-    let site = Site::start("xop-protocol").await;
-    site.write("");
-    site.tf.init().await;
-    site.tf.apply_ok().await;
+    on_each_terraform("xop-protocol", |tf| async move {
+        let site = Site::start(tf).await;
+        let port = site.servers[0].mysql_port();
+        let rule = |peer: &str| format!("-A INPUT -s {peer}/32 -p tcp -m tcp --dport {port} -j ACCEPT");
+        let cnf = site.servers[2].my_cnf_path();
+        let mut protocol = Protocol::new(&site.tf, site.config("", ""))
+            .applied(async {
+                // The managed section is in each my.cnf; everything else in the file is untouched.
+                for s in &site.servers {
+                    let cnf = std::fs::read_to_string(s.my_cnf_path()).unwrap();
+                    assert!(cnf.starts_with("# XOP appliance my.cnf (uccluster lab)"), "{cnf}");
+                    assert!(cnf.contains("# BEGIN uccluster xop_replication_member"), "{cnf}");
+                }
+                assert_eq!(site.slave_field(1, "Slave_IO_Running").await.as_deref(), Some("Yes"));
+                assert_eq!(site.slave_field(2, "Slave_SQL_Running").await.as_deref(), Some("Yes"));
 
-    // The managed section is in each my.cnf; everything else in the file is untouched.
-    for s in &site.servers {
-        let cnf = std::fs::read_to_string(s.my_cnf_path()).unwrap();
-        assert!(
-            cnf.starts_with("# XOP appliance my.cnf (uccluster lab)"),
-            "{cnf}"
-        );
-        assert!(
-            cnf.contains("# BEGIN uccluster xop_replication_member"),
-            "{cnf}"
-        );
-    }
-    assert_eq!(
-        site.slave_field(1, "Slave_IO_Running").await.as_deref(),
-        Some("Yes")
-    );
-    assert_eq!(
-        site.slave_field(2, "Slave_SQL_Running").await.as_deref(),
-        Some("Yes")
-    );
-
-    // Data: xopdb replicates; xopdb_local and the seed's per-server tables do not. Like XOP's
-    // applications, write with the database as the default one: binlog-do-db/-ignore-db and
-    // replicate-do-db filter on it (real MariaDB behaviour, reference/real-components.md).
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('from-primary')",
-    )
-    .await;
-    site.value(0, "USE xopdb; INSERT INTO sessions(id) VALUES (42)")
-        .await;
-    site.value(
-        0,
-        "USE xopdb_local; INSERT INTO settings(k, v) VALUES ('local', 'x')",
-    )
-    .await;
-    for s in [1, 2] {
-        site.caught_up(s).await;
-        assert_eq!(
-            count(
-                &site
-                    .value(
+                // Data: xopdb replicates; xopdb_local and the seed's per-server tables do not.
+                // Like XOP's applications, write with the database as the default one:
+                // binlog-do-db/-ignore-db and replicate-do-db filter on it (real MariaDB
+                // behaviour, reference/real-components.md).
+                insert(&site, 0, "from-primary").await;
+                site.value(0, "USE xopdb; INSERT INTO sessions(id) VALUES (42)").await;
+                site.value(0, "USE xopdb_local; INSERT INTO settings(k, v) VALUES ('local', 'x')").await;
+                secondaries_have_row(&site, "from-primary", "replicated").await;
+                for s in [1, 2] {
+                    assert_eq!(count_of(&site, s, "SELECT COUNT(*) FROM xopdb.sessions").await, "0", "ignored table");
+                    assert_eq!(
+                        count_of(&site, s, "SELECT COUNT(*) FROM xopdb_local.settings WHERE k = 'local'").await,
+                        "0",
+                        "local database"
+                    );
+                }
+                // Auto-increment values never collide: each member allocates ids = its offset
+                // modulo 3.
+                for (s, offset) in [(0, 1), (1, 2), (2, 0)] {
+                    let settings = site
+                        .value(s, "SELECT @@auto_increment_increment, @@auto_increment_offset")
+                        .await;
+                    assert_eq!(settings[0][0].as_deref(), Some("3"));
+                    let id: u64 = count_of(
+                        &site,
                         s,
-                        "SELECT COUNT(*) FROM xopdb.call_log WHERE v = 'from-primary'"
+                        "USE xopdb; INSERT INTO call_log(v) VALUES ('own'); SELECT LAST_INSERT_ID()",
                     )
                     .await
-            ),
-            "1"
-        );
-        assert_eq!(
-            count(&site.value(s, "SELECT COUNT(*) FROM xopdb.sessions").await),
-            "0",
-            "ignored table"
-        );
-        assert_eq!(
-            count(
-                &site
-                    .value(
-                        s,
-                        "SELECT COUNT(*) FROM xopdb_local.settings WHERE k = 'local'"
-                    )
-                    .await
-            ),
-            "0",
-            "local database"
-        );
-    }
-    // Auto-increment values never collide: each member allocates ids = its offset modulo 3.
-    for (s, offset) in [(0, 1), (1, 2), (2, 0)] {
-        let settings = site
-            .value(
-                s,
-                "SELECT @@auto_increment_increment, @@auto_increment_offset",
+                    .parse()
+                    .unwrap();
+                    assert_eq!(id % 3, offset, "{} allocates ids with its own offset", site.servers[s].name());
+                }
+            })
+            // Each member dropped from the state and imported by its ID (the server's address
+            // and paths; credentials come from the provider block).
+            .refresh_before_import()
+            .sensitive_variables();
+        for s in &site.servers {
+            protocol = protocol.import(&address(s), import_id(s));
+        }
+        protocol
+            // After an import, a resync_trigger the configuration has is adopted, not run: a row
+            // only xop2 has (a resync would drop it) survives the apply.
+            .step(
+                Step::new("an imported member adopts its resync_trigger")
+                    .before(async {
+                        site.value(1, "INSERT INTO xopdb.call_log(v) VALUES ('only-on-xop2')").await;
+                        site.reimport(1).await;
+                    })
+                    .config(site.config("", "  resync_trigger = \"2026-11\"\n"))
+                    .plan(Plan::any().shows("resync_trigger of imported member xop2 adopted"))
+                    .apply(async {
+                        assert_eq!(
+                            count_of(&site, 1, "SELECT COUNT(*) FROM xopdb.call_log WHERE v = 'only-on-xop2'").await,
+                            "1",
+                            "no resync ran"
+                        );
+                    }),
             )
+            // A later change of the trigger is a request: both secondaries resync, by GTID, to
+            // exactly the primary's rows (the row only xop2 had is gone).
+            .step(
+                Step::new("a changed resync_trigger resyncs")
+                    .config(site.config("", "  resync_trigger = \"2026-12\"\n"))
+                    .apply(async {
+                        let primary_rows = count_of(&site, 0, "SELECT COUNT(*) FROM xopdb.call_log").await;
+                        for s in [1, 2] {
+                            site.caught_up(s).await;
+                            assert_eq!(site.slave_field(s, "Using_Gtid").await.as_deref(), Some("Slave_Pos"));
+                            assert_eq!(
+                                count_of(&site, s, "SELECT COUNT(*) FROM xopdb.call_log").await,
+                                primary_rows,
+                                "{} resynced",
+                                site.servers[s].name()
+                            );
+                        }
+                    }),
+            )
+            .step(
+                Step::new("the resync_trigger removed")
+                    .config(site.config("", ""))
+                    .apply(async {})
+                    .empty_plan(),
+            )
+            // Firewall: one ACCEPT rule per peer on the primary's MySQL port; a rule deleted by
+            // hand is drift, and the apply puts it back.
+            .step(
+                Step::drift("a firewall rule deleted", async {
+                    let rules = site.servers[0].iptables_rules();
+                    assert_eq!(rules.len(), 2, "{rules:?}");
+                    assert!(rules.contains(&rule("192.0.2.13")));
+                    // Saved, so they survive a reboot (the appliance's /etc/sysconfig/iptables).
+                    assert_eq!(site.servers[0].saved_firewall_rules(), rules);
+                    let deleted = std::process::Command::new(site.servers[0].iptables_command())
+                        .args(["-D", "INPUT", "-p", "tcp", "-s", "192.0.2.13", "--dport", &port.to_string(), "-j", "ACCEPT"])
+                        .status()
+                        .unwrap();
+                    assert!(deleted.success());
+                })
+                .plan(Plan::changes().shows(r#"+ "192.0.2.13""#))
+                .apply(async { assert!(site.servers[0].iptables_rules().contains(&rule("192.0.2.13"))) })
+                .empty_plan(),
+            )
+            .step(
+                Step::drift("a replica stopped", async { site.value(1, "STOP SLAVE").await; })
+                    .plan(Plan::changes().shows(r#"~ io_running = "No" -> "Yes""#))
+                    .apply(async { assert_eq!(site.slave_field(1, "Slave_IO_Running").await.as_deref(), Some("Yes")) })
+                    .empty_plan(),
+            )
+            .step(
+                Step::drift("the managed section edited by hand", async {
+                    let edited = std::fs::read_to_string(&cnf)
+                        .unwrap()
+                        .replace("auto_increment_increment=3", "auto_increment_increment=2");
+                    std::fs::write(&cnf, edited).unwrap();
+                })
+                .plan(Plan::any().shows("my_cnf_section"))
+                .apply(async {
+                    assert!(std::fs::read_to_string(&cnf).unwrap().contains("auto_increment_increment=3"));
+                })
+                .empty_plan(),
+            )
+            // The state says the member is ours, so the plan is an update that writes it again
+            // (not a create that would refuse a server "set up outside this resource").
+            .step(
+                Step::drift("the managed section deleted from a secondary", async {
+                    let whole = std::fs::read_to_string(&cnf).unwrap();
+                    let end_marker = "# END uccluster xop_replication_member\n";
+                    let begin = whole.find("# BEGIN uccluster").unwrap();
+                    let end = whole.find(end_marker).unwrap() + end_marker.len();
+                    std::fs::write(&cnf, format!("{}{}", &whole[..begin], &whole[end..])).unwrap();
+                })
+                .plan(
+                    Plan::changes()
+                        .update("xop_replication_member.xop3")
+                        .shows("xop_replication_member.xop3 will be updated in-place")
+                        .shows("+ my_cnf_section")
+                        .shows("Plan: 0 to add, 1 to change, 0 to destroy."),
+                )
+                .apply(async {
+                    assert!(std::fs::read_to_string(&cnf)
+                        .unwrap()
+                        .contains("# BEGIN uccluster xop_replication_member"));
+                })
+                .empty_plan(),
+            )
+            // The replication account the primary keeps (with replication_password set there
+            // too), dropped by hand: the plan shows it and the apply creates it again, before a
+            // secondary's next reconnect would fail.
+            .step(
+                Step::new("the primary keeps the replication account")
+                    .config(site.config("  replication_password = var.replication_password\n", ""))
+                    .apply(async {})
+                    .empty_plan(),
+            )
+            .step(
+                Step::drift("the replication account dropped", async {
+                    site.value(0, "DROP USER 'repl'@'%'").await;
+                })
+                .plan(Plan::changes().shows(r#"~ replication_account = "missing" -> "present""#))
+                .apply(async {
+                    assert_eq!(
+                        count_of(&site, 0, "SELECT COUNT(*) FROM mysql.user WHERE User = 'repl' AND Host = '%'").await,
+                        "1"
+                    );
+                })
+                .empty_plan(),
+            )
+            // The secondaries log in with it again and receive what the primary writes next.
+            .step(Step::new("the secondaries log in again").before(async {
+                for s in [1, 2] {
+                    site.value(s, "STOP SLAVE; START SLAVE").await;
+                }
+                insert(&site, 0, "after-account").await;
+                secondaries_have_row(&site, "after-account", "replicated").await;
+            }))
+            // Upgrade choreography: replication stopped, then started and verified.
+            .step(
+                Step::new("replication stopped for an upgrade")
+                    .config(site.config("", "  replication_enabled = false\n"))
+                    .apply(async { assert_eq!(site.slave_field(1, "Slave_IO_Running").await.as_deref(), Some("No")) })
+                    .empty_plan(),
+            )
+            .step(
+                Step::new("replication started after the upgrade")
+                    .before(insert(&site, 0, "during-upgrade"))
+                    .config(site.config("", ""))
+                    .apply(secondaries_have_row(&site, "during-upgrade", "nothing lost"))
+                    .empty_plan(),
+            )
+            // Replicas reset, sections gone, the replication account dropped.
+            .device_clean(async {
+                for s in &site.servers {
+                    let cnf = std::fs::read_to_string(s.my_cnf_path()).unwrap();
+                    assert!(!cnf.contains("BEGIN uccluster"), "{cnf}");
+                    assert!(s.slave_status().await.unwrap().is_none(), "{} is no replica", s.name());
+                }
+                assert!(site.servers[0].iptables_rules().is_empty(), "firewall rules removed");
+                assert!(site.servers[0].saved_firewall_rules().is_empty(), "and saved without them");
+                assert_eq!(count_of(&site, 0, "SELECT COUNT(*) FROM mysql.user WHERE user = 'repl'").await, "0");
+            })
+            .run()
             .await;
-        assert_eq!(settings[0][0].as_deref(), Some("3"));
-        let id: u64 = count(
-            &site
-                .value(
-                    s,
-                    "USE xopdb; INSERT INTO call_log(v) VALUES ('own'); SELECT LAST_INSERT_ID()",
-                )
-                .await,
-        )
-        .parse()
-        .unwrap();
-        assert_eq!(
-            id % 3,
-            offset,
-            "{} allocates ids with its own offset",
-            site.servers[s].name()
-        );
-    }
-    site.tf.assert_empty_plan().await;
-
-    // Import and compare, nothing ignored: each member dropped from the state and imported by
-    // its ID (the server's address and paths; credentials come from the provider block).
-    site.refresh().await;
-    for (i, s) in site.servers.iter().enumerate() {
-        let address = format!("xop_replication_member.{}", s.name());
-        let applied = site.tf.resource_values(&address).await;
-        site.reimport(i).await;
-        assert_eq!(
-            site.tf.resource_values(&address).await,
-            applied,
-            "imported {} equals applied",
-            s.name()
-        );
-    }
-    site.assert_no_change_but_sensitivity_marks().await;
-
-    // After an import, a resync_trigger the configuration has is adopted, not run: a row only
-    // xop2 has (a resync would drop it) survives the apply.
-    site.value(1, "INSERT INTO xopdb.call_log(v) VALUES ('only-on-xop2')")
-        .await;
-    site.reimport(1).await;
-    site.write("  resync_trigger = \"2026-11\"\n");
-    let plan = site.tf.plan().await;
-    assert!(
-        plan.text()
-            .contains("resync_trigger of imported member xop2 adopted"),
-        "{}",
-        plan.all()
-    );
-    site.tf.apply_ok().await;
-
-    assert_eq!(
-        count(
-            &site
-                .value(
-                    1,
-                    "SELECT COUNT(*) FROM xopdb.call_log WHERE v = 'only-on-xop2'"
-                )
-                .await
-        ),
-        "1",
-        "no resync ran"
-    );
-    // A later change of the trigger is a request: both secondaries resync, by GTID, to exactly
-    // the primary's rows (the row only xop2 had is gone).
-    site.write("  resync_trigger = \"2026-12\"\n");
-    site.tf.apply_ok().await;
-    let primary_rows = count(&site.value(0, "SELECT COUNT(*) FROM xopdb.call_log").await);
-    for s in [1, 2] {
-        site.caught_up(s).await;
-        assert_eq!(
-            site.slave_field(s, "Using_Gtid").await.as_deref(),
-            Some("Slave_Pos")
-        );
-        assert_eq!(
-            count(&site.value(s, "SELECT COUNT(*) FROM xopdb.call_log").await),
-            primary_rows,
-            "{} resynced",
-            site.servers[s].name()
-        );
-    }
-    site.write("");
-    site.tf.apply_ok().await;
-    site.tf.assert_empty_plan().await;
-
-    // Firewall: one ACCEPT rule per peer on the primary's MySQL port; a rule deleted by hand is
-    // drift, and the apply puts it back.
-    let port = site.servers[0].mysql_port();
-    let rule = |peer: &str| format!("-A INPUT -s {peer}/32 -p tcp -m tcp --dport {port} -j ACCEPT");
-    assert_eq!(
-        site.servers[0].iptables_rules().len(),
-        2,
-        "{:?}",
-        site.servers[0].iptables_rules()
-    );
-    assert!(site.servers[0]
-        .iptables_rules()
-        .contains(&rule("192.0.2.13")));
-    // Saved, so they survive a reboot (the appliance's /etc/sysconfig/iptables).
-    assert_eq!(
-        site.servers[0].saved_firewall_rules(),
-        site.servers[0].iptables_rules()
-    );
-    let deleted = std::process::Command::new(site.servers[0].iptables_command())
-        .args([
-            "-D",
-            "INPUT",
-            "-p",
-            "tcp",
-            "-s",
-            "192.0.2.13",
-            "--dport",
-            &port.to_string(),
-            "-j",
-            "ACCEPT",
-        ])
-        .status()
-        .unwrap();
-    assert!(deleted.success());
-    let plan = site.tf.plan().await;
-    assert_eq!(plan.code, 2, "{}", plan.all());
-    assert!(plan.text().contains(r#"+ "192.0.2.13""#), "{}", plan.stdout);
-    site.tf.apply_ok().await;
-    assert!(site.servers[0]
-        .iptables_rules()
-        .contains(&rule("192.0.2.13")));
-    site.tf.assert_empty_plan().await;
-
-    // Drift: a replica stopped behind terraform's back.
-    site.value(1, "STOP SLAVE").await;
-    let plan = site.tf.plan().await;
-    assert_eq!(plan.code, 2, "{}", plan.all());
-    assert!(
-        plan.text().contains(r#"~ io_running = "No" -> "Yes""#),
-        "{}",
-        plan.stdout
-    );
-    site.tf.apply_ok().await;
-    assert_eq!(
-        site.slave_field(1, "Slave_IO_Running").await.as_deref(),
-        Some("Yes")
-    );
-    site.tf.assert_empty_plan().await;
-
-    // Drift: someone edits the managed section by hand.
-    let cnf = site.servers[2].my_cnf_path();
-    let edited = std::fs::read_to_string(&cnf)
-        .unwrap()
-        .replace("auto_increment_increment=3", "auto_increment_increment=2");
-    std::fs::write(&cnf, edited).unwrap();
-    let plan = site.tf.plan().await;
-    assert!(plan.text().contains("my_cnf_section"), "{}", plan.stdout);
-    site.tf.apply_ok().await;
-    assert!(std::fs::read_to_string(&cnf)
-        .unwrap()
-        .contains("auto_increment_increment=3"));
-    site.tf.assert_empty_plan().await;
-
-    // Drift: the managed section deleted by hand from a secondary. The state says the member is
-    // ours, so the plan is an update that writes it again (not a create that would refuse a
-    // server "set up outside this resource").
-    let whole = std::fs::read_to_string(&cnf).unwrap();
-    let begin = whole.find("# BEGIN uccluster").unwrap();
-    let end = whole
-        .find("# END uccluster xop_replication_member\n")
-        .unwrap()
-        + "# END uccluster xop_replication_member\n".len();
-    std::fs::write(&cnf, format!("{}{}", &whole[..begin], &whole[end..])).unwrap();
-    let plan = site.tf.plan().await;
-    assert_eq!(plan.code, 2, "{}", plan.all());
-    let text = plan.text();
-    assert!(
-        text.contains("xop_replication_member.xop3 will be updated in-place")
-            && text.contains("+ my_cnf_section")
-            && text.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
-        "{}",
-        plan.all()
-    );
-    site.tf.apply_ok().await;
-    assert!(std::fs::read_to_string(&cnf)
-        .unwrap()
-        .contains("# BEGIN uccluster xop_replication_member"));
-    site.tf.assert_empty_plan().await;
-
-    // Drift: the replication account the primary keeps (with replication_password set there
-    // too), dropped by hand. The plan shows it and the apply creates it again, before a
-    // secondary's next reconnect would fail.
-    site.write_with("  replication_password = var.replication_password\n", "");
-    site.tf.apply_ok().await;
-    site.tf.assert_empty_plan().await;
-    site.value(0, "DROP USER 'repl'@'%'").await;
-    let plan = site.tf.plan().await;
-    assert_eq!(plan.code, 2, "{}", plan.all());
-    assert!(
-        plan.text()
-            .contains(r#"~ replication_account = "missing" -> "present""#),
-        "{}",
-        plan.stdout
-    );
-    site.tf.apply_ok().await;
-    assert_eq!(
-        count(
-            &site
-                .value(
-                    0,
-                    "SELECT COUNT(*) FROM mysql.user WHERE User = 'repl' AND Host = '%'"
-                )
-                .await
-        ),
-        "1"
-    );
-    site.tf.assert_empty_plan().await;
-    // The secondaries log in with it again and receive what the primary writes next.
-    for s in [1, 2] {
-        site.value(s, "STOP SLAVE; START SLAVE").await;
-    }
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('after-account')",
-    )
+        site.stop().await;
+    })
     .await;
-    for s in [1, 2] {
-        site.caught_up(s).await;
-        assert_eq!(
-            count(
-                &site
-                    .value(
-                        s,
-                        "SELECT COUNT(*) FROM xopdb.call_log WHERE v = 'after-account'"
-                    )
-                    .await
-            ),
-            "1"
-        );
-    }
-
-    // Upgrade choreography: replication stopped, then started and verified.
-    site.write("  replication_enabled = false\n");
-    site.tf.apply_ok().await;
-    assert_eq!(
-        site.slave_field(1, "Slave_IO_Running").await.as_deref(),
-        Some("No")
-    );
-    site.tf.assert_empty_plan().await;
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('during-upgrade')",
-    )
-    .await;
-    site.write("");
-    site.tf.apply_ok().await;
-    for s in [1, 2] {
-        site.caught_up(s).await;
-        assert_eq!(
-            count(
-                &site
-                    .value(
-                        s,
-                        "SELECT COUNT(*) FROM xopdb.call_log WHERE v = 'during-upgrade'"
-                    )
-                    .await
-            ),
-            "1",
-            "nothing lost"
-        );
-    }
-    site.tf.assert_empty_plan().await;
-
-    // Destroy: replicas reset, sections gone, the replication account dropped.
-    site.tf.destroy_ok().await;
-    for (i, s) in site.servers.iter().enumerate() {
-        let cnf = std::fs::read_to_string(s.my_cnf_path()).unwrap();
-        assert!(!cnf.contains("BEGIN uccluster"), "{cnf}");
-        assert!(
-            site.servers[i].slave_status().await.unwrap().is_none(),
-            "{} is no replica",
-            s.name()
-        );
-    }
-    assert!(
-        site.servers[0].iptables_rules().is_empty(),
-        "firewall rules removed"
-    );
-    assert!(
-        site.servers[0].saved_firewall_rules().is_empty(),
-        "and saved without them"
-    );
-    assert_eq!(
-        count(
-            &site
-                .value(0, "SELECT COUNT(*) FROM mysql.user WHERE user = 'repl'")
-                .await
-        ),
-        "0"
-    );
-    site.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn primary_down_is_a_clear_error_and_a_reapply_converges() {
-    let site = Site::start("xop-down").await;
-    site.write("");
-    site.tf.init().await;
-    site.tf.apply_ok().await;
-    site.servers[0].stop_mysql().await;
-    site.write("  replication_user = \"repl2\"\n");
-    let out = site.tf.apply().await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    assert!(
-        out.text()
-            .contains(&format!("127.0.0.1:{}", site.servers[0].mysql_port())),
-        "names the primary: {}",
-        out.all()
-    );
-    assert!(
-        out.text().contains("Replication member xop2 not in place"),
-        "{}",
-        out.all()
-    );
-    site.servers[0].start_mysql().await;
-    site.tf.apply_ok().await;
-    assert_eq!(
-        site.slave_field(1, "Master_User").await.as_deref(),
-        Some("repl2")
-    );
-    assert_eq!(
-        site.slave_field(2, "Slave_IO_Running").await.as_deref(),
-        Some("Yes")
-    );
-    site.tf.assert_empty_plan().await;
-    site.stop().await;
+    on_each_terraform("xop-down", |tf| async move {
+        let site = Site::start(tf).await;
+        site.write("");
+        site.tf.init().await;
+        site.tf.apply_ok().await;
+        site.servers[0].stop_mysql().await;
+        site.write("  replication_user = \"repl2\"\n");
+        let out = site.tf.apply().await;
+        out.assert_error(&[
+            &format!("127.0.0.1:{}", site.servers[0].mysql_port()),
+            "Replication member xop2 not in place",
+        ]);
+        site.servers[0].start_mysql().await;
+        site.tf.apply_ok().await;
+        assert_eq!(
+            site.slave_field(1, "Master_User").await.as_deref(),
+            Some("repl2")
+        );
+        assert_eq!(
+            site.slave_field(2, "Slave_IO_Running").await.as_deref(),
+            Some("Yes")
+        );
+        site.tf.assert_empty_plan().await;
+        site.stop().await;
+    })
+    .await;
 }
 
 /// The table of bad inputs: each is refused by `terraform validate` (which never reaches a
 /// device) with its summary, its detail and the configuration line of the attribute at fault.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_rejected_at_plan_time() {
-    let tf = Tf::new("xop-validate");
+    on_each_terraform("xop-validate", |tf| async move {
     let provider = |extra: &str| {
         format!("terraform {{\n  required_providers {{\n    xop = {{\n      source = \"uccluster/xop\"\n    }}\n  }}\n}}\nprovider \"xop\" {{\n  password = \"x-unused-x\"\n{extra}}}\n")
     };
@@ -741,12 +551,15 @@ async fn bad_input_is_rejected_at_plan_time() {
         ("  connect_timeout = \"0s\"\n".into(), p(""), "Invalid duration", "between 1s and 10m", "connect_timeout"),
         ("  mysql_admin_user = \"root\\nx\"\n".into(), p(""), "Invalid value", "is not allowed", "mysql_admin_user"),
     ];
-    tf.write("main.tf", &format!("{}\n{}", provider(""), cases[0].1));
-    tf.init().await;
-    for (provider_extra, config, summary, detail, line) in cases {
-        let config = format!("{}\n{config}", provider(&provider_extra));
-        assert_invalid(&tf, &config, summary, detail, line).await;
-    }
+    let cases: Vec<Invalid> = cases
+        .into_iter()
+        .flat_map(|(provider_extra, resource, summary, detail, line)| {
+            Invalid::after(&provider(&provider_extra), [(resource, summary, detail, line)])
+        })
+        .collect();
+    assert_all_invalid(&tf, &cases).await;
+    })
+    .await;
 }
 
 /// Secondaries whose updates give up after a minute, so a failing case cannot hang the suite.
@@ -756,143 +569,130 @@ const BOUNDED: &str = "  gtid = \"off\"\n  timeouts {\n    update = \"60s\"\n  }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicate_key_break_shows_last_error_and_resync_heals_without_losing_rows() {
-    let site = Site::start("xop-resync").await;
-    site.write(BOUNDED);
-    site.tf.init().await;
-    site.tf.apply_ok().await;
+    on_each_terraform("xop-resync", |tf| async move {
+        let site = Site::start(tf).await;
+        site.write(BOUNDED);
+        site.tf.init().await;
+        site.tf.apply_ok().await;
 
-    // 100k rows in xopdb (MariaDB's sequence engine), replicated normally.
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) SELECT CONCAT('row-', seq) FROM seq_1_to_100000",
-    )
-    .await;
-    site.caught_up(1).await;
-    // Break: the same key written on the secondary first, then on the primary.
-    site.value(
-        1,
-        "USE xopdb; INSERT INTO call_log(id, v) VALUES (900001, 'secondary-only')",
-    )
-    .await;
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(id, v) VALUES (900001, 'primary-row')",
-    )
-    .await;
-    for _ in 0..50 {
-        if site.slave_field(1, "Slave_SQL_Running").await.as_deref() == Some("No") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    site.refresh().await;
-    let state = site.tf.resource_values("xop_replication_member.xop2").await;
-    assert_eq!(state["sql_running"], "No");
-    assert!(
-        state["last_error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("Duplicate entry '900001'"),
-        "{state}"
-    );
-    let plan = site.tf.plan().await;
-    assert!(
-        plan.text().contains(r#"~ sql_running = "No" -> "Yes""#),
-        "{}",
-        plan.stdout
-    );
-
-    // Starting the replica again cannot fix it: the apply says so, with the server's words.
-    let out = site.tf.apply().await;
-    assert_eq!(out.code, 1, "{}", out.all());
-    assert!(
-        out.text().contains("Duplicate entry '900001'")
-            && out.text().contains("set resync_trigger"),
-        "{}",
-        out.all()
-    );
-
-    // The resync heals it: every primary row, the per-server table untouched.
-    let local_before = site
-        .value(
-            1,
-            "SELECT value FROM xopdb.system_parms WHERE name = 'hostname'",
+        // 100k rows in xopdb (MariaDB's sequence engine), replicated normally.
+        site.value(
+            0,
+            "USE xopdb; INSERT INTO call_log(v) SELECT CONCAT('row-', seq) FROM seq_1_to_100000",
         )
         .await;
-    let members = format!(
-        "{}\n{}\n{}\n{}",
-        site.provider(),
-        member(&site.servers[0], "primary", 1, None, FIREWALL),
-        member(
-            &site.servers[1],
-            "secondary",
-            2,
-            Some(&site.servers[0]),
-            &format!("{BOUNDED}  resync_trigger = \"2026-11-23\"\n")
-        ),
-        member(
-            &site.servers[2],
-            "secondary",
-            3,
-            Some(&site.servers[0]),
-            BOUNDED
-        )
-    );
-    site.tf.write("main.tf", &members);
-    let started = std::time::Instant::now();
-    site.tf.apply_ok().await;
-    eprintln!(
-        "resync of a 100k-row table (plan + apply) took {:?}",
-        started.elapsed()
-    );
-    site.caught_up(1).await;
-    let primary_rows = count(&site.value(0, "SELECT COUNT(*) FROM xopdb.call_log").await);
-    assert_eq!(
-        count(&site.value(1, "SELECT COUNT(*) FROM xopdb.call_log").await),
-        primary_rows,
-        "no row lost"
-    );
-    assert_eq!(
-        site.slave_field(1, "Using_Gtid").await.as_deref(),
-        Some("No"),
-        "resynced by file and position"
-    );
-    assert_eq!(
-        count(
-            &site
-                .value(1, "SELECT v FROM xopdb.call_log WHERE id = 900001")
-                .await
-        ),
-        "primary-row"
-    );
-    assert_eq!(
+        site.caught_up(1).await;
+        // Break: the same key written on the secondary first, then on the primary.
         site.value(
             1,
-            "SELECT value FROM xopdb.system_parms WHERE name = 'hostname'"
+            "USE xopdb; INSERT INTO call_log(id, v) VALUES (900001, 'secondary-only')",
         )
-        .await,
-        local_before,
-        "local table kept"
-    );
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('after-resync')",
-    )
+        .await;
+        site.value(
+            0,
+            "USE xopdb; INSERT INTO call_log(id, v) VALUES (900001, 'primary-row')",
+        )
+        .await;
+        for _ in 0..50 {
+            if site.slave_field(1, "Slave_SQL_Running").await.as_deref() == Some("No") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        site.tf.refresh().await;
+        let state = site.tf.resource_values("xop_replication_member.xop2").await;
+        assert_eq!(state["sql_running"], "No");
+        assert!(
+            state["last_error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Duplicate entry '900001'"),
+            "{state}"
+        );
+        let plan = site.tf.plan().await;
+        assert!(
+            plan.text().contains(r#"~ sql_running = "No" -> "Yes""#),
+            "{}",
+            plan.stdout
+        );
+
+        // Starting the replica again cannot fix it: the apply says so, with the server's words.
+        let out = site.tf.apply().await;
+        out.assert_error(&["Duplicate entry '900001'", "set resync_trigger"]);
+
+        // The resync heals it: every primary row, the per-server table untouched.
+        let local_before = site
+            .value(
+                1,
+                "SELECT value FROM xopdb.system_parms WHERE name = 'hostname'",
+            )
+            .await;
+        let members = format!(
+            "{}\n{}\n{}\n{}",
+            site.provider(),
+            member(&site.servers[0], "primary", 1, None, FIREWALL),
+            member(
+                &site.servers[1],
+                "secondary",
+                2,
+                Some(&site.servers[0]),
+                &format!("{BOUNDED}  resync_trigger = \"2026-11-23\"\n")
+            ),
+            member(
+                &site.servers[2],
+                "secondary",
+                3,
+                Some(&site.servers[0]),
+                BOUNDED
+            )
+        );
+        site.tf.write("main.tf", &members);
+        let started = std::time::Instant::now();
+        site.tf.apply_ok().await;
+        eprintln!(
+            "resync of a 100k-row table (plan + apply) took {:?}",
+            started.elapsed()
+        );
+        site.caught_up(1).await;
+        let primary_rows = count_of(&site, 0, "SELECT COUNT(*) FROM xopdb.call_log").await;
+        assert_eq!(
+            count_of(&site, 1, "SELECT COUNT(*) FROM xopdb.call_log").await,
+            primary_rows,
+            "no row lost"
+        );
+        assert_eq!(
+            site.slave_field(1, "Using_Gtid").await.as_deref(),
+            Some("No"),
+            "resynced by file and position"
+        );
+        assert_eq!(
+            count_of(&site, 1, "SELECT v FROM xopdb.call_log WHERE id = 900001").await,
+            "primary-row"
+        );
+        assert_eq!(
+            site.value(
+                1,
+                "SELECT value FROM xopdb.system_parms WHERE name = 'hostname'"
+            )
+            .await,
+            local_before,
+            "local table kept"
+        );
+        insert(&site, 0, "after-resync").await;
+        site.caught_up(1).await;
+        assert_eq!(
+            count_of(
+                &site,
+                1,
+                "SELECT COUNT(*) FROM xopdb.call_log WHERE v = 'after-resync'"
+            )
+            .await,
+            "1"
+        );
+        site.tf.assert_empty_plan().await;
+        site.stop().await;
+    })
     .await;
-    site.caught_up(1).await;
-    assert_eq!(
-        count(
-            &site
-                .value(
-                    1,
-                    "SELECT COUNT(*) FROM xopdb.call_log WHERE v = 'after-resync'"
-                )
-                .await
-        ),
-        "1"
-    );
-    site.tf.assert_empty_plan().await;
-    site.stop().await;
 }
 
 /// xop2 and xop3 with their cluster addresses and the primary's shell (for `sysconf member`),
@@ -954,7 +754,8 @@ fn network_config(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn network_change_follows_the_seed_and_server_ids_must_differ() {
-    let mut site = Site::start("xop-network").await;
+    on_each_terraform("xop-network", |tf| async move {
+    let mut site = Site::start(tf).await;
     site.tf.write(
         "main.tf",
         &network_config(&site, "127.0.0.1", "192.0.2.12", 3, "off"),
@@ -978,10 +779,9 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
             &network_config(&site, "127.0.0.1", "192.0.2.12", id, "off"),
         );
         let out = site.tf.apply().await;
-        assert_eq!(out.code, 1, "{}", out.all());
-        assert!(out.text().contains(says), "{}", out.all());
+        out.assert_error(&[says]);
         assert_eq!(
-            count(&site.value(2, "SELECT @@server_id").await),
+            count_of(&site, 2, "SELECT @@server_id").await,
             "3",
             "xop3 untouched"
         );
@@ -994,7 +794,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
 
     // xop2 was re-addressed at its console (seed steps 4-6): the primary's hosts entry and HA
     // membership follow, in the seed's order.
-    let hostname = count(&site.value(1, "SELECT @@hostname").await);
+    let hostname = count_of(&site, 1, "SELECT @@hostname").await;
     site.tf.write(
         "main.tf",
         &network_config(&site, "127.0.0.1", "192.0.2.22", 3, "off"),
@@ -1019,22 +819,14 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
 
     // The primary moves to 127.0.0.2. Rows written while the secondaries still look for it at
     // the old address arrive once they follow: replication continues from what each executed.
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('before-move')",
-    )
-    .await;
+    insert(&site, 0, "before-move").await;
     site.caught_up(1).await;
     site.caught_up(2).await;
     site.servers[0]
         .rebind(std::net::Ipv4Addr::new(127, 0, 0, 2))
         .await
         .expect("primary moves");
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('while-moving')",
-    )
-    .await;
+    insert(&site, 0, "while-moving").await;
     site.tf.write(
         "main.tf",
         &network_config(&site, "127.0.0.2", "192.0.2.22", 3, "off"),
@@ -1043,11 +835,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
     for s in [1, 2] {
         site.caught_up(s).await;
         assert_eq!(
-            count(
-                &site
-                    .value(s, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('before-move', 'while-moving')")
-                    .await
-            ),
+            count_of(&site, s, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('before-move', 'while-moving')").await,
             "2",
             "{}: nothing skipped, nothing twice",
             site.servers[s].name()
@@ -1056,7 +844,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
             site.slave_field(s, "Master_Host").await.as_deref(),
             Some("127.0.0.2")
         );
-        let primary_name = count(&site.value(0, "SELECT @@hostname").await);
+        let primary_name = count_of(&site, 0, "SELECT @@hostname").await;
         assert_eq!(
             site.servers[s].sysconf_calls(),
             [
@@ -1087,11 +875,7 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
 
     // Switching xop3 to GTID keeps its place: what it had not executed yet arrives, once.
     site.value(2, "STOP SLAVE").await;
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('during-switch')",
-    )
-    .await;
+    insert(&site, 0, "during-switch").await;
     site.tf.write(
         "main.tf",
         &network_config(&site, "127.0.0.2", "192.0.2.22", 3, "auto"),
@@ -1103,16 +887,14 @@ async fn network_change_follows_the_seed_and_server_ids_must_differ() {
         Some("Slave_Pos")
     );
     assert_eq!(
-        count(
-            &site
-                .value(2, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('before-move', 'while-moving', 'during-switch')")
-                .await
-        ),
+        count_of(&site, 2, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('before-move', 'while-moving', 'during-switch')").await,
         "3"
     );
     site.tf.assert_empty_plan().await;
     site.tf.destroy_ok().await;
     site.stop().await;
+    })
+    .await;
 }
 
 /// The seed's hand-made configuration of one server, appended to its my.cnf.
@@ -1161,7 +943,8 @@ fn seed_options(server_id: u32, primary: bool) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hand_built_pair_is_refused_then_adopted_without_losing_its_place() {
-    let site = Site::start("xop-adopt").await;
+    on_each_terraform("xop-adopt", |tf| async move {
+    let site = Site::start(tf).await;
     let [p, s2] = [&site.servers[0], &site.servers[1]];
     // The seed's procedure by hand: options in my.cnf, restart, account, CHANGE MASTER.
     for (s, primary) in [(p, true), (s2, false)] {
@@ -1192,11 +975,7 @@ async fn a_hand_built_pair_is_refused_then_adopted_without_losing_its_place() {
         ),
     )
     .await;
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('hand-built')",
-    )
-    .await;
+    insert(&site, 0, "hand-built").await;
     site.caught_up(1).await;
 
     let config = |extra: &str| {
@@ -1219,42 +998,19 @@ async fn a_hand_built_pair_is_refused_then_adopted_without_losing_its_place() {
         &config("").replace("  depends_on = [xop_replication_member.xop1]\n", ""),
     );
     site.tf.init().await;
-    let refused = site.tf.apply().await;
-    assert_eq!(refused.code, 1, "{}", refused.all());
-    for says in [
+    site.tf.apply().await.assert_error(&[
         "xop1 is already set up outside this resource",
         "sets replication options by hand (line",
         "`server-id = 1`",
         "xop2 is already set up outside this resource",
         "it already replicates from 127.0.0.1",
         "adopt_existing = true",
-    ] {
-        assert!(refused.text().contains(says), "{says}: {}", refused.all());
-    }
-    let listed = site.tf.run(&["state", "list"]).await;
-    assert_eq!(
-        listed.stdout.trim(),
-        "",
-        "nothing taken over, nothing in state"
-    );
+    ]);
+    let listed = site.tf.state_list().await;
+    assert_eq!(listed, "", "nothing taken over, nothing in state");
     // Import is for members uccluster made; a hand-built one is pointed to adopt_existing.
-    let import = site
-        .tf
-        .run(&[
-            "import",
-            "-input=false",
-            "-no-color",
-            "xop_replication_member.xop1",
-            &import_id(p),
-        ])
-        .await;
-    assert_eq!(import.code, 1, "{}", import.all());
-    assert!(
-        import.text().contains("not a member uccluster made")
-            && import.text().contains("adopt_existing = true"),
-        "{}",
-        import.all()
-    );
+    let import = site.tf.import(&address(p), &import_id(p)).await;
+    import.assert_error(&["not a member uccluster made", "adopt_existing = true"]);
     assert!(!std::fs::read_to_string(p.my_cnf_path())
         .unwrap()
         .contains("BEGIN uccluster"));
@@ -1270,18 +1026,10 @@ async fn a_hand_built_pair_is_refused_then_adopted_without_losing_its_place() {
         );
         assert!(cnf.contains("# BEGIN uccluster"), "{cnf}");
     }
-    site.value(
-        0,
-        "USE xopdb; INSERT INTO call_log(v) VALUES ('after-adoption')",
-    )
-    .await;
+    insert(&site, 0, "after-adoption").await;
     site.caught_up(1).await;
     assert_eq!(
-        count(
-            &site
-                .value(1, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('hand-built', 'after-adoption')")
-                .await
-        ),
+        count_of(&site, 1, "SELECT COUNT(*) FROM xopdb.call_log WHERE v IN ('hand-built', 'after-adoption')").await,
         "2",
         "kept its place: nothing twice, nothing lost"
     );
@@ -1292,4 +1040,6 @@ async fn a_hand_built_pair_is_refused_then_adopted_without_losing_its_place() {
     site.tf.assert_empty_plan().await;
     site.tf.destroy_ok().await;
     site.stop().await;
+    })
+    .await;
 }
