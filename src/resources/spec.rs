@@ -437,6 +437,25 @@ fn register(attrs: &[Attr], values: &ValueAny) {
     }
 }
 
+/// Test helper: `attrs` (plus `extra`, e.g. `timeouts`) name exactly the serde fields of `state`.
+#[cfg(test)]
+pub fn assert_declares<S: Serialize>(attrs: &[&str], extra: &[&str], state: &S) {
+    let mut declared: Vec<String> = attrs.iter().chain(extra).map(|n| n.to_string()).collect();
+    declared.sort();
+    let mut fields: Vec<String> = serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v.as_object().map(|m| m.keys().cloned().collect()))
+        .unwrap_or_default();
+    fields.sort();
+    assert_eq!(declared, fields);
+}
+
+/// The names of a table's attributes.
+#[cfg(test)]
+pub fn names_of(attrs: &[Attr]) -> Vec<&'static str> {
+    attrs.iter().map(|a| a.name).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,33 +44,12 @@ pub const SPEC: Spec = Spec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resources::spec::{assert_declares, names_of};
 
     #[test]
     fn the_table_names_exactly_the_state_fields() {
-        let keys = |v: serde_json::Value| {
-            let mut k: Vec<String> = v
-                .as_object()
-                .map(|m| m.keys().cloned().collect())
-                .unwrap_or_default();
-            k.sort();
-            k
-        };
-        let mut declared: Vec<String> = SPEC.names().iter().map(|n| n.to_string()).collect();
-        declared.push("timeouts".into());
-        declared.sort();
-        assert_eq!(
-            declared,
-            keys(serde_json::to_value(super::super::CallbridgeState::default()).unwrap())
-        );
-        let mut node: Vec<String> = SPEC.blocks[0]
-            .attrs
-            .iter()
-            .map(|a| a.name.to_string())
-            .collect();
-        node.sort();
-        assert_eq!(
-            node,
-            keys(serde_json::to_value(super::super::XmppNode::default()).unwrap())
-        );
+        use super::super::{CallbridgeState, XmppNode};
+        assert_declares(&SPEC.names(), &["timeouts"], &CallbridgeState::default());
+        assert_declares(&names_of(SPEC.blocks[0].attrs), &[], &XmppNode::default());
     }
 }

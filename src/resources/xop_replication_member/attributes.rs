@@ -125,30 +125,13 @@ const MYSQL: &[Attr] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resources::spec::{assert_declares, names_of};
     use crate::resources::xop_replication_member::state::{HostBlock, MemberState, MysqlBlock};
-
-    fn keys<S: serde::Serialize>(s: &S) -> Vec<String> {
-        let mut keys: Vec<String> = serde_json::to_value(s)
-            .ok()
-            .and_then(|v| v.as_object().map(|m| m.keys().cloned().collect()))
-            .unwrap_or_default();
-        keys.sort();
-        keys
-    }
-
-    fn names(attrs: &[Attr]) -> Vec<String> {
-        let mut names: Vec<String> = attrs.iter().map(|a| a.name.to_string()).collect();
-        names.sort();
-        names
-    }
 
     #[test]
     fn the_table_names_exactly_the_state_fields() {
-        let mut declared: Vec<String> = SPEC.names().iter().map(|n| n.to_string()).collect();
-        declared.push("timeouts".into());
-        declared.sort();
-        assert_eq!(declared, keys(&MemberState::default()));
-        assert_eq!(names(HOST), keys(&HostBlock::default()));
-        assert_eq!(names(MYSQL), keys(&MysqlBlock::default()));
+        assert_declares(&SPEC.names(), &["timeouts"], &MemberState::default());
+        assert_declares(&names_of(HOST), &[], &HostBlock::default());
+        assert_declares(&names_of(MYSQL), &[], &MysqlBlock::default());
     }
 }
