@@ -10,11 +10,13 @@
 //! the schema it replaces, and the walk over [`ValueAny`] needs no per-field code and no second
 //! crate. A unit test per resource checks that the table names exactly the struct's fields.
 
+use crate::timeouts::{timeouts_block, Operation};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 use tf_provider::schema::{
-    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock,
+    Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
 };
 use tf_provider::value::ValueAny;
 use tf_provider::{AttributePath, Diagnostics};
@@ -140,12 +142,12 @@ pub struct BlockSpec {
     pub attrs: &'static [Attr],
 }
 
-/// A resource's declared attributes and blocks. Blocks the table does not describe (such as
-/// `timeouts`) are added to the schema by the resource.
+/// A resource's declared attributes and blocks, and the defaults of its `timeouts` block.
 pub struct Spec {
     pub description: &'static str,
     pub attrs: &'static [Attr],
     pub blocks: &'static [BlockSpec],
+    pub timeouts: &'static [(Operation, Duration)],
 }
 
 fn attribute_type(kind: Type) -> AttributeType {
@@ -189,8 +191,17 @@ fn block(description: &str, attrs: &[Attr]) -> Block {
 }
 
 impl Spec {
-    /// The schema's top block, with `extra` blocks (e.g. `timeouts`) the table does not hold.
-    pub fn schema_block(&self, extra: Vec<(&str, NestedBlock)>) -> Block {
+    /// The resource's schema: the table's attributes and blocks, and `timeouts`.
+    pub fn schema(&self) -> Schema {
+        let timeouts = timeouts_block(self.timeouts);
+        Schema {
+            version: 1,
+            block: self.schema_block(vec![("timeouts", timeouts)]),
+        }
+    }
+
+    /// The schema's top block, with `extra` blocks the table does not hold.
+    fn schema_block(&self, extra: Vec<(&str, NestedBlock)>) -> Block {
         let mut blocks: HashMap<String, NestedBlock> = self
             .blocks
             .iter()
@@ -518,6 +529,7 @@ mod tests {
             description: "b",
             attrs: INNER,
         }],
+        timeouts: &[],
     };
 
     #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]

@@ -46,6 +46,7 @@ pub const SPEC: Spec = Spec {
             attr("certificates", Type::Text, Presence::Computed, "The node's certificate set: `current`, `outdated` (same files, other content), `other` (other files) or `none`."),
         ],
     }],
+    timeouts: &super::TIMEOUT_DEFAULTS,
 };
 
 #[cfg(test)]

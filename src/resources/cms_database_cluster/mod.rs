@@ -16,7 +16,7 @@ use crate::devices::cms::database_cluster::{validate_interface_name, MAX_DATABAS
 use crate::devices::pem::{validate_pem, PemKind};
 use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
 use crate::resources::node_checks::{validate_node_connection, NodeConnectionConfig};
-use crate::timeouts::{limit, timeouts_block, Operation};
+use crate::timeouts::{limit, Operation};
 use attributes::SPEC;
 use state::*;
 use std::sync::Arc;
@@ -31,6 +31,13 @@ const DEFAULT_CREATE: Duration = Duration::from_secs(900);
 const DEFAULT_READ: Duration = Duration::from_secs(300);
 const DEFAULT_UPDATE: Duration = Duration::from_secs(900);
 const DEFAULT_DELETE: Duration = Duration::from_secs(600);
+/// The `timeouts` block's defaults, as the schema documents them.
+const TIMEOUT_DEFAULTS: [(Operation, Duration); 4] = [
+    (Operation::Create, DEFAULT_CREATE),
+    (Operation::Read, DEFAULT_READ),
+    (Operation::Update, DEFAULT_UPDATE),
+    (Operation::Delete, DEFAULT_DELETE),
+];
 
 pub struct DatabaseClusterResource {
     devices: Arc<Devices>,
@@ -256,16 +263,7 @@ impl Resource for DatabaseClusterResource {
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        let timeouts = timeouts_block(&[
-            (Operation::Create, DEFAULT_CREATE),
-            (Operation::Read, DEFAULT_READ),
-            (Operation::Update, DEFAULT_UPDATE),
-            (Operation::Delete, DEFAULT_DELETE),
-        ]);
-        Some(Schema {
-            version: 1,
-            block: SPEC.schema_block(vec![("timeouts", timeouts)]),
-        })
+        Some(SPEC.schema())
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {

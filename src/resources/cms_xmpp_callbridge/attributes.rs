@@ -39,6 +39,7 @@ pub const SPEC: Spec = Spec {
             attr("status", Type::Text, Presence::Computed, "What the node reports: `registered`, `missing` (account deleted), `secret_mismatch` (another secret) or `unreachable`."),
         ],
     }],
+    timeouts: &super::TIMEOUT_DEFAULTS,
 };
 
 #[cfg(test)]

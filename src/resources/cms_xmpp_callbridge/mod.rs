@@ -23,7 +23,7 @@ use crate::devices::cms::xmpp_callbridge::{
 use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
 use crate::resources::mmp_command::{run_mmp, run_mmp_listing};
 use crate::resources::step::StepError;
-use crate::timeouts::{limit, timeouts_block, Operation, Timeouts};
+use crate::timeouts::{limit, Operation, Timeouts};
 use attributes::SPEC;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -42,6 +42,13 @@ const DEFAULT_CREATE: Duration = Duration::from_secs(600);
 const DEFAULT_READ: Duration = Duration::from_secs(300);
 const DEFAULT_UPDATE: Duration = Duration::from_secs(600);
 const DEFAULT_DELETE: Duration = Duration::from_secs(600);
+/// The `timeouts` block's defaults, as the schema documents them.
+const TIMEOUT_DEFAULTS: [(Operation, Duration); 4] = [
+    (Operation::Create, DEFAULT_CREATE),
+    (Operation::Read, DEFAULT_READ),
+    (Operation::Update, DEFAULT_UPDATE),
+    (Operation::Delete, DEFAULT_DELETE),
+];
 /// Attempts per idempotent step when the connection drops or cannot be made.
 const STEP_ATTEMPTS: u32 = 4;
 
@@ -472,16 +479,7 @@ impl Resource for XmppCallbridgeResource {
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        let timeouts = timeouts_block(&[
-            (Operation::Create, DEFAULT_CREATE),
-            (Operation::Read, DEFAULT_READ),
-            (Operation::Update, DEFAULT_UPDATE),
-            (Operation::Delete, DEFAULT_DELETE),
-        ]);
-        Some(Schema {
-            version: 1,
-            block: SPEC.schema_block(vec![("timeouts", timeouts)]),
-        })
+        Some(SPEC.schema())
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {

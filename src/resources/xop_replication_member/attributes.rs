@@ -62,6 +62,7 @@ pub const SPEC: Spec = Spec {
             attrs: MYSQL,
         },
     ],
+    timeouts: &super::TIMEOUT_DEFAULTS,
 };
 
 const MEMBER: &[Attr] = &[

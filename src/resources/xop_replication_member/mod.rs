@@ -14,7 +14,7 @@ mod steps;
 use crate::client::Devices;
 use crate::devices::xop::my_cnf::render_section;
 use crate::devices::xop::replication::ThreadState;
-use crate::timeouts::{limit, timeouts_block, Operation};
+use crate::timeouts::{limit, Operation};
 use state::*;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +28,13 @@ const DEFAULT_CREATE: Duration = Duration::from_secs(600);
 const DEFAULT_READ: Duration = Duration::from_secs(120);
 const DEFAULT_UPDATE: Duration = Duration::from_secs(600);
 const DEFAULT_DELETE: Duration = Duration::from_secs(300);
+/// The `timeouts` block's defaults, as the schema documents them.
+const TIMEOUT_DEFAULTS: [(Operation, Duration); 4] = [
+    (Operation::Create, DEFAULT_CREATE),
+    (Operation::Read, DEFAULT_READ),
+    (Operation::Update, DEFAULT_UPDATE),
+    (Operation::Delete, DEFAULT_DELETE),
+];
 
 pub struct ReplicationMemberResource {
     devices: Arc<Devices>,
@@ -360,16 +367,7 @@ impl Resource for ReplicationMemberResource {
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        let timeouts = timeouts_block(&[
-            (Operation::Create, DEFAULT_CREATE),
-            (Operation::Read, DEFAULT_READ),
-            (Operation::Update, DEFAULT_UPDATE),
-            (Operation::Delete, DEFAULT_DELETE),
-        ]);
-        Some(Schema {
-            version: 1,
-            block: attributes::SPEC.schema_block(vec![("timeouts", timeouts)]),
-        })
+        Some(attributes::SPEC.schema())
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
