@@ -286,6 +286,7 @@ impl Spec {
     }
 
     /// Every attribute and block name the table declares, for the test against the state struct.
+    #[cfg(test)]
     pub fn names(&self) -> Vec<&'static str> {
         let mut names: Vec<&'static str> = self.attrs.iter().map(|a| a.name).collect();
         names.extend(self.blocks.iter().map(|b| b.name));
