@@ -6,6 +6,7 @@ pub mod ssh_settings;
 
 use crate::client::Devices;
 use crate::devices::cms::prompt::MmpPrompt;
+use crate::resources::adapter::Adapted;
 use crate::resources::cms_database_cluster::DatabaseClusterResource;
 use crate::resources::cms_xmpp_callbridge::XmppCallbridgeResource;
 use crate::resources::xop_replication_member::ReplicationMemberResource;
@@ -29,7 +30,7 @@ fn cms_resources(devices: &Arc<Devices>) -> HashMap<String, Box<dyn DynamicResou
     HashMap::from([
         (
             "xmpp_callbridge".to_string(),
-            resource(XmppCallbridgeResource::new(devices.clone())),
+            resource(Adapted(XmppCallbridgeResource::new(devices.clone()))),
         ),
         (
             "database_cluster".to_string(),

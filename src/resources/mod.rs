@@ -3,8 +3,10 @@
 //! procedure is long (each step checks before it acts, so a re-run after a failure finishes the
 //! job instead of repeating it), `state.rs` and `import.rs` where they are large.
 
+pub mod adapter;
 pub mod cms_database_cluster;
 pub mod cms_xmpp_callbridge;
+pub mod image;
 pub mod import_id;
 pub mod mmp_command;
 pub mod node_checks;

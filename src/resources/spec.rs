@@ -10,10 +10,11 @@
 //! the schema it replaces, and the walk over [`ValueAny`] needs no per-field code and no second
 //! crate. A unit test per resource checks that the table names exactly the struct's fields.
 
+use crate::resources::image::{field, fields_mut, from_image, image, meets};
 use crate::timeouts::{timeouts_block, Operation};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 use tf_provider::schema::{
     Attribute, AttributeConstraint, AttributeType, Block, Description, NestedBlock, Schema,
@@ -285,6 +286,39 @@ impl Spec {
         }
     }
 
+    /// The promises of `planned` that `observed` does not keep: every known planned value
+    /// must be what the devices report after an apply (Terraform's own rule, checked here so
+    /// the error names the attribute and both values, secrets masked).
+    pub fn unmet<S: Serialize>(&self, planned: &S, observed: &S) -> Vec<Unmet> {
+        let (planned, observed) = (image(planned), image(observed));
+        let mut out = Vec::new();
+        unmet_attrs(
+            self.attrs,
+            &planned,
+            &observed,
+            &AttributePath::root(),
+            &mut out,
+        );
+        for b in self.blocks {
+            if matches!(field(&planned, b.name), ValueAny::Unknown) {
+                continue;
+            }
+            let (p, o) = (blocks_ref(&planned, b), blocks_ref(&observed, b));
+            if p.len() != o.len() {
+                out.push(Unmet {
+                    path: AttributePath::new(b.name),
+                    planned: format!("{} block(s)", p.len()),
+                    observed: format!("{} block(s)", o.len()),
+                });
+                continue;
+            }
+            for (i, (p, o)) in p.into_iter().zip(o).enumerate() {
+                unmet_attrs(b.attrs, p, o, &block_path(b, i), &mut out);
+            }
+        }
+        out
+    }
+
     /// Every attribute and block name the table declares, for the test against the state struct.
     #[cfg(test)]
     pub fn names(&self) -> Vec<&'static str> {
@@ -304,43 +338,48 @@ impl Spec {
                 blocks_ref(image, b)
                     .into_iter()
                     .enumerate()
-                    .map(move |(i, values)| {
-                        let path = match b.nesting {
-                            Nesting::Single => AttributePath::new(b.name),
-                            _ => AttributePath::new(b.name).index(i as i64),
-                        };
-                        (b, path, values)
-                    })
+                    .map(move |(i, values)| (b, block_path(b, i), values))
             })
             .collect()
     }
 }
 
-/// The serde image of a typed state, in tf-provider's own wire format (MessagePack), where
-/// unknown values survive the round trip.
-fn image<S: Serialize>(state: &S) -> ValueAny {
-    rmp_serde::to_vec_named(state)
-        .ok()
-        .and_then(|bytes| rmp_serde::from_slice(&bytes).ok())
-        .unwrap_or_default()
+/// A value the plan promised that the devices do not report after an apply.
+#[derive(Debug)]
+pub struct Unmet {
+    pub path: AttributePath,
+    pub planned: String,
+    pub observed: String,
 }
 
-fn from_image<S: DeserializeOwned>(image: ValueAny) -> Result<S, String> {
-    let bytes = rmp_serde::to_vec_named(&image).map_err(|e| e.to_string())?;
-    rmp_serde::from_slice(&bytes).map_err(|e| format!("internal: state does not fit its type: {e}"))
-}
-
-fn field<'v>(image: &'v ValueAny, name: &str) -> &'v ValueAny {
-    match image {
-        ValueAny::Map(m) => m.get(name).unwrap_or(&ValueAny::Null),
-        _ => &ValueAny::Null,
+fn unmet_attrs(
+    attrs: &[Attr],
+    planned: &ValueAny,
+    observed: &ValueAny,
+    base: &AttributePath,
+    out: &mut Vec<Unmet>,
+) {
+    for a in attrs {
+        let (p, o) = (field(planned, a.name), field(observed, a.name));
+        if !meets(p, o, matches!(a.kind, Type::TextSet)) {
+            let show = |v: &ValueAny| match a.sensitive {
+                true => "(sensitive value)".to_string(),
+                false => v.json(),
+            };
+            out.push(Unmet {
+                path: base.clone().attribute(a.name),
+                planned: show(p),
+                observed: show(o),
+            });
+        }
     }
 }
 
-fn fields_mut(image: &mut ValueAny) -> Option<&mut BTreeMap<String, ValueAny>> {
-    match image {
-        ValueAny::Map(m) => Some(m),
-        _ => None,
+/// A block's path: `name` for a single block, `name[i]` for one of a list.
+fn block_path(b: &BlockSpec, i: usize) -> AttributePath {
+    match b.nesting {
+        Nesting::Single => AttributePath::new(b.name),
+        _ => AttributePath::new(b.name).index(i as i64),
     }
 }
 

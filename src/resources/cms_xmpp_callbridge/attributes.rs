@@ -4,6 +4,8 @@
 use crate::devices::cms::xmpp_callbridge::{validate_name, validate_secret};
 use crate::resources::node_checks::{ADDRESS, FINGERPRINT, USERNAME};
 use crate::resources::spec::{attr, BlockSpec, Check, DefaultValue, Nesting, Presence, Spec, Type};
+use crate::timeouts::Operation;
+use std::time::Duration;
 
 fn name_check(name: &str) -> Result<(), String> {
     validate_name(name).map_err(|e| format!("name {e}"))
@@ -39,7 +41,12 @@ pub const SPEC: Spec = Spec {
             attr("status", Type::Text, Presence::Computed, "What the node reports: `registered`, `missing` (account deleted), `secret_mismatch` (another secret) or `unreachable`."),
         ],
     }],
-    timeouts: &super::TIMEOUT_DEFAULTS,
+    timeouts: &[
+        (Operation::Create, Duration::from_secs(600)),
+        (Operation::Read, Duration::from_secs(300)),
+        (Operation::Update, Duration::from_secs(600)),
+        (Operation::Delete, Duration::from_secs(600)),
+    ],
 };
 
 #[cfg(test)]

@@ -20,17 +20,18 @@ use crate::devices::cms::xmpp_callbridge::{
     add_command, add_secret_command, del_command, parse_callbridge_list, validate_name,
     CallbridgeAccount, LIST_COMMAND, SECRET_QUESTION,
 };
+use crate::resources::adapter::{Change, DeviceResource, Observed, Outcome, Refusal};
 use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
 use crate::resources::mmp_command::{run_mmp, run_mmp_listing};
+use crate::resources::spec::Spec;
 use crate::resources::step::StepError;
-use crate::timeouts::{limit, Operation, Timeouts};
+use crate::resources::values::text;
+use crate::timeouts::Timeouts;
 use attributes::SPEC;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::time::Duration;
-use tf_provider::schema::Schema;
 use tf_provider::value::{self, Value, ValueEmpty, ValueList, ValueNumber, ValueString};
-use tf_provider::{AttributePath, Diagnostics, Resource};
+use tf_provider::{AttributePath, Diagnostics};
 use tokio::time::Instant;
 
 pub const STATUS_REGISTERED: &str = "registered";
@@ -38,17 +39,6 @@ pub const STATUS_MISSING: &str = "missing";
 pub const STATUS_SECRET_MISMATCH: &str = "secret_mismatch";
 pub const STATUS_UNREACHABLE: &str = "unreachable";
 
-const DEFAULT_CREATE: Duration = Duration::from_secs(600);
-const DEFAULT_READ: Duration = Duration::from_secs(300);
-const DEFAULT_UPDATE: Duration = Duration::from_secs(600);
-const DEFAULT_DELETE: Duration = Duration::from_secs(600);
-/// The `timeouts` block's defaults, as the schema documents them.
-const TIMEOUT_DEFAULTS: [(Operation, Duration); 4] = [
-    (Operation::Create, DEFAULT_CREATE),
-    (Operation::Read, DEFAULT_READ),
-    (Operation::Update, DEFAULT_UPDATE),
-    (Operation::Delete, DEFAULT_DELETE),
-];
 /// Attempts per idempotent step when the connection drops or cannot be made.
 const STEP_ATTEMPTS: u32 = 4;
 
@@ -80,8 +70,6 @@ pub struct XmppCallbridgeResource {
 /// What one node reported for the account: present (with its secret), absent, or unknown.
 type NodeView = Result<Option<CallbridgeAccount>, StepError>;
 
-use crate::resources::values::text;
-
 fn node_path(i: usize) -> AttributePath {
     AttributePath::new("xmpp_node").index(i as i64)
 }
@@ -110,10 +98,6 @@ fn connection(node: &XmppNode<'_>) -> NodeConnection {
         password: text(&node.password),
         host_key_fingerprint: text(&node.host_key_fingerprint),
     }
-}
-
-fn register_secrets(state: &CallbridgeState<'_>) {
-    SPEC.register_secrets(state);
 }
 
 fn with_status<'a>(mut nodes: Vec<XmppNode<'a>>, status: &str) -> ValueList<Value<XmppNode<'a>>> {
@@ -179,15 +163,6 @@ fn observed_state<'a>(
         xmpp_node: Value::Value(nodes.into_iter().map(Value::Value).collect()),
         ..base.clone()
     };
-    // Terraform rejects unknown values in the state an apply returns.
-    let state = CallbridgeState {
-        domain: if state.domain.is_unknown() {
-            Value::Null
-        } else {
-            state.domain
-        },
-        ..state
-    };
     (state, !accounts.is_empty())
 }
 
@@ -207,7 +182,7 @@ impl XmppCallbridgeResource {
     }
 
     /// Ask every node (in parallel: they are different devices) for the account.
-    async fn observe(
+    async fn observe_nodes(
         &self,
         name: &str,
         nodes: &[NodeConnection],
@@ -381,58 +356,6 @@ impl XmppCallbridgeResource {
             );
         }
     }
-
-    /// Read back after a write: the state is what the nodes report, and every node must now
-    /// hold the account with the one secret.
-    async fn settle<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        planned: &CallbridgeState<'a>,
-        secret: Option<String>,
-        outcome: Result<(), (usize, StepError)>,
-        deadline: Instant,
-    ) -> Option<(CallbridgeState<'a>, ValueEmpty)> {
-        let name = text(&planned.name).unwrap_or_default();
-        let nodes: Vec<NodeConnection> = known_nodes(planned).iter().map(connection).collect();
-        let base = CallbridgeState {
-            secret: secret
-                .map(|s| Value::Value(s.into()))
-                .unwrap_or(Value::Null),
-            ..planned.clone()
-        };
-        let views = self
-            .observe(
-                &name,
-                &nodes,
-                deadline.max(Instant::now() + Duration::from_secs(30)),
-            )
-            .await;
-        let (state, exists) = observed_state(&base, &views, diags);
-        match outcome {
-            Err((i, e)) => diags.error(
-                "Cannot register the Call Bridge account",
-                e.to_string(),
-                node_path(i),
-            ),
-            Ok(()) => {
-                for (i, node) in known_nodes(&state).iter().enumerate() {
-                    if node.status.as_ref_option().map(|s| s.as_ref()) != Some(STATUS_REGISTERED) {
-                        diags.error(
-                            "Call Bridge account not in place after apply",
-                            format!(
-                                "{} reports status {:?} right after registration",
-                                connection(node).address,
-                                node.status
-                            ),
-                            node_path(i),
-                        );
-                    }
-                }
-            }
-        }
-        // Nothing on any device: nothing to record. Otherwise record exactly what exists.
-        exists.then_some((state, Value::Null))
-    }
 }
 
 async fn find_account(session: &mut crate::client::ShellSession<'_>, name: &str) -> NodeView {
@@ -472,231 +395,181 @@ fn import_node(node: &NodeConnection) -> ImportNode {
     }
 }
 
+fn nodes_of(state: &CallbridgeState<'_>) -> Vec<NodeConnection> {
+    known_nodes(state).iter().map(connection).collect()
+}
+
 #[async_trait::async_trait]
-impl Resource for XmppCallbridgeResource {
+impl DeviceResource for XmppCallbridgeResource {
     type State<'a> = CallbridgeState<'a>;
-    type PrivateState<'a> = ValueEmpty;
-    type ProviderMetaState<'a> = ValueEmpty;
+    type Private<'a> = ValueEmpty;
+    const SPEC: &'static Spec = &SPEC;
+    const IMPORT_ID: &'static ImportShape = &IMPORT_ID;
+    const NOUN: &'static str = "Call Bridge account";
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(SPEC.schema())
-    }
-
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        SPEC.check(&config, diags);
-        if let Value::Value(nodes) = &config.xmpp_node {
-            if nodes.is_empty() {
-                diags.error(
-                    "No XMPP nodes",
-                    "at least one xmpp_node block is required: list every node of the XMPP cluster",
-                    AttributePath::new("xmpp_node"),
-                );
-            }
-            let mut seen: Vec<(String, Option<i64>)> = Vec::new();
-            for (i, node) in nodes.iter().enumerate() {
-                let Value::Value(node) = node else { continue };
-                let address = node.address.as_ref_option().map(|a| a.to_string());
-                let port = node.port.as_ref_option().copied();
-                if let Some(address) = address {
-                    if seen.iter().any(|(a, p)| *a == address && *p == port) {
-                        diags.error(
-                            "Duplicate XMPP node",
-                            format!("{address} is listed twice; each node must appear once"),
-                            node_path(i).attribute("address"),
-                        );
-                    }
-                    seen.push((address, port));
+    fn validate(&self, diags: &mut Diagnostics, config: &CallbridgeState<'_>) {
+        let Value::Value(nodes) = &config.xmpp_node else {
+            return;
+        };
+        if nodes.is_empty() {
+            diags.error(
+                "No XMPP nodes",
+                "at least one xmpp_node block is required: list every node of the XMPP cluster",
+                AttributePath::new("xmpp_node"),
+            );
+        }
+        let mut seen: Vec<(String, Option<i64>)> = Vec::new();
+        for (i, node) in nodes.iter().enumerate() {
+            let Value::Value(node) = node else { continue };
+            let address = node.address.as_ref_option().map(|a| a.to_string());
+            let port = node.port.as_ref_option().copied();
+            if let Some(address) = address {
+                if seen.iter().any(|(a, p)| *a == address && *p == port) {
+                    diags.error(
+                        "Duplicate XMPP node",
+                        format!("{address} is listed twice; each node must appear once"),
+                        node_path(i).attribute("address"),
+                    );
                 }
+                seen.push((address, port));
             }
         }
-        if let Value::Value(t) = &config.timeouts {
-            t.validate(diags);
-        }
-        Some(())
     }
 
-    async fn plan_create<'a>(
+    fn plan<'a>(
         &self,
         diags: &mut Diagnostics,
         proposed: Self::State<'a>,
-        config: Self::State<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        register_secrets(&config);
-        self.check_same_node_twice(&config, diags);
-        let state = CallbridgeState {
+        config: &Self::State<'a>,
+        prior: Option<(&Self::State<'a>, &Self::Private<'a>)>,
+    ) -> Option<Self::State<'a>> {
+        self.check_same_node_twice(config, diags);
+        let secret = match (config.secret.is_null(), prior) {
+            (false, _) => config.secret.clone(),
+            // Unset in configuration: keep the cluster's secret (a generated one stays) ...
+            (true, Some((prior, _))) => prior.secret.clone(),
+            // ... or have the first node generate one.
+            (true, None) => Value::Unknown,
+        };
+        let domain = match prior {
+            Some(_) => proposed.domain.clone(),
+            None => Value::Unknown,
+        };
+        Some(CallbridgeState {
             id: proposed.name.clone(),
-            secret: if config.secret.is_null() {
-                Value::Unknown
-            } else {
-                config.secret.clone()
-            },
-            domain: Value::Unknown,
+            secret,
+            domain,
             xmpp_node: with_status(known_nodes(&proposed), STATUS_REGISTERED),
             ..proposed
-        };
-        Some((state, Value::Null))
+        })
     }
 
-    async fn plan_update<'a>(
+    async fn observe<'a>(
         &self,
         diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        proposed: Self::State<'a>,
-        config: Self::State<'a>,
-        _prior_private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        register_secrets(&config);
-        self.check_same_node_twice(&config, diags);
-        let replace = if prior.name != proposed.name {
-            vec![AttributePath::new("name")]
-        } else {
-            vec![]
+        base: &Self::State<'a>,
+        deadline: Instant,
+    ) -> Observed<Self::State<'a>> {
+        let Some(name) = text(&base.name) else {
+            return Observed::Unreadable;
         };
-        let state = CallbridgeState {
-            // Unset in configuration: keep the cluster's secret (a generated one stays).
-            secret: if config.secret.is_null() {
-                prior.secret.clone()
-            } else {
-                config.secret.clone()
-            },
-            xmpp_node: with_status(known_nodes(&proposed), STATUS_REGISTERED),
-            ..proposed
-        };
-        Some((state, Value::Null, replace))
-    }
-
-    async fn plan_destroy<'a>(
-        &self,
-        _diags: &mut Diagnostics,
-        _prior: Self::State<'a>,
-        _prior_private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::PrivateState<'a>> {
-        Some(Value::Null)
-    }
-
-    async fn read<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        state: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        register_secrets(&state);
-        let deadline = Instant::now() + limit(&state.timeouts, Operation::Read, DEFAULT_READ);
-        let name = text(&state.name)?;
-        let nodes: Vec<NodeConnection> = known_nodes(&state).iter().map(connection).collect();
-        let views = self.observe(&name, &nodes, deadline).await;
-        let (observed, exists) = observed_state(&state, &views, diags);
-        if exists {
-            self.warn_about_drift(diags, &name, &nodes, &observed);
+        let views = self.observe_nodes(&name, &nodes_of(base), deadline).await;
+        let (observed, exists) = observed_state(base, &views, diags);
+        match exists || views.iter().any(|v| v.is_err()) {
+            true => Observed::Present(observed),
+            false => Observed::Gone,
         }
-        let all_answered = views.iter().all(|v| v.is_ok());
-        if !exists && all_answered {
-            // Deleted outside Terraform on every node: gone, so the plan shows a create.
-            return None;
-        }
-        Some((observed, Value::Null))
     }
 
-    async fn create<'a>(
+    fn report_drift(&self, diags: &mut Diagnostics, observed: &CallbridgeState<'_>) {
+        let name = text(&observed.name).unwrap_or_default();
+        self.warn_about_drift(diags, &name, &nodes_of(observed), observed);
+    }
+
+    async fn refuse_existing<'a>(
         &self,
-        diags: &mut Diagnostics,
-        planned: Self::State<'a>,
-        _config: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        register_secrets(&planned);
-        let deadline = Instant::now() + limit(&planned.timeouts, Operation::Create, DEFAULT_CREATE);
-        let name = text(&planned.name)?;
-        let nodes: Vec<NodeConnection> = known_nodes(&planned).iter().map(connection).collect();
-        // Never take over an account made by hand: the operator should import it.
-        let views = self.observe(&name, &nodes, deadline).await;
+        planned: &Self::State<'a>,
+        deadline: Instant,
+    ) -> Result<(), Refusal> {
+        let name = text(&planned.name).unwrap_or_default();
+        let nodes = nodes_of(planned);
+        let views = self.observe_nodes(&name, &nodes, deadline).await;
         for (i, view) in views.iter().enumerate() {
             match view {
                 Err(e) => {
-                    diags.error(
-                        "Cannot check the XMPP node before creating",
-                        e.to_string(),
-                        node_path(i),
-                    );
-                    return None;
+                    return Err(Refusal {
+                        summary: "Cannot check the XMPP node before creating".into(),
+                        detail: e.to_string(),
+                        path: Some(node_path(i)),
+                        import: None,
+                    })
                 }
                 Ok(Some(_)) => {
-                    diags.error(
-                        "Call Bridge account already exists",
-                        format!(
-                            "{} already has an XMPP account named {name:?}. To manage it with Terraform, import it:\n  terraform import <resource address> '{}'",
-                            nodes[i].address,
-                            import_id(&name, &nodes)
+                    return Err(Refusal {
+                        summary: "Call Bridge account already exists".into(),
+                        detail: format!(
+                            "{} already has an XMPP account named {name:?}",
+                            nodes[i].address
                         ),
-                        node_path(i),
-                    );
-                    return None;
+                        path: Some(node_path(i)),
+                        import: Some(import_id(&name, &nodes)),
+                    })
                 }
                 Ok(None) => {}
             }
         }
-        let secret = text(&planned.secret);
-        let outcome = self
-            .register_everywhere(&name, &nodes, secret.clone(), deadline)
-            .await;
-        self.settle(diags, &planned, secret, outcome, deadline)
-            .await
+        Ok(())
     }
 
-    async fn update<'a>(
+    async fn converge<'a>(
         &self,
         diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        planned: Self::State<'a>,
-        _config: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        register_secrets(&prior);
-        register_secrets(&planned);
-        let deadline = Instant::now() + limit(&planned.timeouts, Operation::Update, DEFAULT_UPDATE);
-        let name = text(&planned.name)?;
-        let planned_nodes: Vec<NodeConnection> =
-            known_nodes(&planned).iter().map(connection).collect();
+        change: &Change<'_, 'a, Self::State<'a>, Self::Private<'a>>,
+    ) -> Outcome {
+        let name = text(&change.planned.name).unwrap_or_default();
+        let planned_nodes = nodes_of(change.planned);
         let same_node =
             |a: &NodeConnection, b: &NodeConnection| a.address == b.address && a.port == b.port;
-        for old in known_nodes(&prior).iter().map(connection) {
+        let leaving = change.prior.map(nodes_of).unwrap_or_default();
+        for old in leaving {
             if planned_nodes.iter().any(|n| same_node(n, &old)) {
                 continue;
             }
-            if let Err(e) = self.remove_from(&old, &name, deadline).await {
+            if let Err(e) = self.remove_from(&old, &name, change.deadline).await {
                 diags.root_error(
                     "Cannot remove the Call Bridge account from a node leaving the list",
                     e.to_string(),
                 );
-                return Some((prior, Value::Null));
+                return Outcome::FailedBeforeChange;
             }
         }
-        let secret = text(&planned.secret).or_else(|| text(&prior.secret));
-        let outcome = self
-            .register_everywhere(&name, &planned_nodes, secret.clone(), deadline)
-            .await;
-        self.settle(diags, &planned, secret, outcome, deadline)
+        let secret =
+            text(&change.planned.secret).or_else(|| change.prior.and_then(|p| text(&p.secret)));
+        match self
+            .register_everywhere(&name, &planned_nodes, secret, change.deadline)
             .await
+        {
+            Ok(()) => Outcome::Done,
+            Err((i, e)) => {
+                diags.error(
+                    "Cannot register the Call Bridge account",
+                    e.to_string(),
+                    node_path(i),
+                );
+                Outcome::Failed
+            }
+        }
     }
 
-    async fn destroy<'a>(
+    async fn delete<'a>(
         &self,
         diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<()> {
-        register_secrets(&prior);
-        let deadline = Instant::now() + limit(&prior.timeouts, Operation::Delete, DEFAULT_DELETE);
-        let name = text(&prior.name)?;
-        for (i, node) in known_nodes(&prior).iter().map(connection).enumerate() {
-            if let Err(e) = self.remove_from(&node, &name, deadline).await {
+        prior: &Self::State<'a>,
+        deadline: Instant,
+    ) {
+        let name = text(&prior.name).unwrap_or_default();
+        for (i, node) in nodes_of(prior).iter().enumerate() {
+            if let Err(e) = self.remove_from(node, &name, deadline).await {
                 diags.error(
                     "Cannot delete the Call Bridge account",
                     e.to_string(),
@@ -704,28 +577,21 @@ impl Resource for XmppCallbridgeResource {
                 );
             }
         }
-        Some(())
     }
 
     async fn import<'a>(
         &self,
         diags: &mut Diagnostics,
-        id: String,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let parsed = match IMPORT_ID.parse(&id) {
-            Ok(parsed) => parsed,
-            Err(e) => {
-                diags.root_error("Invalid import ID", e);
-                return None;
-            }
-        };
-        let name = parsed.name.unwrap_or_default();
-        let nodes = parsed
+        id: ImportId,
+        deadline: Instant,
+    ) -> Option<(Self::State<'a>, Self::Private<'a>)> {
+        let name = id.name.clone().unwrap_or_default();
+        let nodes = id
             .nodes
-            .into_iter()
+            .iter()
             .map(|node| {
                 Value::Value(XmppNode {
-                    address: Value::Value(node.address.into()),
+                    address: Value::Value(node.address.clone().into()),
                     port: node
                         .port
                         .map(|p| Value::Value(i64::from(p)))
@@ -740,19 +606,16 @@ impl Resource for XmppCallbridgeResource {
             xmpp_node: Value::Value(nodes),
             ..Default::default()
         };
-        // Import reads every node now: an ID that names a node nobody can read, or an account
-        // that exists nowhere, fails here and leaves the state as it was.
-        let connections: Vec<NodeConnection> = known_nodes(&state).iter().map(connection).collect();
-        let views = self
-            .observe(&name, &connections, Instant::now() + DEFAULT_READ)
-            .await;
+        // Every node must be read: an ID that names a node nobody can read, or an account that
+        // exists nowhere, fails here.
+        let views = self.observe_nodes(&name, &nodes_of(&state), deadline).await;
         let mut found = false;
-        for (node, view) in connections.iter().zip(&views) {
+        for (node, view) in id.nodes.iter().zip(&views) {
             match view {
                 Err(e) => {
                     diags.root_error(
                         format!("Cannot import Call Bridge {name}"),
-                        format!("node {} cannot be read: {e}", import_node(node).endpoint()),
+                        format!("node {} cannot be read: {e}", node.endpoint()),
                     );
                     return None;
                 }
@@ -762,7 +625,10 @@ impl Resource for XmppCallbridgeResource {
         if !found {
             diags.root_error(
                 format!("Cannot import Call Bridge {name}"),
-                format!("no XMPP node in {id:?} has an account named {name}"),
+                format!(
+                    "no XMPP node in {:?} has an account named {name}",
+                    id.to_string()
+                ),
             );
             return None;
         }
