@@ -22,7 +22,7 @@ fn resource(r: impl DynamicResource + 'static) -> Box<dyn DynamicResource> {
 fn xop_resources(devices: &Arc<Devices>) -> HashMap<String, Box<dyn DynamicResource>> {
     HashMap::from([(
         "replication_member".to_string(),
-        resource(ReplicationMemberResource::new(devices.clone())),
+        resource(Adapted(ReplicationMemberResource::new(devices.clone()))),
     )])
 }
 
@@ -34,7 +34,7 @@ fn cms_resources(devices: &Arc<Devices>) -> HashMap<String, Box<dyn DynamicResou
         ),
         (
             "database_cluster".to_string(),
-            resource(DatabaseClusterResource::new(devices.clone())),
+            resource(Adapted(DatabaseClusterResource::new(devices.clone()))),
         ),
     ])
 }

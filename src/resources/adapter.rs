@@ -59,9 +59,9 @@ pub enum Outcome {
     /// A step failed (the error is in the diagnostics) after the devices started moving to the
     /// plan: the read-back starts from the planned state.
     Failed,
-    /// A step failed while the devices still held the prior state (nothing changed yet, or
-    /// only what the prior state records): the read-back starts from the prior state.
-    FailedBeforeChange,
+    /// A step failed, and the attributes only the configuration holds stay as the prior state
+    /// has them (the read-back starts from it), so the next plan proposes the change again.
+    FailedKeepingPrior,
 }
 
 /// One create or update, as the procedure sees it.
@@ -187,7 +187,7 @@ impl<R: DeviceResource> Adapted<R> {
         outcome: Outcome,
     ) -> Option<R::State<'a>> {
         let base = match (outcome, change.prior) {
-            (Outcome::FailedBeforeChange, Some(prior)) => prior,
+            (Outcome::FailedKeepingPrior, Some(prior)) => prior,
             _ => change.planned,
         };
         // However long the change took, the read-back gets its own short time.
@@ -197,7 +197,15 @@ impl<R: DeviceResource> Adapted<R> {
         let observed = match self.0.observe(diags, base, deadline).await {
             Observed::Present(state) => state,
             Observed::Gone => return None,
-            Observed::Unreadable => base.clone(),
+            Observed::Unreadable => {
+                if diags.errors.is_empty() {
+                    diags.root_error(
+                        format!("Cannot read the {} back after apply", R::NOUN),
+                        "the change ran, but what the devices now hold could not be confirmed; the next plan reads them again",
+                    );
+                }
+                base.clone()
+            }
         };
         if outcome == Outcome::Done && diags.errors.is_empty() {
             for unmet in R::SPEC.unmet(change.planned, &observed) {
@@ -406,4 +414,350 @@ fn with_unset_defaults<'a, R: DeviceResource>(
         .with_unset_defaults(proposed, config)
         .map_err(|e| diags.root_error("Cannot plan", e))
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The house rules on a resource whose device is a value in memory.
+    use super::*;
+    use crate::resources::import_id::ImportNode;
+    use crate::resources::spec::{attr, DefaultValue, Presence, Type};
+    use crate::resources::values::{known, text};
+    use serde::Deserialize;
+    use std::sync::Mutex;
+    use tf_provider::value::{self, ValueString};
+
+    #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+    struct Thing<'a> {
+        id: ValueString<'a>,
+        name: ValueString<'a>,
+        value: ValueString<'a>,
+        secret: ValueString<'a>,
+        status: ValueString<'a>,
+        #[serde(with = "value::serde_as_vec")]
+        timeouts: Value<Timeouts<'a>>,
+    }
+
+    const SPEC: Spec = Spec {
+        description: "t",
+        attrs: &[
+            attr("id", Type::Text, Presence::Computed, "i"),
+            attr("name", Type::Text, Presence::Required, "n").replaces(),
+            attr(
+                "value",
+                Type::Text,
+                Presence::Defaulted(DefaultValue::Text("v")),
+                "v",
+            ),
+            attr("secret", Type::Text, Presence::Optional, "s").sensitive(),
+            attr("status", Type::Text, Presence::Computed, "s"),
+        ],
+        blocks: &[],
+        timeouts: &[(Operation::Read, Duration::from_secs(5))],
+    };
+
+    fn any_word(_: &str) -> Result<(), String> {
+        Ok(())
+    }
+
+    const IMPORT_ID: ImportShape = ImportShape {
+        name: Some(any_word),
+        labels: None,
+        min_nodes: 1,
+        max_nodes: 1,
+        settings: &[],
+        usage: "<name>@<host>",
+    };
+
+    /// What the device holds, and how it misbehaves.
+    #[derive(Default)]
+    struct Device {
+        value: Option<String>,
+        unreadable: bool,
+        /// The device reports another status than the one it was asked for.
+        broken: bool,
+    }
+
+    #[derive(Default)]
+    struct Fake(Mutex<Device>);
+
+    impl Fake {
+        fn holding(value: &str) -> Adapted<Fake> {
+            let fake = Fake::default();
+            fake.0.lock().unwrap().value = Some(value.into());
+            Adapted(fake)
+        }
+        fn device(&self) -> std::sync::MutexGuard<'_, Device> {
+            self.0.lock().unwrap()
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl DeviceResource for Fake {
+        type State<'a> = Thing<'a>;
+        type Private<'a> = ValueEmpty;
+        const SPEC: &'static Spec = &SPEC;
+        const IMPORT_ID: &'static ImportShape = &IMPORT_ID;
+        const NOUN: &'static str = "Thing";
+
+        fn plan<'a>(
+            &self,
+            _diags: &mut Diagnostics,
+            proposed: Self::State<'a>,
+            _config: &Self::State<'a>,
+            _prior: Option<(&Self::State<'a>, &Self::Private<'a>)>,
+        ) -> Option<Self::State<'a>> {
+            Some(Thing {
+                id: proposed.name.clone(),
+                status: known("ok"),
+                ..proposed
+            })
+        }
+
+        async fn observe<'a>(
+            &self,
+            diags: &mut Diagnostics,
+            base: &Self::State<'a>,
+            _deadline: Instant,
+        ) -> Observed<Self::State<'a>> {
+            let device = self.device();
+            if device.unreadable {
+                diags.root_warning("unreachable", "no answer");
+                return Observed::Unreadable;
+            }
+            match &device.value {
+                None => Observed::Gone,
+                Some(v) => Observed::Present(Thing {
+                    value: known(v.clone()),
+                    status: known(if device.broken { "broken" } else { "ok" }),
+                    ..base.clone()
+                }),
+            }
+        }
+
+        async fn refuse_existing<'a>(
+            &self,
+            planned: &Self::State<'a>,
+            _deadline: Instant,
+        ) -> Result<(), Refusal> {
+            match self.device().value {
+                None => Ok(()),
+                Some(_) => Err(Refusal {
+                    summary: "Thing already exists".into(),
+                    detail: "the device has one".into(),
+                    path: None,
+                    import: Some(ImportId {
+                        name: text(&planned.name),
+                        nodes: vec![ImportNode {
+                            label: None,
+                            address: "10.0.0.1".into(),
+                            port: None,
+                        }],
+                        settings: vec![],
+                    }),
+                }),
+            }
+        }
+
+        async fn converge<'a>(
+            &self,
+            _diags: &mut Diagnostics,
+            change: &Change<'_, 'a, Self::State<'a>, Self::Private<'a>>,
+        ) -> Outcome {
+            self.device().value = text(&change.planned.value);
+            Outcome::Done
+        }
+
+        async fn delete<'a>(
+            &self,
+            _diags: &mut Diagnostics,
+            _prior: &Self::State<'a>,
+            _d: Instant,
+        ) {
+            self.device().value = None;
+        }
+
+        async fn import<'a>(
+            &self,
+            _diags: &mut Diagnostics,
+            id: ImportId,
+            _deadline: Instant,
+        ) -> Option<(Self::State<'a>, Self::Private<'a>)> {
+            let value = self.device().value.clone()?;
+            Some((
+                Thing {
+                    name: id.name.map(known).unwrap_or_default(),
+                    value: known(value),
+                    status: Value::Unknown,
+                    ..Default::default()
+                },
+                Value::Null,
+            ))
+        }
+    }
+
+    fn config(name: &str) -> Thing<'static> {
+        Thing {
+            name: known(name),
+            ..Default::default()
+        }
+    }
+
+    async fn plan(r: &Adapted<Fake>, config: Thing<'static>) -> Thing<'static> {
+        let mut diags = Diagnostics::default();
+        let proposed = Thing {
+            value: Value::Unknown,
+            ..config.clone()
+        };
+        let (planned, _) = r
+            .plan_create(&mut diags, proposed, config, Value::Null)
+            .await
+            .unwrap();
+        planned
+    }
+
+    #[tokio::test]
+    async fn a_create_reads_back_and_an_unset_default_is_planned() {
+        let r = Adapted(Fake::default());
+        let planned = plan(&r, config("a")).await;
+        assert_eq!(planned.value, known("v"));
+        let mut diags = Diagnostics::default();
+        let (state, _) = r
+            .create(&mut diags, planned, config("a"), Value::Null, Value::Null)
+            .await
+            .unwrap();
+        assert!(diags.errors.is_empty(), "{:?}", diags.errors);
+        assert_eq!(r.0.device().value.as_deref(), Some("v"));
+        assert_eq!((state.id, state.status), (known("a"), known("ok")));
+    }
+
+    #[tokio::test]
+    async fn a_create_over_an_existing_object_refuses_with_the_import_command() {
+        let r = Fake::holding("made by hand");
+        let planned = plan(&r, config("a")).await;
+        let mut diags = Diagnostics::default();
+        let created = r
+            .create(&mut diags, planned, config("a"), Value::Null, Value::Null)
+            .await;
+        assert!(created.is_none());
+        assert_eq!(r.0.device().value.as_deref(), Some("made by hand"));
+        let detail = format!("{:?}", diags.errors);
+        assert!(
+            detail.contains("terraform import <resource address> 'a@10.0.0.1'"),
+            "{detail}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_promise_the_device_does_not_keep_is_an_error_naming_the_attribute() {
+        let r = Adapted(Fake::default());
+        r.0.device().broken = true;
+        let planned = plan(&r, config("a")).await;
+        let mut diags = Diagnostics::default();
+        let (state, _) = r
+            .create(&mut diags, planned, config("a"), Value::Null, Value::Null)
+            .await
+            .unwrap();
+        assert_eq!(
+            state.status,
+            known("broken"),
+            "the state is what the device reports"
+        );
+        let errors = format!("{:?}", diags.errors);
+        assert_eq!(diags.errors.len(), 1, "{errors}");
+        assert!(
+            errors.contains("Thing not in place after apply"),
+            "{errors}"
+        );
+        assert!(
+            errors.contains("status was planned as \\\"ok\\\""),
+            "{errors}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_object_gone_from_every_device_leaves_the_state() {
+        let r = Adapted(Fake::default());
+        let mut diags = Diagnostics::default();
+        let read = r
+            .read(&mut diags, config("a"), Value::Null, Value::Null)
+            .await;
+        assert!(read.is_none());
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_device_keeps_the_last_state_and_a_write_it_hides_is_an_error() {
+        let r = Fake::holding("v");
+        r.0.device().unreadable = true;
+        let mut diags = Diagnostics::default();
+        let prior = Thing {
+            status: known("ok"),
+            ..config("a")
+        };
+        let (kept, _) = r
+            .read(&mut diags, prior.clone(), Value::Null, Value::Null)
+            .await
+            .unwrap();
+        assert_eq!(kept, prior);
+        assert!(diags.errors.is_empty());
+        let mut diags = Diagnostics::default();
+        let planned = Thing {
+            value: known("w"),
+            status: Value::Unknown,
+            ..prior.clone()
+        };
+        let (state, _) = r
+            .update(
+                &mut diags,
+                prior,
+                planned,
+                config("a"),
+                Value::Null,
+                Value::Null,
+            )
+            .await
+            .unwrap();
+        assert!(format!("{:?}", diags.errors).contains("Cannot read the Thing back after apply"));
+        assert_eq!(state.status, Value::Null, "no unknown value in a state");
+    }
+
+    #[tokio::test]
+    async fn an_import_reads_the_device_and_returns_no_unknowns() {
+        let r = Fake::holding("v");
+        let mut diags = Diagnostics::default();
+        let (state, _) = r.import(&mut diags, "a@10.0.0.1".into()).await.unwrap();
+        assert_eq!((state.name, state.value), (known("a"), known("v")));
+        assert_eq!(state.status, Value::Null);
+        let mut diags = Diagnostics::default();
+        assert!(r.import(&mut diags, "no-host".into()).await.is_none());
+        assert!(format!("{:?}", diags.errors).contains("Invalid import ID"));
+    }
+
+    #[tokio::test]
+    async fn changing_a_replacing_attribute_plans_a_replacement() {
+        let r = Fake::holding("v");
+        let prior = Thing {
+            id: known("a"),
+            value: known("v"),
+            status: known("ok"),
+            ..config("a")
+        };
+        let mut diags = Diagnostics::default();
+        let proposed = Thing {
+            name: known("b"),
+            ..prior.clone()
+        };
+        let (_, _, replace) = r
+            .plan_update(
+                &mut diags,
+                prior,
+                proposed,
+                config("b"),
+                Value::Null,
+                Value::Null,
+            )
+            .await
+            .unwrap();
+        assert_eq!(replace, vec![AttributePath::new("name")]);
+    }
 }

@@ -1,7 +1,9 @@
 //! One folder per resource, the same files for the same roles: `attributes.rs` (the declaration
-//! of every attribute, see [`spec`]), `mod.rs` (the Terraform life cycle), `steps.rs` where the
-//! procedure is long (each step checks before it acts, so a re-run after a failure finishes the
-//! job instead of repeating it), `state.rs` and `import.rs` where they are large.
+//! of every attribute, see [`spec`]), `mod.rs` (the [`adapter::DeviceResource`] hooks: plan,
+//! observe, refuse, converge, delete, import; the house rules around them are the adapter's),
+//! `steps.rs` where the procedure is long (each step checks before it acts, so a re-run after a
+//! failure finishes the job instead of repeating it), `state.rs` and `import.rs` where they are
+//! large.
 
 pub mod adapter;
 pub mod cms_database_cluster;

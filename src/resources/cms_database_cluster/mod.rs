@@ -12,32 +12,18 @@ pub mod state;
 mod steps;
 
 use crate::client::Devices;
-use crate::devices::cms::database_cluster::{validate_interface_name, MAX_DATABASE_NODES};
+use crate::devices::cms::database_cluster::MAX_DATABASE_NODES;
 use crate::devices::pem::{validate_pem, PemKind};
+use crate::resources::adapter::{Change, DeviceResource, Observed, Outcome, Refusal};
 use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
-use crate::resources::node_checks::{validate_node_connection, NodeConnectionConfig};
-use crate::timeouts::{limit, Operation};
+use crate::resources::spec::Spec;
 use attributes::SPEC;
 use state::*;
 use std::sync::Arc;
-use std::time::Duration;
-use steps::{NodeFailure, Procedure};
-use tf_provider::schema::Schema;
+use steps::Procedure;
 use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{AttributePath, Diagnostics, Resource};
+use tf_provider::{AttributePath, Diagnostics};
 use tokio::time::Instant;
-
-const DEFAULT_CREATE: Duration = Duration::from_secs(900);
-const DEFAULT_READ: Duration = Duration::from_secs(300);
-const DEFAULT_UPDATE: Duration = Duration::from_secs(900);
-const DEFAULT_DELETE: Duration = Duration::from_secs(600);
-/// The `timeouts` block's defaults, as the schema documents them.
-const TIMEOUT_DEFAULTS: [(Operation, Duration); 4] = [
-    (Operation::Create, DEFAULT_CREATE),
-    (Operation::Read, DEFAULT_READ),
-    (Operation::Update, DEFAULT_UPDATE),
-    (Operation::Delete, DEFAULT_DELETE),
-];
 
 pub struct DatabaseClusterResource {
     devices: Arc<Devices>,
@@ -97,24 +83,12 @@ fn certificates_or_error(state: &ClusterState<'_>, diags: &mut Diagnostics) -> O
         .ok()
 }
 
-/// The planned nodes: defaults for what `config` leaves unset (not the prior value Terraform
-/// proposes), roles kept where the node stays connected.
-fn with_plan_defaults<'a>(
-    nodes: Vec<DbNode<'a>>,
-    config: &[DbNode<'a>],
-    prior: &[DbNode<'a>],
-) -> Vec<DbNode<'a>> {
+/// The planned nodes: every node connected with the current certificates, roles kept where
+/// the node stays connected.
+fn with_plan_defaults<'a>(nodes: Vec<DbNode<'a>>, prior: &[DbNode<'a>]) -> Vec<DbNode<'a>> {
     nodes
         .into_iter()
-        .enumerate()
-        .map(|(i, mut node)| {
-            let configured = config.get(i);
-            if configured.is_none_or(|c| c.interface.is_null()) {
-                node.interface = known(DEFAULT_INTERFACE);
-            }
-            if configured.is_none_or(|c| c.membership.is_null()) {
-                node.membership = known(MEMBERSHIP_DATABASE);
-            }
+        .map(|mut node| {
             let before = prior
                 .iter()
                 .find(|p| p.name == node.name && p.membership == node.membership);
@@ -151,48 +125,6 @@ impl DatabaseClusterResource {
             certs,
             deadline,
         }
-    }
-
-    /// Read back after a write: the state is what the nodes report; every node must now be
-    /// connected with the current certificates.
-    async fn settle<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        planned: &ClusterState<'a>,
-        certs: &[String; 5],
-        outcome: Result<(), NodeFailure>,
-    ) -> Option<(ClusterState<'a>, ValueEmpty)> {
-        let nodes = planned.nodes();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let reports = self
-            .procedure(&nodes, Some(certs), deadline)
-            .observe()
-            .await;
-        let (state, clustered) = observed_state(planned, &reports, diags);
-        match outcome {
-            Err((i, e)) => diags.error(
-                "Database cluster step failed",
-                format!("node {}: {e}", nodes[i].name()),
-                node_path(i),
-            ),
-            Ok(()) => {
-                for (i, node) in state.nodes().iter().enumerate() {
-                    let (s, c) = (text(&node.state), text(&node.certificates));
-                    if s.as_deref() != Some(STATE_CONNECTED) || c.as_deref() != Some(CERTS_CURRENT)
-                    {
-                        diags.error(
-                            "Database node not in place after apply",
-                            format!(
-                                "node {} reports state {s:?}, certificates {c:?}",
-                                node.name()
-                            ),
-                            node_path(i),
-                        );
-                    }
-                }
-            }
-        }
-        clustered.then_some((state, Value::Null))
     }
 
     fn warn_about_drift(diags: &mut Diagnostics, observed: &ClusterState<'_>) {
@@ -257,16 +189,14 @@ fn import_id(nodes: &[DbNode<'_>]) -> ImportId {
 }
 
 #[async_trait::async_trait]
-impl Resource for DatabaseClusterResource {
+impl DeviceResource for DatabaseClusterResource {
     type State<'a> = ClusterState<'a>;
-    type PrivateState<'a> = ValueEmpty;
-    type ProviderMetaState<'a> = ValueEmpty;
+    type Private<'a> = ValueEmpty;
+    const SPEC: &'static Spec = &SPEC;
+    const IMPORT_ID: &'static ImportShape = &IMPORT_ID;
+    const NOUN: &'static str = "Database cluster";
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(SPEC.schema())
-    }
-
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+    fn validate(&self, diags: &mut Diagnostics, config: &Self::State<'_>) {
         for (i, attribute) in CERT_ATTRIBUTES.iter().enumerate() {
             if let Value::Value(value) = config.cert_values()[i] {
                 if let Err(e) = resolve_pem(value)
@@ -280,13 +210,10 @@ impl Resource for DatabaseClusterResource {
                 }
             }
         }
-        if let Value::Value(t) = &config.timeouts {
-            t.validate(diags);
-        }
         let Value::Value(nodes) = &config.node else {
-            return Some(());
+            return;
         };
-        let nodes: Vec<&DbNode<'a>> = nodes.iter().filter_map(|n| n.as_ref_option()).collect();
+        let nodes: Vec<&DbNode<'_>> = nodes.iter().filter_map(|n| n.as_ref_option()).collect();
         if nodes.len() < 2 {
             diags.error(
                 "Too few nodes",
@@ -310,7 +237,6 @@ impl Resource for DatabaseClusterResource {
             );
         }
         for (i, node) in nodes.iter().enumerate() {
-            let path = node_path(i);
             for (field, value) in [("name", &node.name), ("address", &node.address)] {
                 if let Some(v) = value.as_ref_option() {
                     if nodes[..i]
@@ -320,49 +246,9 @@ impl Resource for DatabaseClusterResource {
                         diags.error(
                             format!("Duplicate node {field}"),
                             format!("{v} is used by two nodes"),
-                            path.clone().attribute(field),
+                            node_path(i).attribute(field),
                         );
                     }
-                }
-            }
-            if let Some(interface) = node.interface.as_ref_option() {
-                if let Err(e) = validate_interface_name(interface) {
-                    diags.error("Invalid interface", e, path.clone().attribute("interface"));
-                }
-            }
-            if let Some(m) = node.membership.as_ref_option() {
-                if m != MEMBERSHIP_DATABASE && m != MEMBERSHIP_CLIENT {
-                    diags.error(
-                        "Invalid membership",
-                        format!("{m:?}: use \"database\" or \"client\""),
-                        path.clone().attribute("membership"),
-                    );
-                }
-            }
-            if let Some(a) = node.address.as_ref_option() {
-                if let Err(e) = crate::grammar::check_host(a) {
-                    diags.error("Invalid address", e, path.clone().attribute("address"));
-                }
-            }
-            validate_node_connection(
-                NodeConnectionConfig {
-                    address: (
-                        "ssh_address",
-                        node.ssh_address.as_ref_option().map(|a| a.as_ref()),
-                    ),
-                    port: ("ssh_port", node.ssh_port.as_ref_option().copied()),
-                    username: node.username.as_ref_option().map(|u| u.as_ref()),
-                    host_key_fingerprint: node
-                        .host_key_fingerprint
-                        .as_ref_option()
-                        .map(|f| f.as_ref()),
-                },
-                &path,
-                diags,
-            );
-            if let Some(name) = node.name.as_ref_option() {
-                if let Err(e) = validate_node_name(name) {
-                    diags.error("Invalid node name", e, path.clone().attribute("name"));
                 }
             }
         }
@@ -386,42 +272,22 @@ impl Resource for DatabaseClusterResource {
                 _ => {}
             }
         }
-        Some(())
     }
 
-    async fn plan_create<'a>(
+    fn plan<'a>(
         &self,
         _diags: &mut Diagnostics,
         proposed: Self::State<'a>,
-        config: Self::State<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        config.register_secrets();
-        let nodes = with_plan_defaults(proposed.nodes(), &config.nodes(), &[]);
-        let state = ClusterState {
-            id: proposed.initial_master.clone(),
-            current_master: Value::Unknown,
-            ..proposed
-        }
-        .with_nodes(nodes);
-        Some((state, Value::Null))
-    }
-
-    async fn plan_update<'a>(
-        &self,
-        _diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        proposed: Self::State<'a>,
-        config: Self::State<'a>,
-        _prior_private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        config.register_secrets();
-        let prior_nodes = prior.nodes();
-        let mut nodes = with_plan_defaults(proposed.nodes(), &config.nodes(), &prior_nodes);
+        _config: &Self::State<'a>,
+        prior: Option<(&Self::State<'a>, &Self::Private<'a>)>,
+    ) -> Option<Self::State<'a>> {
+        let prior = prior.map(|(p, _)| p);
+        let prior_nodes = prior.map(|p| p.nodes()).unwrap_or_default();
+        let mut nodes = with_plan_defaults(proposed.nodes(), &prior_nodes);
         // The master stays where it is unless it leaves the cluster; if it leaves, a replica
         // takes over and any database node's role may change.
-        let master_stays = prior.current_master.as_ref_option().is_some_and(|m| {
+        let master = prior.map(|p| &p.current_master);
+        let master_stays = master.and_then(|m| m.as_ref_option()).is_some_and(|m| {
             nodes
                 .iter()
                 .any(|n| n.name.as_ref_option() == Some(m) && !n.is_client() && n.role.is_value())
@@ -431,153 +297,136 @@ impl Resource for DatabaseClusterResource {
                 node.role = Value::Unknown;
             }
         }
+        let current_master = match (master_stays, master) {
+            (true, Some(m)) => m.clone(),
+            _ => Value::Unknown,
+        };
         let state = ClusterState {
             id: proposed.initial_master.clone(),
-            current_master: if master_stays {
-                prior.current_master.clone()
-            } else {
-                Value::Unknown
-            },
+            current_master,
             ..proposed
-        }
-        .with_nodes(nodes);
-        Some((state, Value::Null, vec![]))
+        };
+        Some(state.with_nodes(nodes))
     }
 
-    async fn plan_destroy<'a>(
-        &self,
-        _diags: &mut Diagnostics,
-        _prior: Self::State<'a>,
-        _prior_private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::PrivateState<'a>> {
-        Some(Value::Null)
-    }
-
-    async fn read<'a>(
+    async fn observe<'a>(
         &self,
         diags: &mut Diagnostics,
-        state: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        state.register_secrets();
-        let deadline = Instant::now() + limit(&state.timeouts, Operation::Read, DEFAULT_READ);
+        base: &Self::State<'a>,
+        deadline: Instant,
+    ) -> Observed<Self::State<'a>> {
         // Content drift is only checked when the configured certificates can be read here.
-        let certs = resolved_certs(&state).ok();
-        let nodes = state.nodes();
+        let certs = resolved_certs(base).ok();
+        let nodes = base.nodes();
         let reports = self
             .procedure(&nodes, certs.as_ref(), deadline)
             .observe()
             .await;
-        let (observed, clustered) = observed_state(&state, &reports, diags);
-        if !clustered {
-            // Every node standalone: the cluster is gone, so the plan shows a create.
-            return None;
+        match observed_state(base, &reports, diags) {
+            (observed, true) => Observed::Present(observed),
+            // Every node standalone: the cluster is gone.
+            (_, false) => Observed::Gone,
         }
-        Self::warn_about_drift(diags, &observed);
-        Some((observed, Value::Null))
     }
 
-    async fn create<'a>(
+    fn report_drift(&self, diags: &mut Diagnostics, observed: &Self::State<'_>) {
+        Self::warn_about_drift(diags, observed);
+    }
+
+    async fn refuse_existing<'a>(
         &self,
-        diags: &mut Diagnostics,
-        planned: Self::State<'a>,
-        _config: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        planned.register_secrets();
-        let certs = certificates_or_error(&planned, diags)?;
-        let deadline = Instant::now() + limit(&planned.timeouts, Operation::Create, DEFAULT_CREATE);
+        planned: &Self::State<'a>,
+        deadline: Instant,
+    ) -> Result<(), Refusal> {
+        let certs = resolved_certs(planned).map_err(|(attribute, e)| Refusal {
+            summary: "Invalid PEM".into(),
+            detail: format!("{attribute}: {e}"),
+            path: Some(AttributePath::new(attribute)),
+            import: None,
+        })?;
         let nodes = planned.nodes();
-        let procedure = self.procedure(&nodes, Some(&certs), deadline);
-        // Never take over a cluster made by hand: the operator should import it.
-        let reports = procedure.observe().await;
+        let reports = self
+            .procedure(&nodes, Some(&certs), deadline)
+            .observe()
+            .await;
         for (i, report) in reports.iter().enumerate() {
             match &report.status {
                 Err(e) => {
-                    diags.error(
-                        "Cannot check the node before creating the cluster",
-                        e.to_string(),
-                        node_path(i),
-                    );
-                    return None;
+                    return Err(Refusal {
+                        summary: "Cannot check the node before creating the cluster".into(),
+                        detail: e.to_string(),
+                        path: Some(node_path(i)),
+                        import: None,
+                    })
                 }
                 Ok(status) if node_state(status, None) != STATE_STANDALONE => {
-                    diags.error(
-                        "Node already in a database cluster",
-                        format!(
-                            "node {} is already in a database cluster (it reports {}). To manage that cluster with Terraform, import it:\n  terraform import <resource address> '{}'",
+                    return Err(Refusal {
+                        summary: "Node already in a database cluster".into(),
+                        detail: format!(
+                            "node {} is already in a database cluster (it reports {})",
                             nodes[i].name(),
                             node_role(status),
-                            import_id(&nodes)
                         ),
-                        node_path(i),
-                    );
-                    return None;
+                        path: Some(node_path(i)),
+                        import: Some(import_id(&nodes)),
+                    })
                 }
                 Ok(_) => {}
             }
         }
-        let master = text(&planned.initial_master)?;
-        let outcome = procedure.converge(&master).await;
-        self.settle(diags, &planned, &certs, outcome).await
+        Ok(())
     }
 
-    async fn update<'a>(
+    async fn converge<'a>(
         &self,
         diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        planned: Self::State<'a>,
-        _config: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        prior.register_secrets();
-        planned.register_secrets();
-        let Some(certs) = certificates_or_error(&planned, diags) else {
-            return Some((prior, Value::Null));
+        change: &Change<'_, 'a, Self::State<'a>, Self::Private<'a>>,
+    ) -> Outcome {
+        let Some(certs) = certificates_or_error(change.planned, diags) else {
+            return Outcome::FailedKeepingPrior;
         };
-        let deadline = Instant::now() + limit(&planned.timeouts, Operation::Update, DEFAULT_UPDATE);
-        let nodes = planned.nodes();
-        let master = text(&planned.initial_master)?;
-        let outcome = self
-            .procedure(&nodes, Some(&certs), deadline)
-            .converge(&master)
-            .await;
-        if outcome.is_ok() {
-            // Nodes leaving the configuration leave the cluster, after the others are in place.
-            let prior_nodes = prior.nodes();
-            let leaving: Vec<usize> = (0..prior_nodes.len())
-                .filter(|i| !nodes.iter().any(|n| n.name == prior_nodes[*i].name))
-                .collect();
-            if !leaving.is_empty() {
-                if let Err((i, e)) = self
-                    .procedure(&prior_nodes, None, deadline)
-                    .dismantle(&leaving, true)
-                    .await
-                {
-                    diags.error(
-                        "Cannot remove a node from the database cluster",
-                        format!("node {}: {e}", prior_nodes[i].name()),
-                        AttributePath::new("node"),
-                    );
-                }
+        let nodes = change.planned.nodes();
+        let master = text(&change.planned.initial_master).unwrap_or_default();
+        let procedure = self.procedure(&nodes, Some(&certs), change.deadline);
+        if let Err((i, e)) = procedure.converge(&master).await {
+            diags.error(
+                "Database cluster step failed",
+                format!("node {}: {e}", nodes[i].name()),
+                node_path(i),
+            );
+            return Outcome::Failed;
+        }
+        // Nodes leaving the configuration leave the cluster, after the others are in place.
+        let prior_nodes = change.prior.map(|p| p.nodes()).unwrap_or_default();
+        let leaving: Vec<usize> = (0..prior_nodes.len())
+            .filter(|i| !nodes.iter().any(|n| n.name == prior_nodes[*i].name))
+            .collect();
+        if leaving.is_empty() {
+            return Outcome::Done;
+        }
+        match self
+            .procedure(&prior_nodes, None, change.deadline)
+            .dismantle(&leaving, true)
+            .await
+        {
+            Ok(()) => Outcome::Done,
+            Err((i, e)) => {
+                diags.error(
+                    "Cannot remove a node from the database cluster",
+                    format!("node {}: {e}", prior_nodes[i].name()),
+                    AttributePath::new("node"),
+                );
+                Outcome::Failed
             }
         }
-        self.settle(diags, &planned, &certs, outcome).await
     }
 
-    async fn destroy<'a>(
+    async fn delete<'a>(
         &self,
         diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<()> {
-        prior.register_secrets();
-        let deadline = Instant::now() + limit(&prior.timeouts, Operation::Delete, DEFAULT_DELETE);
+        prior: &Self::State<'a>,
+        deadline: Instant,
+    ) {
         let nodes = prior.nodes();
         let all: Vec<usize> = (0..nodes.len()).collect();
         if let Err((i, e)) = self
@@ -591,26 +440,20 @@ impl Resource for DatabaseClusterResource {
                 node_path(i),
             );
         }
-        Some(())
     }
 
     async fn import<'a>(
         &self,
         diags: &mut Diagnostics,
-        id: String,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let parsed = match IMPORT_ID.parse(&id) {
-            Ok(p) => p.nodes,
-            Err(e) => {
-                diags.root_error("Invalid import ID", e);
-                return None;
-            }
-        };
-        let nodes: Vec<DbNode<'a>> = parsed
-            .into_iter()
+        id: ImportId,
+        deadline: Instant,
+    ) -> Option<(Self::State<'a>, Self::Private<'a>)> {
+        let nodes: Vec<DbNode<'a>> = id
+            .nodes
+            .iter()
             .map(|node| DbNode {
-                name: known(node.label.unwrap_or_default()),
-                address: known(node.address),
+                name: known(node.label.clone().unwrap_or_default()),
+                address: known(node.address.clone()),
                 ssh_port: node
                     .port
                     .map(|p| Value::Value(i64::from(p)))
@@ -618,7 +461,6 @@ impl Resource for DatabaseClusterResource {
                 ..Default::default()
             })
             .collect();
-        let deadline = Instant::now() + DEFAULT_READ;
         let procedure = self.procedure(&nodes, None, deadline);
         let reports = procedure.observe().await;
         // Every node must be read: an import that cannot read one fails and changes nothing.
@@ -626,13 +468,7 @@ impl Resource for DatabaseClusterResource {
             if let Err(e) = &report.status {
                 diags.root_error(
                     "Cannot import",
-                    format!(
-                        "node {} cannot be read: {e}",
-                        node.name
-                            .as_ref_option()
-                            .map(|n| n.as_ref())
-                            .unwrap_or_default()
-                    ),
+                    format!("node {} cannot be read: {e}", node.name()),
                 );
                 return None;
             }
@@ -645,7 +481,10 @@ impl Resource for DatabaseClusterResource {
         if !clustered {
             diags.root_error(
                 "Cannot import",
-                format!("none of the nodes in {id:?} is in a database cluster"),
+                format!(
+                    "none of the nodes in {:?} is in a database cluster",
+                    id.to_string()
+                ),
             );
             return None;
         }
@@ -687,7 +526,6 @@ impl Resource for DatabaseClusterResource {
             ..observed
         }
         .with_nodes(nodes);
-        state.register_secrets();
         Some((state, Value::Null))
     }
 }
@@ -748,7 +586,10 @@ mod tests {
                 ..Default::default()
             },
         ];
-        let planned = with_plan_defaults(configured.clone(), &configured, &prior);
+        // The declaration fills the unset defaults (membership, interface) before the plan.
+        let config = ClusterState::default().with_nodes(configured);
+        let proposed = SPEC.with_unset_defaults(config.clone(), &config).unwrap();
+        let planned = with_plan_defaults(proposed.nodes(), &prior);
         assert_eq!(planned[0].role, known("replica"));
         assert!(planned[1].role.is_unknown());
         assert_eq!(planned[2].role, known("client"));

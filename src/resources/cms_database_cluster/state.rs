@@ -110,19 +110,6 @@ impl<'a> ClusterState<'a> {
             &self.ca_bundle,
         ]
     }
-
-    pub fn register_secrets(&self) {
-        for secret in [&self.server_key, &self.client_key] {
-            if let Some(s) = secret.as_ref_option() {
-                crate::secrets::register(s);
-            }
-        }
-        for node in self.nodes() {
-            if let Some(p) = node.password.as_ref_option() {
-                crate::secrets::register(p);
-            }
-        }
-    }
 }
 
 impl DbNode<'_> {

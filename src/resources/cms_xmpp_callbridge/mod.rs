@@ -540,7 +540,7 @@ impl DeviceResource for XmppCallbridgeResource {
                     "Cannot remove the Call Bridge account from a node leaving the list",
                     e.to_string(),
                 );
-                return Outcome::FailedBeforeChange;
+                return Outcome::FailedKeepingPrior;
             }
         }
         let secret =

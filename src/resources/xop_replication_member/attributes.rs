@@ -16,6 +16,8 @@ use crate::resources::node_checks::{ADDRESS, FINGERPRINT, USERNAME};
 use crate::resources::spec::{
     attr, text, Attr, BlockSpec, Check, DefaultValue, Nesting, Presence, Spec, Type,
 };
+use crate::timeouts::Operation;
+use std::time::Duration;
 
 fn member_name(s: &str) -> Result<(), String> {
     validate_member_name(s).map_err(|e| format!("name {e} (it is the replica's report-host)"))
@@ -62,7 +64,12 @@ pub const SPEC: Spec = Spec {
             attrs: MYSQL,
         },
     ],
-    timeouts: &super::TIMEOUT_DEFAULTS,
+    timeouts: &[
+        (Operation::Create, Duration::from_secs(600)),
+        (Operation::Read, Duration::from_secs(120)),
+        (Operation::Update, Duration::from_secs(600)),
+        (Operation::Delete, Duration::from_secs(300)),
+    ],
 };
 
 const MEMBER: &[Attr] = &[

@@ -65,7 +65,7 @@ fn set_host(host: &mut HostBlock<'static>, attr: &str, value: &str) -> Result<()
 }
 
 /// Import ID: the member's name, its SSH endpoint, and the settings that differ from defaults.
-const IMPORT_ID: ImportShape = ImportShape {
+pub const IMPORT_ID: ImportShape = ImportShape {
     name: Some(validate_member_name),
     labels: None,
     min_nodes: 1,
@@ -88,8 +88,7 @@ pub fn import_id(name: &str, address: &str, port: Option<u16>) -> ImportId {
 }
 
 /// The state an import ID describes: name, connection blocks, and nothing read yet.
-pub fn parse_import_id(id: &str) -> Result<MemberState<'static>, String> {
-    let parsed = IMPORT_ID.parse(id)?;
+pub fn state_from_import_id(parsed: ImportId) -> Result<MemberState<'static>, String> {
     let name = parsed.name.unwrap_or_default();
     let mut host = HostBlock::default();
     let mut mysql = MysqlBlock::default();
@@ -197,6 +196,10 @@ pub fn apply_section(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse_import_id(id: &str) -> Result<MemberState<'static>, String> {
+        IMPORT_ID.parse(id).and_then(state_from_import_id)
+    }
     use crate::resources::values::text;
 
     #[test]

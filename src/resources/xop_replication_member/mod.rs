@@ -14,27 +14,16 @@ mod steps;
 use crate::client::Devices;
 use crate::devices::xop::my_cnf::render_section;
 use crate::devices::xop::replication::ThreadState;
-use crate::timeouts::{limit, Operation};
+use crate::resources::adapter::{Change, DeviceResource, Observed, Outcome, Refusal};
+use crate::resources::import_id::{ImportId, ImportShape};
+use crate::resources::spec::Spec;
+use crate::resources::step::StepError;
 use state::*;
 use std::sync::Arc;
-use std::time::Duration;
 use steps::{is_unreachable, Member, Observation};
-use tf_provider::schema::Schema;
-use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{AttributePath, Diagnostics, Resource};
+use tf_provider::value::Value;
+use tf_provider::{AttributePath, Diagnostics};
 use tokio::time::Instant;
-
-const DEFAULT_CREATE: Duration = Duration::from_secs(600);
-const DEFAULT_READ: Duration = Duration::from_secs(120);
-const DEFAULT_UPDATE: Duration = Duration::from_secs(600);
-const DEFAULT_DELETE: Duration = Duration::from_secs(300);
-/// The `timeouts` block's defaults, as the schema documents them.
-const TIMEOUT_DEFAULTS: [(Operation, Duration); 4] = [
-    (Operation::Create, DEFAULT_CREATE),
-    (Operation::Read, DEFAULT_READ),
-    (Operation::Update, DEFAULT_UPDATE),
-    (Operation::Delete, DEFAULT_DELETE),
-];
 
 pub struct ReplicationMemberResource {
     devices: Arc<Devices>,
@@ -129,11 +118,10 @@ fn observed_state<'a>(base: &MemberState<'a>, seen: &Observation) -> MemberState
 /// The values the plan promises for the drift-carrying computed attributes.
 fn planned_state<'a>(
     proposed: MemberState<'a>,
-    config: &MemberState<'a>,
     prior: Option<&MemberState<'a>>,
 ) -> Result<MemberState<'a>, String> {
-    // An attribute removed from the configuration goes back to its default, not the prior value.
-    let mut plan = proposed.unset_where_unconfigured(config).with_defaults();
+    // `proposed` has unset defaults back at their declared values (the adapter did that).
+    let mut plan = proposed.with_defaults();
     plan.id = plan.name.clone();
     plan.my_cnf_section = known(render_section(&plan.managed_options())?);
     let enabled = plan
@@ -198,8 +186,8 @@ impl ReplicationMemberResource {
         &self,
         mut state: MemberState<'static>,
         warnings: &mut Vec<String>,
+        deadline: Instant,
     ) -> Result<MemberState<'static>, String> {
-        let deadline = Instant::now() + DEFAULT_READ;
         state = state.with_defaults();
         // An empty set makes the observation read the firewall rules.
         state.firewall_allow = Value::Value(vec![]);
@@ -261,116 +249,66 @@ impl ReplicationMemberResource {
         Ok(imported)
     }
 
-    /// Converge to `planned`. On failure the state is `before` (what was in place, for an
-    /// update) with what the server reports, so the next plan shows the change again.
-    async fn apply<'a>(
+    /// The procedure's steps towards `planned`, in the seed's order.
+    async fn converge_steps(
         &self,
-        diags: &mut Diagnostics,
-        planned: &MemberState<'a>,
-        before: Option<&MemberState<'a>>,
+        planned: &MemberState<'_>,
+        before: Option<&MemberState<'_>>,
         adopt_trigger: bool,
         deadline: Instant,
-    ) -> Option<MemberState<'a>> {
-        let password_changed =
-            before.is_some_and(|b| b.replication_password != planned.replication_password);
+    ) -> Result<(), StepError> {
         let member = Member {
             devices: &self.devices,
             state: planned,
             deadline,
         };
+        if before.is_none() && adopt_existing(planned) {
+            member.take_over(true).await?;
+        }
+        if !planned.is_primary() {
+            // Before anything changes here: a colliding server id is a configuration error.
+            member.check_server_id().await?;
+        }
+        if let Some(before) = before {
+            member.follow_network_change(before).await?;
+        }
+        member.configure().await?;
         let previous_peers = before
             .map(|b| strings(&b.firewall_allow))
             .unwrap_or_default();
-        if before.is_none() {
-            let adopt = planned
-                .adopt_existing
-                .as_ref_option()
-                .copied()
-                .unwrap_or(false);
-            if let Err(e) = member.take_over(adopt).await {
-                // Nothing was changed: no state, so no destroy of what someone else made.
-                diags.root_error(
-                    format!("Replication member {} not created", planned.name()),
-                    e.to_string(),
-                );
-                return None;
-            }
+        member.open_firewall(&previous_peers).await?;
+        if planned.is_primary() {
+            return member.prepare_primary().await;
         }
-        let outcome = async {
-            if !planned.is_primary() {
-                // Before anything changes here: a colliding server id is a configuration error.
-                member.check_server_id().await?;
-            }
-            if let Some(before) = before {
-                member.follow_network_change(before).await?;
-            }
-            member.configure().await?;
-            member.open_firewall(&previous_peers).await?;
-            if planned.is_primary() {
-                member.prepare_primary().await
-            } else {
-                let resync = before.is_some_and(|b| b.resync_trigger != planned.resync_trigger)
-                    && planned.resync_trigger.is_value()
-                    && !adopt_trigger;
-                if resync {
-                    member.resync().await?;
-                }
-                member.replicate(password_changed).await
-            }
+        let resync = before.is_some_and(|b| b.resync_trigger != planned.resync_trigger)
+            && planned.resync_trigger.is_value()
+            && !adopt_trigger;
+        if resync {
+            member.resync().await?;
         }
-        .await;
-        if let Err(e) = &outcome {
-            diags.root_error(
-                format!("Replication member {} not in place", planned.name()),
-                e.to_string(),
-            );
-        }
-        let base = match (&outcome, before) {
-            (Err(_), Some(before)) => before,
-            _ => planned,
-        };
-        match member.observe().await {
-            Ok(seen) => Some(observed_state(base, &seen)).filter(|s| s.my_cnf_section.is_value()),
-            Err(e) => {
-                diags.root_error("Cannot read the member back", e.to_string());
-                // What Terraform planned, minus values nobody could confirm.
-                Some(base.clone()).map(|mut s| {
-                    for v in [
-                        &mut s.master_log_file,
-                        &mut s.last_error,
-                        &mut s.io_running,
-                        &mut s.sql_running,
-                    ] {
-                        if v.is_unknown() {
-                            *v = Value::Null;
-                        }
-                    }
-                    for v in [&mut s.seconds_behind, &mut s.master_log_pos] {
-                        if v.is_unknown() {
-                            *v = Value::Null;
-                        }
-                    }
-                    if s.using_gtid.is_unknown() {
-                        s.using_gtid = Value::Null;
-                    }
-                    s
-                })
-            }
-        }
+        let password_changed =
+            before.is_some_and(|b| b.replication_password != planned.replication_password);
+        member.replicate(password_changed).await
     }
 }
 
+fn adopt_existing(state: &MemberState<'_>) -> bool {
+    state
+        .adopt_existing
+        .as_ref_option()
+        .copied()
+        .unwrap_or(false)
+}
+
 #[async_trait::async_trait]
-impl Resource for ReplicationMemberResource {
+impl DeviceResource for ReplicationMemberResource {
     type State<'a> = MemberState<'a>;
-    type PrivateState<'a> = Value<MemberPrivate>;
-    type ProviderMetaState<'a> = ValueEmpty;
+    type Private<'a> = Value<MemberPrivate>;
+    const SPEC: &'static Spec = &attributes::SPEC;
+    const IMPORT_ID: &'static ImportShape = &import::IMPORT_ID;
+    const NOUN: &'static str = "Replication member";
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(attributes::SPEC.schema())
-    }
-
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+    fn validate(&self, diags: &mut Diagnostics, config: &Self::State<'_>) {
         if let Value::Value(role) = &config.role {
             if role != ROLE_PRIMARY && role != ROLE_SECONDARY {
                 diags.error(
@@ -471,158 +409,158 @@ impl Resource for ReplicationMemberResource {
         if config.resync_trigger.is_value() && text(&config.role).as_deref() == Some(ROLE_PRIMARY) {
             diags.error("Resync on a primary", "resync_trigger resynchronises a secondary from its primary; a primary has nothing to resync from", AttributePath::new("resync_trigger"));
         }
-        checks::check_attributes(&config, diags);
-        if let Value::Value(t) = &config.timeouts {
-            t.validate(diags);
-        }
-        Some(())
+        checks::check_primary_address(config, diags);
     }
 
-    async fn plan_create<'a>(
+    fn plan<'a>(
         &self,
         diags: &mut Diagnostics,
         proposed: Self::State<'a>,
-        config: Self::State<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        config.register_secrets();
-        let planned = planned_state(proposed, &config, None)
+        config: &Self::State<'a>,
+        prior: Option<(&Self::State<'a>, &Self::Private<'a>)>,
+    ) -> Option<Self::State<'a>> {
+        if let Some((prior, _)) = prior {
+            let moved = prior.cluster_address.is_value()
+                && proposed.cluster_address.is_value()
+                && prior.cluster_address != proposed.cluster_address;
+            if moved && config.primary_host.is_null() {
+                diags.error(
+                    "cluster_address changed without primary_host",
+                    "the seed's network change runs `sysconf member <new> <old>` on the primary: add a primary_host block saying how to reach the primary's shell",
+                    AttributePath::new("cluster_address"),
+                );
+            }
+        }
+        let planned = planned_state(proposed, prior.map(|(p, _)| p))
             .map_err(|e| diags.root_error("Cannot plan the managed my.cnf section", e))
             .ok()?;
-        Some((planned, Value::Null))
+        if let Some((prior, private)) = prior {
+            if trigger_adopted(private, prior, &planned) {
+                diags.root_warning(
+                    format!("resync_trigger of imported member {} adopted", planned.name()),
+                    "the member was imported: the configured resync_trigger is recorded and no resync runs; change it later to resync",
+                );
+            }
+        }
+        Some(planned)
     }
 
-    async fn plan_update<'a>(
+    async fn observe<'a>(
         &self,
         diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        proposed: Self::State<'a>,
-        config: Self::State<'a>,
-        prior_private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
-        config.register_secrets();
-        let moved = prior.cluster_address.is_value()
-            && proposed.cluster_address.is_value()
-            && prior.cluster_address != proposed.cluster_address;
-        if moved && config.primary_host.is_null() {
-            diags.error(
-                "cluster_address changed without primary_host",
-                "the seed's network change runs `sysconf member <new> <old>` on the primary: add a primary_host block saying how to reach the primary's shell",
-                AttributePath::new("cluster_address"),
-            );
-        }
-        let replace = attributes::SPEC.replaced_paths(&prior, &proposed);
-        let planned = planned_state(proposed, &config, Some(&prior))
-            .map_err(|e| diags.root_error("Cannot plan the managed my.cnf section", e))
-            .ok()?;
-        if trigger_adopted(&prior_private, &prior, &planned) {
-            diags.root_warning(
-                format!("resync_trigger of imported member {} adopted", planned.name()),
-                "the member was imported: the configured resync_trigger is recorded and no resync runs; change it later to resync",
-            );
-        }
-        Some((planned, prior_private, replace))
-    }
-
-    async fn plan_destroy<'a>(
-        &self,
-        _diags: &mut Diagnostics,
-        _prior: Self::State<'a>,
-        _prior_private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::PrivateState<'a>> {
-        Some(Value::Null)
-    }
-
-    async fn read<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        state: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        state.register_secrets();
-        let deadline = Instant::now() + limit(&state.timeouts, Operation::Read, DEFAULT_READ);
+        base: &Self::State<'a>,
+        deadline: Instant,
+    ) -> Observed<Self::State<'a>> {
         let member = Member {
             devices: &self.devices,
-            state: &state,
+            state: base,
             deadline,
         };
         match member.observe().await {
-            Ok(seen) => {
-                // The state says this member is ours: a section deleted by hand is drift that the
-                // next apply writes again, not a stranger that a create would refuse.
-                if seen.section.is_none() {
-                    diags.root_warning(
-                        format!("Managed my.cnf section of {} missing", state.name()),
-                        "the uccluster section was removed from my.cnf outside Terraform; the plan writes it again",
-                    );
-                }
-                Some((observed_state(&state, &seen), private))
-            }
+            Ok(seen) => Observed::Present(observed_state(base, &seen)),
             Err(e) if is_unreachable(&e) => {
                 diags.root_warning(
-                    format!("Replication member {} unreachable", state.name()),
+                    format!("Replication member {} unreachable", base.name()),
                     format!("{e}; showing the last known state"),
                 );
-                Some((state, private))
+                Observed::Unreadable
             }
             Err(e) => {
                 diags.root_error(
-                    format!("Cannot read replication member {}", state.name()),
+                    format!("Cannot read replication member {}", base.name()),
                     e.to_string(),
                 );
-                Some((state, private))
+                Observed::Unreadable
             }
         }
     }
 
-    async fn create<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        planned: Self::State<'a>,
-        _config: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        planned.register_secrets();
-        let deadline = Instant::now() + limit(&planned.timeouts, Operation::Create, DEFAULT_CREATE);
-        self.apply(diags, &planned, None, false, deadline)
-            .await
-            .map(|s| (s, Value::Null))
+    fn report_drift(&self, diags: &mut Diagnostics, observed: &Self::State<'_>) {
+        // The state says this member is ours: a section deleted by hand is drift that the next
+        // apply writes again, not a stranger that a create would refuse.
+        if observed.my_cnf_section.is_null() {
+            diags.root_warning(
+                format!("Managed my.cnf section of {} missing", observed.name()),
+                "the uccluster section was removed from my.cnf outside Terraform; the plan writes it again",
+            );
+        }
     }
 
-    async fn update<'a>(
+    async fn refuse_existing<'a>(
+        &self,
+        planned: &Self::State<'a>,
+        deadline: Instant,
+    ) -> Result<(), Refusal> {
+        if adopt_existing(planned) {
+            // Adopting is the create's first step.
+            return Ok(());
+        }
+        let member = Member {
+            devices: &self.devices,
+            state: planned,
+            deadline,
+        };
+        member.take_over(false).await.map_err(|e| Refusal {
+            summary: format!("Replication member {} not created", planned.name()),
+            detail: e.to_string(),
+            path: None,
+            import: None,
+        })
+    }
+
+    async fn converge<'a>(
         &self,
         diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        planned: Self::State<'a>,
-        _config: Self::State<'a>,
-        private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        prior.register_secrets();
-        planned.register_secrets();
-        let deadline = Instant::now() + limit(&planned.timeouts, Operation::Update, DEFAULT_UPDATE);
-        let adopt = trigger_adopted(&private, &prior, &planned);
+        change: &Change<'_, 'a, Self::State<'a>, Self::Private<'a>>,
+    ) -> Outcome {
+        let adopt_trigger = change
+            .prior
+            .is_some_and(|prior| trigger_adopted(change.private, prior, change.planned));
         match self
-            .apply(diags, &planned, Some(&prior), adopt, deadline)
+            .converge_steps(change.planned, change.prior, adopt_trigger, change.deadline)
             .await
         {
-            // Applied: the import is behind us.
-            Some(state) if diags.errors.is_empty() => Some((state, Value::Null)),
-            Some(state) => Some((state, private)),
-            None => Some((prior, private)),
+            Ok(()) => Outcome::Done,
+            Err(e) => {
+                diags.root_error(
+                    format!("Replication member {} not in place", change.planned.name()),
+                    e.to_string(),
+                );
+                Outcome::FailedKeepingPrior
+            }
+        }
+    }
+
+    fn made_anything(&self, observed: &Self::State<'_>) -> bool {
+        observed.my_cnf_section.is_value()
+    }
+
+    async fn delete<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: &Self::State<'a>,
+        deadline: Instant,
+    ) {
+        let member = Member {
+            devices: &self.devices,
+            state: prior,
+            deadline,
+        };
+        if let Err(e) = member.dismantle().await {
+            diags.root_error(
+                format!("Cannot remove replication member {}", prior.name()),
+                e.to_string(),
+            );
         }
     }
 
     async fn import<'a>(
         &self,
         diags: &mut Diagnostics,
-        id: String,
-    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let state = match import::parse_import_id(&id) {
+        id: ImportId,
+        deadline: Instant,
+    ) -> Option<(Self::State<'a>, Self::Private<'a>)> {
+        let state = match import::state_from_import_id(id) {
             Ok(s) => s,
             Err(e) => {
                 diags.root_error("Invalid import ID", e);
@@ -638,7 +576,7 @@ impl Resource for ReplicationMemberResource {
         }
         let name = state.name();
         let mut warnings = Vec::new();
-        match self.read_for_import(state, &mut warnings).await {
+        match self.read_for_import(state, &mut warnings, deadline).await {
             Ok(state) => {
                 for w in warnings {
                     diags.root_warning(format!("Importing replication member {name}"), w);
@@ -650,28 +588,5 @@ impl Resource for ReplicationMemberResource {
                 None
             }
         }
-    }
-
-    async fn destroy<'a>(
-        &self,
-        diags: &mut Diagnostics,
-        prior: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
-        _meta: Self::ProviderMetaState<'a>,
-    ) -> Option<()> {
-        prior.register_secrets();
-        let deadline = Instant::now() + limit(&prior.timeouts, Operation::Delete, DEFAULT_DELETE);
-        let member = Member {
-            devices: &self.devices,
-            state: &prior,
-            deadline,
-        };
-        if let Err(e) = member.dismantle().await {
-            diags.root_error(
-                format!("Cannot remove replication member {}", prior.name()),
-                e.to_string(),
-            );
-        }
-        Some(())
     }
 }

@@ -107,14 +107,6 @@ impl<'a> MemberState<'a> {
         text(&self.name).unwrap_or_default()
     }
 
-    /// Attributes with defaults that `config` leaves unset, back at their defaults (Terraform
-    /// proposes their prior value); the ones computed from other attributes are cleared for
-    /// [`Self::with_defaults`].
-    pub fn unset_where_unconfigured(self, config: &MemberState<'_>) -> Self {
-        SPEC.with_unset_defaults(self.clone(), config)
-            .unwrap_or(self)
-    }
-
     /// The configuration with every unset default filled in, as the plan shows it: the
     /// declared defaults of [`SPEC`], then the two that follow other attributes.
     pub fn with_defaults(self) -> Self {
