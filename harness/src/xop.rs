@@ -18,15 +18,39 @@ pub fn xop_provider(sshd: &Sshd, admin_user: &str, admin_password: &str) -> Stri
     )
 }
 
-/// The `host` block of a lab XOP server: the lab's sshd, the appliance's paths in its directory.
+/// The `host` attributes of a lab XOP server: the lab's sshd address, the appliance's paths in
+/// its directory.
+pub fn xop_host_settings(s: &XopServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("my_cnf_path", s.my_cnf_path().display().to_string()),
+        ("restart_command", s.restart_command().to_string()),
+        ("dump_command", s.mariadb_dump_path().display().to_string()),
+        (
+            "client_command",
+            s.mariadb_client_path().display().to_string(),
+        ),
+        ("iptables_command", s.iptables_command().to_string()),
+        (
+            "firewall_save_command",
+            s.firewall_save_command().to_string(),
+        ),
+    ]
+}
+
+/// The `host` block of a lab XOP server.
 pub fn xop_host_block(s: &XopServer) -> String {
-    format!(
-        "  host {{\n    address               = \"127.0.0.1\"\n    my_cnf_path           = \"{}\"\n    restart_command       = \"{}\"\n    dump_command          = \"{}\"\n    client_command        = \"{}\"\n    iptables_command      = \"{}\"\n    firewall_save_command = \"{}\"\n  }}\n",
-        s.my_cnf_path().display(),
-        s.restart_command(),
-        s.mariadb_dump_path().display(),
-        s.mariadb_client_path().display(),
-        s.iptables_command(),
-        s.firewall_save_command(),
-    )
+    let mut block = "  host {\n    address               = \"127.0.0.1\"\n".to_string();
+    for (name, value) in xop_host_settings(s) {
+        block.push_str(&format!("    {name:<21} = \"{value}\"\n"));
+    }
+    block + "  }\n"
+}
+
+/// The import ID of a lab XOP server's member: the same host settings, and its MySQL port.
+pub fn xop_import_id(s: &XopServer) -> String {
+    let mut id = format!("{}@127.0.0.1", s.name());
+    for (name, value) in xop_host_settings(s) {
+        id.push_str(&format!(";host.{name}={value}"));
+    }
+    id + &format!(";mysql.port={}", s.mysql_port())
 }
