@@ -56,6 +56,13 @@ pub enum TransportError {
     /// A command line (or a reply to a question) that would be more than one line on the
     /// device: never sent. Plan-time checks refuse such values first; this is the last guard.
     UnsafeInput { endpoint: String, command: String },
+    /// The reply grew past the bound the target sets: reading stopped, the connection was
+    /// dropped (a misbehaving or hostile device cannot fill the provider's memory).
+    ReplyTooLarge {
+        endpoint: String,
+        command: String,
+        limit: usize,
+    },
 }
 
 impl TransportError {
@@ -125,6 +132,13 @@ impl std::fmt::Display for TransportError {
             TransportError::UnsafeInput { endpoint, command } => format!(
                 "refusing to send {:?} to {endpoint}: it (or a reply it expects) contains a control character, which would end the line and start another command",
                 crate::secrets::mask(command)
+            ),
+            TransportError::ReplyTooLarge {
+                endpoint,
+                command,
+                limit,
+            } => format!(
+                "the reply of {endpoint} to `{command}` is larger than {limit} bytes; reading stopped and the connection was dropped"
             ),
         };
         f.write_str(&crate::secrets::mask(&text))

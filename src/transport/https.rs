@@ -96,6 +96,8 @@ pub struct HttpsTarget {
     pub busy: Option<Arc<dyn BusyAnswer>>,
     /// Requests in flight to this device at once (AXL: 1); `None`: no limit of ours.
     pub concurrency_cap: Option<NonZeroUsize>,
+    /// The largest answer body read; a longer one is [`TransportError::ReplyTooLarge`].
+    pub max_reply_bytes: usize,
 }
 
 impl PoolTarget for HttpsTarget {
@@ -183,6 +185,10 @@ impl HttpsTurn<'_> {
             }
             match backoff.next_delay(deadline) {
                 Some(delay) => {
+                    // The device's own `Retry-After` (seconds), when it asks for longer.
+                    let delay = retry_after(&reply.headers)
+                        .map_or(delay, |asked| asked.max(delay))
+                        .min(deadline.saturating_duration_since(Instant::now()));
                     tracing::debug!(endpoint = %target.endpoint(), status = reply.status, attempts, "device busy; asking again");
                     tokio::time::sleep(delay).await;
                     attempts += 1;
@@ -326,10 +332,27 @@ impl HttpsTurn<'_> {
                 command: command(request),
             },
         };
-        let response = builder.send().await.map_err(failed)?;
+        let mut response = builder.send().await.map_err(failed)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(failed)?.to_vec();
+        let too_large = || TransportError::ReplyTooLarge {
+            endpoint: endpoint.clone(),
+            command: command(request),
+            limit: target.max_reply_bytes,
+        };
+        if response
+            .content_length()
+            .is_some_and(|n| n > target.max_reply_bytes as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(failed)? {
+            if body.len() + chunk.len() > target.max_reply_bytes {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
         tracing::debug!(endpoint = %endpoint, status, bytes = body.len(), "https answer");
         Ok(HttpsReply {
             status,
@@ -337,6 +360,18 @@ impl HttpsTurn<'_> {
             body,
         })
     }
+}
+
+/// `Retry-After` in delta-seconds (RFC 9110 §10.2.3); the HTTP-date form is left to the backoff.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers
+        .get("retry-after")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds))
 }
 
 enum Credential<'a> {

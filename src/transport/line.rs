@@ -53,6 +53,8 @@ pub struct LineTarget {
     pub reply_timeout: Duration,
     /// A connection idle this long is replaced before the next request.
     pub idle_reconnect: Duration,
+    /// The largest reply (or greeting) read; a longer one is [`TransportError::ReplyTooLarge`].
+    pub max_reply_bytes: usize,
 }
 
 impl PoolTarget for LineTarget {
@@ -200,6 +202,13 @@ impl LineConnection {
                 }
                 match self.stream.read_buf(&mut self.received).await {
                     Ok(0) | Err(_) => return Err(lost(target, named)),
+                    Ok(_) if self.received.len() > target.max_reply_bytes => {
+                        return Err(TransportError::ReplyTooLarge {
+                            endpoint: target.endpoint(),
+                            command: named.to_string(),
+                            limit: target.max_reply_bytes,
+                        })
+                    }
                     Ok(_) => {}
                 }
             }

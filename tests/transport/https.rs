@@ -137,6 +137,7 @@ fn target(api: &Api, auth: HttpsAuth) -> HttpsTarget {
         busy_backoff: Backoff::new(Duration::from_millis(1), Duration::from_millis(1)),
         busy: None,
         concurrency_cap: None,
+        max_reply_bytes: 1 << 20,
     }
 }
 
@@ -499,4 +500,51 @@ async fn the_concurrency_cap_bounds_requests_in_flight() {
     }
     assert_eq!(api.count("/axl/"), 4);
     assert_eq!(most.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_the_backoff_is_waited_for() {
+    let n = AtomicUsize::new(0);
+    let api = api(move |_| match n.fetch_add(1, Ordering::SeqCst) {
+        0 => (503, vec![("Retry-After", "1".into())], vec![]),
+        _ => ok("done"),
+    })
+    .await;
+    // The backoff alone would ask again after 1 ms.
+    let target = target(&api, basic());
+    let started = Instant::now();
+    let reply = HttpsPool::default()
+        .https(&target)
+        .await
+        .unwrap()
+        .send(&get("/axl/"))
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "asked again before the second the device asked for"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_larger_than_the_bound_is_refused_unread() {
+    let api = api(|_| ok(&"x".repeat(4096))).await;
+    let small = HttpsTarget {
+        max_reply_bytes: 1024,
+        ..target(&api, basic())
+    };
+    let e = HttpsPool::default()
+        .https(&small)
+        .await
+        .unwrap()
+        .send(&get("/big"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, TransportError::ReplyTooLarge { limit: 1024, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("larger than 1024 bytes"), "{e}");
+    assert_eq!(api.count("/big"), 1, "never asked again");
 }

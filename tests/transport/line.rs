@@ -74,6 +74,7 @@ pub async fn serve_toy(io: Box<dyn Io>, log: Log, closed: Arc<tokio::sync::Notif
             ("PASS", _) => "515 wrong password\r\n".to_string(),
             ("ECHO", text) => format!("200 {text}\r\n"),
             ("LIST", _) => "201 list follows\r\nalpha\r\nbeta\r\n.\r\n".to_string(),
+            ("FLOOD", _) => format!("201 endless\r\n{}", "data line\r\n".repeat(10_000)),
             ("QUIT", _) => {
                 let _ = io.get_mut().write_all(b"200 bye\r\n").await;
                 break;
@@ -117,6 +118,7 @@ pub fn toy_target(port: u16, tls: Option<TrustPolicy>) -> LineTarget {
         connect_timeout: Duration::from_secs(10),
         reply_timeout: Duration::from_secs(10),
         idle_reconnect: Duration::from_secs(295),
+        max_reply_bytes: 1 << 20,
     }
 }
 
@@ -262,4 +264,33 @@ async fn a_request_of_more_than_one_line_is_never_sent() {
         .unwrap_err();
     assert!(matches!(e, TransportError::UnsafeInput { .. }), "{e:?}");
     assert_eq!(toy.server.connections(), 0);
+}
+
+#[tokio::test]
+async fn a_reply_growing_past_the_bound_stops_the_read_and_the_connection() {
+    let toy = toy_server(None).await;
+    let target = LineTarget {
+        max_reply_bytes: 4096,
+        ..toy_target(toy.server.port, None)
+    };
+    let pool = LinePool::default();
+    let e = pool
+        .session(&target)
+        .await
+        .request("FLOOD")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, TransportError::ReplyTooLarge { limit: 4096, .. }),
+        "{e}"
+    );
+    // The dialogue is abandoned: the next request logs in on a new connection.
+    let reply = pool
+        .session(&target)
+        .await
+        .request("ECHO hi")
+        .await
+        .unwrap();
+    assert_eq!(reply, b"200 hi\r\n");
+    assert_eq!(toy.received("USER admin"), 2);
 }
