@@ -141,6 +141,8 @@ pub struct BlockSpec {
     pub nesting: Nesting,
     pub description: &'static str,
     pub attrs: &'static [Attr],
+    /// Blocks inside this block (a virtual server's members).
+    pub blocks: &'static [BlockSpec],
 }
 
 /// A resource's declared attributes and blocks, and the defaults of its `timeouts` block.
@@ -183,9 +185,21 @@ fn attributes(attrs: &[Attr]) -> HashMap<String, Attribute> {
         .collect()
 }
 
-fn block(description: &str, attrs: &[Attr]) -> Block {
+fn block(description: &str, attrs: &[Attr], blocks: &[BlockSpec]) -> Block {
     Block {
         attributes: attributes(attrs),
+        blocks: blocks
+            .iter()
+            .map(|b| {
+                let inner = block(b.description, b.attrs, b.blocks);
+                let nested = match b.nesting {
+                    Nesting::Single => NestedBlock::Single(inner),
+                    Nesting::Optional => NestedBlock::Optional(inner),
+                    Nesting::List => NestedBlock::List(inner),
+                };
+                (b.name.to_string(), nested)
+            })
+            .collect(),
         description: Description::markdown(description),
         ..Default::default()
     }
@@ -203,33 +217,21 @@ impl Spec {
 
     /// The schema's top block, with `extra` blocks the table does not hold.
     fn schema_block(&self, extra: Vec<(&str, NestedBlock)>) -> Block {
-        let mut blocks: HashMap<String, NestedBlock> = self
-            .blocks
-            .iter()
-            .map(|b| {
-                let inner = block(b.description, b.attrs);
-                let nested = match b.nesting {
-                    Nesting::Single => NestedBlock::Single(inner),
-                    Nesting::Optional => NestedBlock::Optional(inner),
-                    Nesting::List => NestedBlock::List(inner),
-                };
-                (b.name.to_string(), nested)
-            })
-            .collect();
-        blocks.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
-        Block {
-            blocks,
-            ..block(self.description, self.attrs)
-        }
+        let mut top = block(self.description, self.attrs, self.blocks);
+        top.blocks
+            .extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
+        top
     }
 
     /// Each configured attribute against its grammar, reported at its path.
     pub fn check<S: Serialize>(&self, config: &S, diags: &mut Diagnostics) {
-        let image = image(config);
-        check_attrs(self.attrs, &image, &AttributePath::root(), diags);
-        for (b, path, values) in self.block_values(&image) {
-            check_attrs(b.attrs, values, &path, diags);
-        }
+        walk(
+            self.attrs,
+            self.blocks,
+            &image(config),
+            &AttributePath::root(),
+            &mut |attrs, values, path| check_attrs(attrs, values, path, diags),
+        );
     }
 
     /// `proposed` with every defaulted attribute that `config` leaves unset back at its default
@@ -241,29 +243,14 @@ impl Spec {
         config: &C,
     ) -> Result<S, String> {
         let mut planned = image(&proposed);
-        let config = image(config);
-        reset_unset(self.attrs, &mut planned, &config);
-        for b in self.blocks {
-            // Blocks pair up by position, as Terraform's plan shows them.
-            for (p, c) in blocks_mut(&mut planned, b)
-                .into_iter()
-                .zip(blocks_ref(&config, b))
-            {
-                reset_unset(b.attrs, p, c);
-            }
-        }
+        reset_level(self.attrs, self.blocks, &mut planned, &image(config));
         from_image(planned)
     }
 
     /// `state` with every null defaulted attribute at its default.
     pub fn with_defaults<S: Serialize + DeserializeOwned>(&self, state: S) -> Result<S, String> {
         let mut image = image(&state);
-        fill_defaults(self.attrs, &mut image);
-        for b in self.blocks {
-            for values in blocks_mut(&mut image, b) {
-                fill_defaults(b.attrs, values);
-            }
-        }
+        fill_level(self.attrs, self.blocks, &mut image);
         from_image(image)
     }
 
@@ -279,43 +266,28 @@ impl Spec {
 
     /// Register every sensitive value of `state` with the secret registry.
     pub fn register_secrets<S: Serialize>(&self, state: &S) {
-        let image = image(state);
-        register(self.attrs, &image);
-        for (b, _, values) in self.block_values(&image) {
-            register(b.attrs, values);
-        }
+        walk(
+            self.attrs,
+            self.blocks,
+            &image(state),
+            &AttributePath::root(),
+            &mut |attrs, values, _| register(attrs, values),
+        );
     }
 
     /// The promises of `planned` that `observed` does not keep: every known planned value
     /// must be what the devices report after an apply (Terraform's own rule, checked here so
     /// the error names the attribute and both values, secrets masked).
     pub fn unmet<S: Serialize>(&self, planned: &S, observed: &S) -> Vec<Unmet> {
-        let (planned, observed) = (image(planned), image(observed));
         let mut out = Vec::new();
-        unmet_attrs(
+        unmet_level(
             self.attrs,
-            &planned,
-            &observed,
+            self.blocks,
+            &image(planned),
+            &image(observed),
             &AttributePath::root(),
             &mut out,
         );
-        for b in self.blocks {
-            if matches!(field(&planned, b.name), ValueAny::Unknown) {
-                continue;
-            }
-            let (p, o) = (blocks_ref(&planned, b), blocks_ref(&observed, b));
-            if p.len() != o.len() {
-                out.push(Unmet {
-                    path: AttributePath::new(b.name),
-                    planned: format!("{} block(s)", p.len()),
-                    observed: format!("{} block(s)", o.len()),
-                });
-                continue;
-            }
-            for (i, (p, o)) in p.into_iter().zip(o).enumerate() {
-                unmet_attrs(b.attrs, p, o, &block_path(b, i), &mut out);
-            }
-        }
         out
     }
 
@@ -326,22 +298,6 @@ impl Spec {
         names.extend(self.blocks.iter().map(|b| b.name));
         names
     }
-
-    /// Each configured block with its path and values.
-    fn block_values<'v>(
-        &self,
-        image: &'v ValueAny,
-    ) -> Vec<(&'static BlockSpec, AttributePath, &'v ValueAny)> {
-        self.blocks
-            .iter()
-            .flat_map(|b| {
-                blocks_ref(image, b)
-                    .into_iter()
-                    .enumerate()
-                    .map(move |(i, values)| (b, block_path(b, i), values))
-            })
-            .collect()
-    }
 }
 
 /// A value the plan promised that the devices do not report after an apply.
@@ -350,6 +306,72 @@ pub struct Unmet {
     pub path: AttributePath,
     pub planned: String,
     pub observed: String,
+}
+
+/// `visit(attrs, values, path)` at the top level and in every configured block, depth first.
+fn walk(
+    attrs: &[Attr],
+    blocks: &[BlockSpec],
+    values: &ValueAny,
+    path: &AttributePath,
+    visit: &mut dyn FnMut(&[Attr], &ValueAny, &AttributePath),
+) {
+    visit(attrs, values, path);
+    for b in blocks {
+        for (i, inner) in blocks_ref(values, b).into_iter().enumerate() {
+            walk(b.attrs, b.blocks, inner, &block_path(path, b, i), visit);
+        }
+    }
+}
+
+fn reset_level(attrs: &[Attr], blocks: &[BlockSpec], planned: &mut ValueAny, config: &ValueAny) {
+    reset_unset(attrs, planned, config);
+    for b in blocks {
+        // Blocks pair up by position, as Terraform's plan shows them.
+        for (p, c) in blocks_mut(planned, b)
+            .into_iter()
+            .zip(blocks_ref(config, b))
+        {
+            reset_level(b.attrs, b.blocks, p, c);
+        }
+    }
+}
+
+fn fill_level(attrs: &[Attr], blocks: &[BlockSpec], values: &mut ValueAny) {
+    fill_defaults(attrs, values);
+    for b in blocks {
+        for inner in blocks_mut(values, b) {
+            fill_level(b.attrs, b.blocks, inner);
+        }
+    }
+}
+
+fn unmet_level(
+    attrs: &[Attr],
+    blocks: &[BlockSpec],
+    planned: &ValueAny,
+    observed: &ValueAny,
+    base: &AttributePath,
+    out: &mut Vec<Unmet>,
+) {
+    unmet_attrs(attrs, planned, observed, base, out);
+    for b in blocks {
+        if matches!(field(planned, b.name), ValueAny::Unknown) {
+            continue;
+        }
+        let (p, o) = (blocks_ref(planned, b), blocks_ref(observed, b));
+        if p.len() != o.len() {
+            out.push(Unmet {
+                path: base.clone().attribute(b.name),
+                planned: format!("{} block(s)", p.len()),
+                observed: format!("{} block(s)", o.len()),
+            });
+            continue;
+        }
+        for (i, (p, o)) in p.into_iter().zip(o).enumerate() {
+            unmet_level(b.attrs, b.blocks, p, o, &block_path(base, b, i), out);
+        }
+    }
 }
 
 fn unmet_attrs(
@@ -375,11 +397,11 @@ fn unmet_attrs(
     }
 }
 
-/// A block's path: `name` for a single block, `name[i]` for one of a list.
-fn block_path(b: &BlockSpec, i: usize) -> AttributePath {
+/// A block's path under `base`: `name` for a single block, `name[i]` for one of a list.
+fn block_path(base: &AttributePath, b: &BlockSpec, i: usize) -> AttributePath {
     match b.nesting {
-        Nesting::Single => AttributePath::new(b.name),
-        _ => AttributePath::new(b.name).index(i as i64),
+        Nesting::Single => base.clone().attribute(b.name),
+        _ => base.clone().attribute(b.name).index(i as i64),
     }
 }
 
@@ -566,6 +588,7 @@ mod tests {
         blocks: &[BlockSpec {
             name: "inner",
             nesting: Nesting::Optional,
+            blocks: &[],
             description: "b",
             attrs: INNER,
         }],
@@ -735,5 +758,118 @@ mod tests {
             ..Default::default()
         });
         assert!(!crate::secrets::mask(&format!("x {marker} y")).contains(marker));
+    }
+}
+
+#[cfg(test)]
+mod nested_tests {
+    //! Blocks inside blocks: every walk reaches them, at their full path.
+    use super::*;
+    use serde::Deserialize;
+    use tf_provider::value::{Value, ValueList, ValueString};
+
+    fn even(s: &str) -> Result<(), String> {
+        match s.len() % 2 {
+            0 => Ok(()),
+            _ => Err(format!("{s:?} has an odd length")),
+        }
+    }
+
+    const SPEC: Spec = Spec {
+        description: "d",
+        attrs: &[],
+        blocks: &[BlockSpec {
+            name: "outer",
+            nesting: Nesting::List,
+            description: "o",
+            attrs: &[],
+            blocks: &[BlockSpec {
+                name: "inner",
+                nesting: Nesting::List,
+                description: "i",
+                attrs: &[
+                    attr(
+                        "word",
+                        Type::Text,
+                        Presence::Defaulted(DefaultValue::Text("ab")),
+                        "w",
+                    )
+                    .check(text(even)),
+                    attr("secret", Type::Text, Presence::Optional, "s").sensitive(),
+                ],
+                blocks: &[],
+            }],
+        }],
+        timeouts: &[],
+    };
+
+    #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+    struct Inner<'a> {
+        word: ValueString<'a>,
+        secret: ValueString<'a>,
+    }
+
+    #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+    struct Outer<'a> {
+        inner: ValueList<Value<Inner<'a>>>,
+    }
+
+    #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+    struct State<'a> {
+        outer: ValueList<Value<Outer<'a>>>,
+    }
+
+    fn state(words: &[Option<&str>]) -> State<'static> {
+        let inner = words
+            .iter()
+            .map(|w| {
+                Value::Value(Inner {
+                    word: w
+                        .map(|w| Value::Value(w.to_string().into()))
+                        .unwrap_or_default(),
+                    secret: Value::Value("nested-s3cret".into()),
+                })
+            })
+            .collect();
+        State {
+            outer: Value::Value(vec![
+                Value::Value(Outer::default()),
+                Value::Value(Outer {
+                    inner: Value::Value(inner),
+                }),
+            ]),
+        }
+    }
+
+    #[test]
+    fn the_schema_nests_checks_and_defaults_reach_inner_blocks() {
+        let schema = SPEC.schema();
+        let NestedBlock::List(outer) = &schema.block.blocks["outer"] else {
+            panic!("outer is a list block")
+        };
+        assert!(outer.blocks.contains_key("inner"));
+        let mut diags = Diagnostics::default();
+        SPEC.check(&state(&[Some("ab"), Some("abc")]), &mut diags);
+        assert_eq!(diags.errors.len(), 1);
+        let at = format!("{:?}", diags.errors[0]);
+        assert!(
+            at.contains("outer") && at.contains("inner") && at.contains("word"),
+            "{at}"
+        );
+        let filled = SPEC.with_defaults(state(&[None])).unwrap();
+        assert_eq!(filled, state(&[Some("ab")]));
+        SPEC.register_secrets(&state(&[None]));
+        assert!(!crate::secrets::mask("nested-s3cret").contains("nested-s3cret"));
+        let unmet = SPEC.unmet(&state(&[Some("ab")]), &state(&[Some("cd")]));
+        assert_eq!(unmet.len(), 1);
+        assert_eq!(
+            unmet[0].path.to_string(),
+            AttributePath::new("outer")
+                .index(1)
+                .attribute("inner")
+                .index(0)
+                .attribute("word")
+                .to_string()
+        );
     }
 }

@@ -42,6 +42,7 @@ pub const SPEC: Spec = Spec {
     blocks: &[BlockSpec {
         name: "node",
         nesting: Nesting::List,
+        blocks: &[],
         description: "A Meeting Server node of the cluster.",
         attrs: &[
             attr("name", Type::Text, Presence::Required, "Name of the node in this configuration (used by `initial_master`, in messages and in the import ID): 1 to 63 letters, digits, `.`, `_`, `-`.")

@@ -31,6 +31,7 @@ pub const SPEC: Spec = Spec {
     blocks: &[BlockSpec {
         name: "xmpp_node",
         nesting: Nesting::List,
+        blocks: &[],
         description: "An XMPP server node; list every node of the XMPP cluster. The first one generates the secret when `secret` is not set.",
         attrs: &[
             attr("address", Type::Text, Presence::Required, "Address (IP or host name) of the node's MMP, reached over SSH.").check(ADDRESS),

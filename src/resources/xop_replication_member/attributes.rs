@@ -42,24 +42,28 @@ pub const SPEC: Spec = Spec {
         BlockSpec {
             name: "host",
             nesting: Nesting::Single,
+            blocks: &[],
             description: "How to reach the server's shell: my.cnf is edited and MySQL restarted over SSH.",
             attrs: HOST,
         },
         BlockSpec {
             name: "primary_host",
             nesting: Nesting::Optional,
+            blocks: &[],
             description: "Secondary only: how to reach the primary's shell, for the seed's network-change step that runs there (`sysconf member`) when `cluster_address` changes. Only the connection settings and `sysconf_command` are used.",
             attrs: HOST,
         },
         BlockSpec {
             name: "mysql",
             nesting: Nesting::Single,
+            blocks: &[],
             description: "The server's own MySQL/MariaDB.",
             attrs: MYSQL,
         },
         BlockSpec {
             name: "primary",
             nesting: Nesting::Optional,
+            blocks: &[],
             description: "Secondary only: the primary's MySQL, as the secondary reaches it (`MASTER_HOST`).",
             attrs: MYSQL,
         },
