@@ -5,6 +5,7 @@
 
 pub mod backoff;
 pub mod client;
+pub mod data_sources;
 pub mod devices;
 pub mod docs;
 pub mod duration;

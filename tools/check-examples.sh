@@ -2,7 +2,7 @@
 # Checks every Terraform example under examples/ with the real Terraform CLI:
 #   1. `terraform fmt -check -recursive -diff examples`;
 #   2. `terraform init -backend=false` + `terraform validate` for each example directory
-#      (examples/provider/*, examples/resources/*, examples/sites/*, ...), in a temporary copy,
+#      (examples/provider/*, examples/resources/*, examples/data-sources/*, examples/sites/*, ...), in a temporary copy,
 #      against the provider binaries of this build served from a local filesystem mirror.
 # examples/modules/* are not validated on their own: the sites that use them validate them.
 #
@@ -74,10 +74,12 @@ mapfile -t example_dirs < <(
 
 for rel in "${example_dirs[@]}"; do
   dir="$work/$rel"
-  # A resource example (examples/resources/<type>/resource.tf) is a snippet for the docs, without
-  # a terraform block; give it one naming the provider its type belongs to.
-  if [[ "$rel" == examples/resources/* ]] && ! grep -qs 'required_providers' "$dir"/*.tf; then
-    resource_type=${rel#examples/resources/}
+  # A resource or data source example (examples/resources/<type>/resource.tf,
+  # examples/data-sources/<type>/data-source.tf) is a snippet for the docs, without a terraform
+  # block; give it one naming the provider its type belongs to.
+  if [[ "$rel" == examples/resources/* || "$rel" == examples/data-sources/* ]] &&
+    ! grep -qs 'required_providers' "$dir"/*.tf; then
+    resource_type=${rel#examples/*/}
     provider=${resource_type%%_*}
     cat >"$dir/zz_check_examples_providers.tf" <<TF
 terraform {

@@ -2,6 +2,7 @@
 //! Pure: no I/O here. Every parser is tested on captured output, including error output.
 
 pub mod cms;
+pub mod lb;
 pub mod pem;
 pub mod ucos;
 pub mod xop;

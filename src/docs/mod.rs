@@ -10,7 +10,10 @@
 //!   resource, example `examples/resources/<full type>/resource.tf`, import
 //!   `examples/resources/<full type>/import.sh`, template
 //!   `templates/<type>/resources/<name>.md.tmpl`;
-//! - `docs/README.md`: every provider type and resource, with links.
+//! - `docs/<type>/data-sources/<name>.md`: the same for each data source, example
+//!   `examples/data-sources/<full type>/data-source.tf`, template
+//!   `templates/<type>/data-sources/<name>.md.tmpl` (no import);
+//! - `docs/README.md`: every provider type, resource and data source, with links.
 //!
 //! [`schema_markdown`] and [`pages`] are pure; [`render_docs`] is pure given a file reader;
 //! only [`generate`], [`pending_changes`] and [`apply_changes`] touch the disk.
@@ -19,7 +22,7 @@ pub mod pages;
 pub mod schema_markdown;
 
 use anyhow::{anyhow, Context};
-use pages::{render_index, render_page, resource_page_path, IndexEntry, Page, PageKind};
+use pages::{page_path, render_index, render_page, IndexEntry, Page, PageKind};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tf_provider::schema::Schema;
@@ -35,6 +38,8 @@ pub struct ProviderSchemas {
     pub provider: Schema,
     /// Full resource type name (`cms_xmpp_callbridge`) → schema, sorted.
     pub resources: BTreeMap<String, Schema>,
+    /// Full data source type name (`lb_config`) → schema, sorted.
+    pub data_sources: BTreeMap<String, Schema>,
 }
 
 fn diagnostics_error(what: &str, diags: &Diagnostics) -> anyhow::Error {
@@ -73,23 +78,36 @@ pub fn provider_schemas(provider_type: &str) -> anyhow::Result<ProviderSchemas> 
     let mut schemas = BTreeMap::new();
     for (key, resource) in resources {
         let name = format!("{provider_type}_{key}");
-        match resource.schema(&mut diags) {
-            Some(s) if diags.errors.is_empty() => {
-                schemas.insert(name, s);
-            }
-            _ => {
-                return Err(diagnostics_error(
-                    &format!("schema of resource {name}"),
-                    &diags,
-                ))
-            }
-        }
+        let schema = resource.schema(&mut diags);
+        schemas.insert(name.clone(), checked(schema, &diags, "resource", &name)?);
+    }
+    let mut data_sources = BTreeMap::new();
+    for (key, source) in provider.get_data_sources(&mut diags).unwrap_or_default() {
+        let name = format!("{provider_type}_{key}");
+        let schema = source.schema(&mut diags);
+        data_sources.insert(name.clone(), checked(schema, &diags, "data source", &name)?);
     }
     Ok(ProviderSchemas {
         provider_type: provider_type.to_string(),
         provider: schema,
         resources: schemas,
+        data_sources,
     })
+}
+
+fn checked(
+    schema: Option<Schema>,
+    diags: &Diagnostics,
+    what: &str,
+    name: &str,
+) -> anyhow::Result<Schema> {
+    match schema {
+        Some(s) if diags.errors.is_empty() => Ok(s),
+        _ => Err(diagnostics_error(
+            &format!("schema of {what} {name}"),
+            diags,
+        )),
+    }
 }
 
 /// Every page, keyed by its path relative to the repository root (`docs/cms/index.md`).
@@ -119,34 +137,14 @@ pub fn render_docs(
         let text = render_page(&page).with_context(|| format!("rendering {template_path}"))?;
         files.insert(PathBuf::from(format!("{DOCS_DIR}/{t}/index.md")), text);
 
-        let mut resources = Vec::new();
-        for (name, schema) in &p.resources {
-            let page_path = resource_page_path(t, name);
-            let short = page_path
-                .trim_start_matches(&format!("{t}/resources/"))
-                .trim_end_matches(".md")
-                .to_string();
-            let example = read(&format!("examples/resources/{name}/resource.tf"))?;
-            let import = read(&format!("examples/resources/{name}/import.sh"))?;
-            let template_path = format!("templates/{t}/resources/{short}.md.tmpl");
-            let template = read(&template_path)?;
-            let page = Page {
-                kind: PageKind::Resource,
-                name,
-                provider_type: t,
-                schema: &schema.block,
-                example: example.as_deref(),
-                import: import.as_deref(),
-                template: template.as_deref(),
-            };
-            let text = render_page(&page).with_context(|| format!("rendering {template_path}"))?;
-            files.insert(PathBuf::from(format!("{DOCS_DIR}/{page_path}")), text);
-            resources.push((name.clone(), schema.block.description.content.clone()));
-        }
+        let resources = entity_pages(PageKind::Resource, t, &p.resources, &read, &mut files)?;
+        let data_sources =
+            entity_pages(PageKind::DataSource, t, &p.data_sources, &read, &mut files)?;
         index.push(IndexEntry {
             provider_type: t.to_string(),
             description: p.provider.block.description.content.clone(),
             resources,
+            data_sources,
         });
     }
     files.insert(
@@ -154,6 +152,46 @@ pub fn render_docs(
         render_index(&index),
     );
     Ok(files)
+}
+
+/// The pages of a provider type's resources or data sources (`kind`) into `files`; their names
+/// and descriptions for the index.
+fn entity_pages(
+    kind: PageKind,
+    t: &str,
+    schemas: &BTreeMap<String, Schema>,
+    read: &impl Fn(&str) -> anyhow::Result<Option<String>>,
+    files: &mut BTreeMap<PathBuf, String>,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let (dir, example_file) = kind.layout();
+    let mut entries = Vec::new();
+    for (name, schema) in schemas {
+        let path = page_path(kind, t, name);
+        let short = path
+            .trim_start_matches(&format!("{t}/{dir}/"))
+            .trim_end_matches(".md")
+            .to_string();
+        let example = read(&format!("examples/{dir}/{name}/{example_file}"))?;
+        let import = match kind {
+            PageKind::Resource => read(&format!("examples/{dir}/{name}/import.sh"))?,
+            _ => None,
+        };
+        let template_path = format!("templates/{t}/{dir}/{short}.md.tmpl");
+        let template = read(&template_path)?;
+        let page = Page {
+            kind,
+            name,
+            provider_type: t,
+            schema: &schema.block,
+            example: example.as_deref(),
+            import: import.as_deref(),
+            template: template.as_deref(),
+        };
+        let text = render_page(&page).with_context(|| format!("rendering {template_path}"))?;
+        files.insert(PathBuf::from(format!("{DOCS_DIR}/{path}")), text);
+        entries.push((name.clone(), schema.block.description.content.clone()));
+    }
+    Ok(entries)
 }
 
 /// Read `relative` under `root`; `None` when it does not exist.

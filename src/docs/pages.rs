@@ -16,6 +16,19 @@ pub const GENERATED_COMMENT: &str =
 pub enum PageKind {
     Provider,
     Resource,
+    DataSource,
+}
+
+impl PageKind {
+    /// The directory of its pages under the provider's, and its example file (tfplugindocs'
+    /// names: `resources/`, `resource.tf`; `data-sources/`, `data-source.tf`).
+    pub fn layout(self) -> (&'static str, &'static str) {
+        match self {
+            PageKind::Provider => ("", "provider.tf"),
+            PageKind::Resource => ("resources", "resource.tf"),
+            PageKind::DataSource => ("data-sources", "data-source.tf"),
+        }
+    }
 }
 
 /// Everything one page is made of.
@@ -182,6 +195,13 @@ fn default_layout(page: &Page<'_>, values: &PageValues) -> String {
             format!("{} Resource - uccluster/{}", page.name, page.provider_type),
             format!("# {} (Resource)", page.name),
         ),
+        PageKind::DataSource => (
+            format!(
+                "{} Data Source - uccluster/{}",
+                page.name, page.provider_type
+            ),
+            format!("# {} (Data Source)", page.name),
+        ),
     };
     let mut out = String::new();
     out.push_str("---\n");
@@ -278,6 +298,8 @@ pub struct IndexEntry {
     pub description: String,
     /// Full type name and description of each resource, sorted by name.
     pub resources: Vec<(String, String)>,
+    /// The same for each data source.
+    pub data_sources: Vec<(String, String)>,
 }
 
 /// The first sentence (or first line) of a description, as plain text, for a summary list.
@@ -292,11 +314,29 @@ pub fn summary(description: &str) -> String {
 
 /// Path of a resource page relative to the docs directory: `cms/resources/xmpp_callbridge.md`.
 pub fn resource_page_path(provider_type: &str, resource_type: &str) -> String {
-    let short = resource_type
+    page_path(PageKind::Resource, provider_type, resource_type)
+}
+
+/// Path of a resource's or data source's page relative to the docs directory, the type name
+/// without the provider prefix: `lb/data-sources/config.md`.
+pub fn page_path(kind: PageKind, provider_type: &str, type_name: &str) -> String {
+    let short = type_name
         .strip_prefix(provider_type)
         .and_then(|s| s.strip_prefix('_'))
-        .unwrap_or(resource_type);
-    format!("{provider_type}/resources/{short}.md")
+        .unwrap_or(type_name);
+    format!("{provider_type}/{}/{short}.md", kind.layout().0)
+}
+
+/// A list of links to the pages of `kind`, with each one's summary.
+fn page_links(out: &mut String, kind: PageKind, t: &str, entries: &[(String, String)]) {
+    for (name, description) in entries {
+        out.push_str(&format!("- [`{name}`]({})", page_path(kind, t, name)));
+        let about = summary(description);
+        if !about.is_empty() {
+            out.push_str(&format!(": {about}"));
+        }
+        out.push('\n');
+    }
 }
 
 /// `docs/README.md`: every provider type (in the order given) and its resources, with links.
@@ -329,14 +369,11 @@ pub fn render_index(entries: &[IndexEntry]) -> String {
             out.push_str("No resources yet.\n");
         } else {
             out.push_str("Resources:\n\n");
-            for (name, description) in &entry.resources {
-                out.push_str(&format!("- [`{name}`]({})", resource_page_path(t, name)));
-                let about = summary(description);
-                if !about.is_empty() {
-                    out.push_str(&format!(": {about}"));
-                }
-                out.push('\n');
-            }
+            page_links(&mut out, PageKind::Resource, t, &entry.resources);
+        }
+        if !entry.data_sources.is_empty() {
+            out.push_str("\nData sources:\n\n");
+            page_links(&mut out, PageKind::DataSource, t, &entry.data_sources);
         }
     }
     end_with_one_newline(&out)

@@ -425,6 +425,7 @@ fn sample_provider() -> ProviderSchemas {
                 block: sample(false),
             },
         )]),
+        data_sources: BTreeMap::new(),
     }
 }
 
@@ -468,6 +469,36 @@ fn render_docs_uses_examples_templates_and_writes_an_index() {
     );
     assert!(
         readme.contains("- [`cms_sample`](cms/resources/sample.md): A sample resource.\n"),
+        "{readme}"
+    );
+}
+
+#[test]
+fn data_sources_get_their_own_pages_examples_and_index_entries() {
+    let mut provider = sample_provider();
+    provider.data_sources = BTreeMap::from([(
+        "cms_lookup".to_string(),
+        Schema {
+            version: 1,
+            block: sample(false),
+        },
+    )]);
+    let read = fake_reader(&[(
+        "examples/data-sources/cms_lookup/data-source.tf",
+        "data \"cms_lookup\" \"x\" {}\n",
+    )]);
+    let docs = render_docs(&[provider], read).unwrap();
+    let page = &docs[Path::new("docs/cms/data-sources/lookup.md")];
+    assert!(
+        page.contains("page_title: \"cms_lookup Data Source - uccluster/cms\""),
+        "{page}"
+    );
+    assert!(page.contains("# cms_lookup (Data Source)"), "{page}");
+    assert!(page.contains("data \"cms_lookup\" \"x\" {}"), "{page}");
+    assert!(!page.contains("## Import"), "a data source is not imported");
+    let readme = &docs[Path::new("docs/README.md")];
+    assert!(
+        readme.contains("Data sources:\n\n- [`cms_lookup`](cms/data-sources/lookup.md)"),
         "{readme}"
     );
 }

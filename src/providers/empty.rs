@@ -1,18 +1,34 @@
-//! A provider type whose resources have not landed yet: a valid, empty schema, so modules can
-//! already declare it and `terraform init` resolves it.
+//! A provider type whose provider block has no settings yet: its resources have not landed
+//! (so modules can already declare it and `terraform init` resolves it), or it has only data
+//! sources that need no device (`lb_config`).
 
 use std::collections::HashMap;
 use tf_provider::schema::{Block, Description, Schema};
 use tf_provider::value::ValueEmpty;
 use tf_provider::{Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
+type DataSourceSet = fn() -> HashMap<String, Box<dyn DynamicDataSource>>;
+
 pub struct EmptyProvider {
     about: &'static str,
+    data_sources: DataSourceSet,
+}
+
+fn none() -> HashMap<String, Box<dyn DynamicDataSource>> {
+    HashMap::new()
 }
 
 impl EmptyProvider {
     pub fn new(about: &'static str) -> Self {
-        EmptyProvider { about }
+        EmptyProvider {
+            about,
+            data_sources: none,
+        }
+    }
+
+    pub fn with_data_sources(mut self, data_sources: DataSourceSet) -> Self {
+        self.data_sources = data_sources;
+        self
     }
 }
 
@@ -54,6 +70,6 @@ impl Provider for EmptyProvider {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
-        Some(HashMap::new())
+        Some((self.data_sources)())
     }
 }

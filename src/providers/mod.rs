@@ -5,6 +5,7 @@ pub mod ssh_device;
 pub mod ssh_settings;
 
 use crate::client::Devices;
+use crate::data_sources::lb_config::LbConfigDataSource;
 use crate::devices::cms::prompt::MmpPrompt;
 use crate::resources::adapter::Adapted;
 use crate::resources::cms_database_cluster::DatabaseClusterResource;
@@ -13,7 +14,7 @@ use crate::resources::xop_replication_member::ReplicationMemberResource;
 use ssh_device::SshDeviceProvider;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tf_provider::{DynamicProvider, DynamicResource};
+use tf_provider::{DynamicDataSource, DynamicProvider, DynamicResource};
 
 fn resource(r: impl DynamicResource + 'static) -> Box<dyn DynamicResource> {
     Box::new(r)
@@ -37,6 +38,13 @@ fn cms_resources(devices: &Arc<Devices>) -> HashMap<String, Box<dyn DynamicResou
             resource(Adapted(DatabaseClusterResource::new(devices.clone()))),
         ),
     ])
+}
+
+fn lb_data_sources() -> HashMap<String, Box<dyn DynamicDataSource>> {
+    HashMap::from([(
+        "config".to_string(),
+        Box::new(LbConfigDataSource) as Box<dyn DynamicDataSource>,
+    )])
 }
 
 /// Every provider type uccluster ships, in documentation order.
@@ -66,9 +74,10 @@ pub fn provider_for(type_name: &str) -> Option<Box<dyn DynamicProvider>> {
         "cgp" => Some(Box::new(empty::EmptyProvider::new(
             "CommuniGate Pro SIP farms",
         ))),
-        "lb" => Some(Box::new(empty::EmptyProvider::new(
-            "load balancers in front of UC clusters",
-        ))),
+        "lb" => Some(Box::new(
+            empty::EmptyProvider::new("load balancers in front of UC clusters")
+                .with_data_sources(lb_data_sources),
+        )),
         _ => None,
     }
 }

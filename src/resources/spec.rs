@@ -206,12 +206,16 @@ fn block(description: &str, attrs: &[Attr], blocks: &[BlockSpec]) -> Block {
 }
 
 impl Spec {
-    /// The resource's schema: the table's attributes and blocks, and `timeouts`.
+    /// The schema: the table's attributes and blocks, and `timeouts` when it has time limits.
     pub fn schema(&self) -> Schema {
-        let timeouts = timeouts_block(self.timeouts);
+        // A declaration without operation time limits (a data source's) has no `timeouts` block.
+        let timeouts = match self.timeouts.is_empty() {
+            true => vec![],
+            false => vec![("timeouts", timeouts_block(self.timeouts))],
+        };
         Schema {
             version: 1,
-            block: self.schema_block(vec![("timeouts", timeouts)]),
+            block: self.schema_block(timeouts),
         }
     }
 

@@ -1,0 +1,5 @@
+//! Data sources: read-only answers computed from configuration (and, for some, from devices).
+//! Each has the folder shape of a resource: `attributes.rs` (its declaration, see
+//! [`crate::resources::spec`]) and `mod.rs`.
+
+pub mod lb_config;
