@@ -6,6 +6,7 @@
 //!   [`process`]: daemons of the real components.
 //! - [`cms_mmp`]: a simulated Cisco Meeting Server MMP (SSH CLI) node.
 //! - [`xop`]: XOP appliances: real MariaDB servers and a real OpenSSH sshd on loopback.
+//! - [`haproxy`]: load balancers: a real HAProxy on loopback and TCP member servers.
 //! - [`lab`]: starts the families of a spec on loopback and writes the files (`lab.json`,
 //!   `known_hosts`, `lab-ca.pem`, `lab.auto.tfvars.json`) that tests and `terraform` use
 //!   to reach them; [`cli`]: the command line of `uccluster-lab`.
@@ -14,6 +15,7 @@ pub mod cli;
 pub mod cms_mmp;
 pub mod device;
 pub mod faults;
+pub mod haproxy;
 pub mod lab;
 pub mod lab_ca;
 pub(crate) mod process;
