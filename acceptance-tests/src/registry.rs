@@ -6,10 +6,15 @@
 
 use crate::cms_mmp::lab_device::CmsNodes;
 use crate::device::Family;
+use crate::f5::lab_device::F5Devices;
 use crate::xop::lab_device::XopServers;
 
 /// Every family; the first is what `uccluster-lab` starts one of when told nothing.
-pub const FAMILIES: &[Family] = &[Family::of::<CmsNodes>(), Family::of::<XopServers>()];
+pub const FAMILIES: &[Family] = &[
+    Family::of::<CmsNodes>(),
+    Family::of::<XopServers>(),
+    Family::of::<F5Devices>(),
+];
 
 /// The family whose spec key is `key`.
 pub fn family(key: &str) -> Option<&'static Family> {

@@ -8,7 +8,7 @@ fn every_family_has_its_own_key_and_flag() {
     let keys: HashSet<&str> = FAMILIES.iter().map(|f| f.key).collect();
     assert_eq!(keys.len(), FAMILIES.len());
     let flags: Vec<String> = FAMILIES.iter().map(|f| f.flag()).collect();
-    assert_eq!(flags, ["--cms-nodes", "--xop-servers"]);
+    assert_eq!(flags, ["--cms-nodes", "--xop-servers", "--f5-devices"]);
     assert_eq!(family("xop_servers").unwrap().flag(), "--xop-servers");
     assert!(family("xop-servers").is_none());
 }
@@ -32,8 +32,9 @@ async fn a_spec_is_refused_whole_before_anything_starts() {
     let spec: LabSpec = serde_json::from_str(r#"{"imp_nodes": [{"name": "imp1"}]}"#).unwrap();
     let e = Lab::start(&spec, &out).await.err().expect("unknown family");
     assert!(
-        e.to_string()
-            .contains("\"imp_nodes\", which is no device family (known: cms_nodes, xop_servers)"),
+        e.to_string().contains(
+            "\"imp_nodes\", which is no device family (known: cms_nodes, xop_servers, f5_devices)"
+        ),
         "{e}"
     );
     // one name in two families: a lab's faults go by name, so names are the lab's
