@@ -303,7 +303,7 @@ pub async fn write_response<W: AsyncWrite + Unpin>(
     keep_alive: bool,
 ) -> io::Result<()> {
     let mut head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Length: {}\r\nServer: Apache\r\n",
+        "HTTP/1.1 {} {}\r\nContent-Length: {}\r\n",
         response.status,
         reason(response.status),
         response.body.len()

@@ -931,3 +931,104 @@ fn every_message_names_its_source() {
         );
     }
 }
+
+#[test]
+fn names_destinations_and_members_parse_as_bigip_writes_them() {
+    use super::names::{address_port, from_reference, from_url, Destination, FullName};
+    assert_eq!(
+        from_url("~Common~Frontends"),
+        Some(FullName::common("Frontends"))
+    );
+    assert_eq!(from_url("Frontends"), Some(FullName::common("Frontends")));
+    assert_eq!(
+        from_url("~Common~10.0.0.1:5060").map(|n| n.name),
+        Some("10.0.0.1:5060".to_string())
+    );
+    assert_eq!(from_url("~Common~app~x"), None, "no sub-folders");
+    assert_eq!(from_url("~Common~a b"), None);
+    assert_eq!(
+        from_reference("/Common/MySMTP").map(|n| n.path()),
+        Some("/Common/MySMTP".into())
+    );
+    assert_eq!(from_reference("/Common"), None);
+
+    let d = Destination::parse("/Common/64.173.55.164:any").unwrap();
+    assert_eq!(d.text(), "/Common/64.173.55.164:0");
+    assert_eq!(Destination::parse("64.173.55.164:sip").unwrap().port, 5060);
+    let v6 = Destination::parse("/Common/2001:db8::1.5060").unwrap();
+    assert_eq!(
+        (v6.address.to_string(), v6.port),
+        ("2001:db8::1".into(), 5060)
+    );
+    assert_eq!(v6.text(), "/Common/2001:db8::1.5060");
+    for bad in [
+        "64.173.55.164",
+        "64.173.55.164:70000",
+        "host:80",
+        "/Common/1.2.3.4%1:80",
+        "",
+    ] {
+        assert_eq!(Destination::parse(bad), None, "{bad:?}");
+    }
+    assert_eq!(
+        address_port("64.173.55.180:any").map(|(a, p)| (a.to_string(), p)),
+        Some(("64.173.55.180".into(), 0))
+    );
+}
+
+#[tokio::test]
+async fn the_http_reader_takes_bounded_well_formed_requests() {
+    use super::http::{read_request, ReadError, MAX_BODY_BYTES};
+    let mut input: &[u8] =
+        b"PATCH /mgmt/tm/ltm/pool/~Common~p%20x?expandSubcollections=true HTTP/1.1\r\nContent-Length: 2\r\nX-F5-Auth-Token: T\r\n\r\n{}GET / HTTP/1.0\r\n\r\n";
+    let r = read_request(&mut input).await.unwrap();
+    assert_eq!(r.command_line(), "PATCH /mgmt/tm/ltm/pool/~Common~p x");
+    assert_eq!(r.query_param("expandSubcollections"), Some("true"));
+    assert_eq!(r.header("x-f5-auth-token"), Some("T"));
+    assert_eq!(r.body, b"{}");
+    assert!(r.keep_alive);
+    let r = read_request(&mut input).await.unwrap();
+    assert!(!r.keep_alive, "HTTP/1.0 closes");
+    assert_eq!(read_request(&mut input).await, Err(ReadError::Closed));
+
+    let too_long = format!(
+        "POST / HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
+        MAX_BODY_BYTES + 1
+    );
+    let cases: Vec<(Vec<u8>, ReadError)> = vec![
+        (
+            b"GET /\r\n\r\n".to_vec(),
+            ReadError::Malformed("request line"),
+        ),
+        (
+            b"GET / HTTP/2\r\n\r\n".to_vec(),
+            ReadError::Malformed("HTTP version"),
+        ),
+        (
+            b"GET / HTTP/1.1\r\nno colon\r\n\r\n".to_vec(),
+            ReadError::Malformed("header"),
+        ),
+        (
+            b"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n".to_vec(),
+            ReadError::Malformed("Content-Length given twice"),
+        ),
+        (
+            b"GET /%zz HTTP/1.1\r\n\r\n".to_vec(),
+            ReadError::Malformed("path"),
+        ),
+        (too_long.into_bytes(), ReadError::BodyTooLarge),
+        (
+            b"GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab".to_vec(),
+            ReadError::Closed,
+        ),
+    ];
+    for (bytes, want) in cases {
+        let mut input: &[u8] = &bytes;
+        assert_eq!(
+            read_request(&mut input).await,
+            Err(want),
+            "{:?}",
+            String::from_utf8_lossy(&bytes)
+        );
+    }
+}
