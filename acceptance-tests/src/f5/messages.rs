@@ -130,6 +130,14 @@ pub const BUILT_IN: Message = Message {
     source: "unconfirmed",
 };
 
+/// `{0}` the UDP profile's full path, `{1}` the virtual's full path.
+pub const UDP_PROFILE_NEEDS_UDP: Message = Message {
+    template: "01070734:3: Configuration error: The UDP profile ({0}) requires the virtual server ({1}) to have ip-protocol udp.",
+    confirmed: false,
+    source: "unconfirmed: BIG-IP refuses a UDP profile on a virtual whose ip-protocol is not udp \
+             (what the profile is for: tmsh reference `ltm profile udp`); code and wording ours",
+};
+
 /// `{0}` the path of the request.
 pub const NOT_REGISTERED: Message = Message {
     template: "URI path {0} not registered.  Please verify URI is supported and wait for /available suffix to be responsive.",
@@ -199,6 +207,7 @@ pub const ALL: &[&Message] = &[
     &INVALID_NAME,
     &INVALID_DESTINATION,
     &BUILT_IN,
+    &UDP_PROFILE_NEEDS_UDP,
     &NOT_REGISTERED,
     &METHOD_NOT_ALLOWED,
     &NO_CREDENTIALS,

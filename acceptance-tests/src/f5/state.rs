@@ -32,7 +32,8 @@ use serde_json::{json, Map, Value};
 use super::error::{ApiError, ApiResult};
 use super::messages::{
     ALREADY_EXISTS, BUILT_IN, INVALID_DESTINATION, INVALID_NAME, INVALID_VALUE, IN_USE,
-    MISSING_PROPERTY, NOT_FOUND, POOL_IN_USE, REFERENCE_NOT_FOUND, UNEXPECTED_PROPERTY,
+    MISSING_PROPERTY, NOT_FOUND, POOL_IN_USE, REFERENCE_NOT_FOUND, UDP_PROFILE_NEEDS_UDP,
+    UNEXPECTED_PROPERTY,
 };
 use super::names::{self, address_port, join_address_port, Destination, FullName, COMMON};
 use super::schema::{self, Collection, Field, VERSION};
@@ -670,6 +671,21 @@ impl Config {
                 .props
                 .entry("sourceAddressTranslation")
                 .or_insert(json!({"type": "none"}));
+            // A UDP profile only carries UDP; fastL4 carries any protocol (the seed's
+            // `ipProtocol any` virtual uses it).
+            if object.text("ipProtocol") != Some("udp") {
+                if let Some(p) = object
+                    .profiles
+                    .iter()
+                    .find(|p| p.collection == Collection::Udp)
+                {
+                    return Err(ApiError::mcpd(
+                        400,
+                        &UDP_PROFILE_NEEDS_UDP,
+                        &[&p.name.path(), &object.name.path()],
+                    ));
+                }
+            }
         }
         if c == Collection::VirtualAddress {
             let address = object.name.name.parse::<IpAddr>().ok();

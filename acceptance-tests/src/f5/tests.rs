@@ -650,6 +650,32 @@ async fn references_must_exist_and_used_objects_stay() {
         "nothing half-made"
     );
 
+    // A UDP virtual for SIP with per-packet balancing: the UDP profile needs ipProtocol udp.
+    c.ok(
+        "POST",
+        "/mgmt/tm/ltm/profile/udp",
+        Some(json!({"name": "sip_udp", "defaultsFrom": "/Common/udp", "datagramLoadBalancing": "enabled"})),
+    )
+    .await;
+    let sip = json!({"name": "sip", "destination": "10.1.1.1:5060", "profiles": ["sip_udp"]});
+    let r = c.post("/mgmt/tm/ltm/virtual", sip.clone()).await;
+    assert_eq!(r.status, 400);
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("01070734:3:"));
+    let mut sip = sip;
+    sip["ipProtocol"] = json!("udp");
+    let vs = c.ok("POST", "/mgmt/tm/ltm/virtual", Some(sip)).await;
+    assert_eq!(vs["ipProtocol"], "udp");
+    let r = c
+        .patch("/mgmt/tm/ltm/virtual/sip", json!({"ipProtocol": "tcp"}))
+        .await;
+    assert_eq!(r.status, 400);
+    c.ok("DELETE", "/mgmt/tm/ltm/virtual/sip", None).await;
+    c.ok("DELETE", "/mgmt/tm/ltm/profile/udp/sip_udp", None)
+        .await;
+
     build_seed_example(&mut c).await;
     let r = c.delete("/mgmt/tm/ltm/pool/~Common~Frontends").await;
     assert_eq!(r.status, 400);
