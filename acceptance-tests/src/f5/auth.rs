@@ -8,8 +8,9 @@
 //!   `PATCH /mgmt/shared/authz/tokens/<token>` `{"timeout":N}` sets its lifetime (what
 //!   go-bigip does right after login), `DELETE` ends it.
 //!
-//! A token expires `timeout` seconds after its start, by the server's clock (the lifetime is
-//! from `startTime`, as `expirationMicros = startTime + timeout` in the capture); an expired
+//! A token expires `timeout` seconds after its start, by the server's clock (the capture has
+//! `expirationMicros = startTime + 1200 s`; that a PATCHed timeout also counts from
+//! `startTime`, not from the PATCH, is unconfirmed); an expired
 //! token is answered "X-F5-Auth-Token has expired.", an unknown one "X-F5-Auth-Token does not
 //! exist." (both 401, restjavad body; see messages.rs).
 

@@ -16,8 +16,8 @@ use crate::faults::Cut;
 
 /// A TLS handshake that takes longer is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// A keep-alive connection idle this long is closed [BIG-IP's httpd keeps them 5 minutes
-/// (Apache KeepAliveTimeout on the box is unconfirmed); clients reconnect either way].
+/// A keep-alive connection idle this long is closed, so abandoned ones do not pile up
+/// [unconfirmed: how long BIG-IP's httpd keeps an idle one; clients reconnect either way].
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Accepts connections until the task is aborted.
