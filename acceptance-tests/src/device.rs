@@ -54,7 +54,10 @@ pub struct DeviceTrust {
     pub device: String,
     /// Its line in the lab's `known_hosts` (SSH devices).
     pub known_hosts: Option<String>,
-    /// The `SHA256:...` fingerprint of its SSH host key, for a pinned-key setting.
+    /// The `SHA256:...` fingerprint of its SSH host key, for a pinned-key setting; for a TLS
+    /// device with no SSH (the F5 simulator), the SHA-256 of its leaf certificate's DER as
+    /// `AB:CD:...` (what `openssl x509 -fingerprint -sha256` prints), for a pinned-certificate
+    /// setting.
     pub pin: Option<String>,
     /// The CA that signed its TLS certificate (TLS devices), PEM.
     pub ca_pem: Option<String>,

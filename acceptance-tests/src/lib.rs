@@ -5,6 +5,7 @@
 //! - [`faults`]: the fault controls every simulator shares; [`lab_ca`]: the lab's CA;
 //!   [`process`]: daemons of the real components.
 //! - [`cms_mmp`]: a simulated Cisco Meeting Server MMP (SSH CLI) node.
+//! - [`f5`]: a simulated F5 BIG-IP (iControl REST over HTTPS).
 //! - [`xop`]: XOP appliances: real MariaDB servers and a real OpenSSH sshd on loopback.
 //! - [`haproxy`]: load balancers: a real HAProxy on loopback and TCP member servers.
 //! - [`lab`]: starts the families of a spec on loopback and writes the files (`lab.json`,
@@ -14,6 +15,7 @@
 pub mod cli;
 pub mod cms_mmp;
 pub mod device;
+pub mod f5;
 pub mod faults;
 pub mod haproxy;
 pub mod lab;

@@ -1,11 +1,11 @@
 //! The device families a lab can hold, in the order they start (and appear in `--help`).
 //!
-//! Adding a family (the IM&P SOAP simulator, the CGP CLI simulator, the F5 REST simulator, a
-//! real HAProxy) is implementing [`crate::device::StartDevice`] for it in its own module and
+//! Adding a family (the IM&P SOAP simulator, the CGP CLI simulator) is implementing [`crate::device::StartDevice`] for it in its own module and
 //! adding its line here: the lab, its files and `uccluster-lab`'s flags come from this list.
 
 use crate::cms_mmp::lab_device::CmsNodes;
 use crate::device::Family;
+use crate::f5::lab_device::F5Devices;
 use crate::haproxy::lab_device::HaproxyBalancers;
 use crate::xop::lab_device::XopServers;
 
@@ -13,6 +13,7 @@ use crate::xop::lab_device::XopServers;
 pub const FAMILIES: &[Family] = &[
     Family::of::<CmsNodes>(),
     Family::of::<XopServers>(),
+    Family::of::<F5Devices>(),
     Family::of::<HaproxyBalancers>(),
 ];
 

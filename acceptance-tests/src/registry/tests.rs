@@ -10,7 +10,12 @@ fn every_family_has_its_own_key_and_flag() {
     let flags: Vec<String> = FAMILIES.iter().map(|f| f.flag()).collect();
     assert_eq!(
         flags,
-        ["--cms-nodes", "--xop-servers", "--haproxy-balancers"]
+        [
+            "--cms-nodes",
+            "--xop-servers",
+            "--f5-devices",
+            "--haproxy-balancers"
+        ]
     );
     assert_eq!(family("xop_servers").unwrap().flag(), "--xop-servers");
     assert!(family("xop-servers").is_none());
@@ -36,7 +41,7 @@ async fn a_spec_is_refused_whole_before_anything_starts() {
     let e = Lab::start(&spec, &out).await.err().expect("unknown family");
     assert!(
         e.to_string().contains(
-            "\"imp_nodes\", which is no device family (known: cms_nodes, xop_servers, haproxy_balancers)"
+            "\"imp_nodes\", which is no device family (known: cms_nodes, xop_servers, f5_devices, haproxy_balancers)"
         ),
         "{e}"
     );
