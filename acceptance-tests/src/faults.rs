@@ -227,6 +227,15 @@ impl Faults {
         id
     }
 
+    /// `socket`, registered as a live connection (see [`Faults::register_connection`]), with its
+    /// id; `None` when the socket cannot be duplicated.
+    pub fn track(&self, socket: tokio::net::TcpStream) -> Option<(tokio::net::TcpStream, u64)> {
+        let std_socket = socket.into_std().ok()?;
+        let dup = std_socket.try_clone().ok()?;
+        let socket = tokio::net::TcpStream::from_std(std_socket).ok()?;
+        Some((socket, self.register_connection(dup)))
+    }
+
     /// Cuts one connection abruptly (TCP shutdown, no goodbye of the protocol).
     pub fn cut_connection(&self, id: u64) {
         if let Some(s) = lock(&self.connections).remove(&id) {

@@ -52,18 +52,10 @@ async fn serve_connection(control: NodeControl, socket: TcpStream) {
     let faults = control.faults();
     let _open = faults.session_opened();
     let _ = socket.set_nodelay(true);
-    // Keep a duplicate of the socket so faults and `stop` can cut the TCP
-    // connection abruptly, underneath russh.
-    let Ok(std_socket) = socket.into_std() else {
+    // Tracked, so faults and `stop` can cut the connection underneath the protocol.
+    let Some((socket, conn_id)) = faults.track(socket) else {
         return;
     };
-    let Ok(dup) = std_socket.try_clone() else {
-        return;
-    };
-    let Ok(socket) = TcpStream::from_std(std_socket) else {
-        return;
-    };
-    let conn_id = faults.register_connection(dup);
     if control.inner.stopping.load(Ordering::SeqCst) {
         faults.cut_connection(conn_id);
         return;

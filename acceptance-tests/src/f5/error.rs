@@ -24,27 +24,23 @@ pub type ApiResult<T> = Result<T, ApiError>;
 impl ApiError {
     /// `{"code":N,"message":"...","errorStack":[],"apiError":3}` (mcpd's configuration errors).
     pub fn mcpd(status: u16, message: &Message, args: &[&str]) -> ApiError {
-        ApiError {
-            status,
-            body: json!({
-                "code": status,
-                "message": message.render(args),
-                "errorStack": [],
-                "apiError": 3,
-            }),
-        }
+        Self::body(status, message, args, 3)
     }
 
     /// A body error mcpd never saw: icrd refuses it while reading the JSON, `apiError` 1
     /// [unconfirmed: the value as remembered from iControl REST].
     pub fn icrd(status: u16, message: &Message, args: &[&str]) -> ApiError {
+        Self::body(status, message, args, 1)
+    }
+
+    fn body(status: u16, message: &Message, args: &[&str], api_error: u8) -> ApiError {
         ApiError {
             status,
             body: json!({
                 "code": status,
                 "message": message.render(args),
                 "errorStack": [],
-                "apiError": 1,
+                "apiError": api_error,
             }),
         }
     }
