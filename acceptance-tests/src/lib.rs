@@ -8,6 +8,7 @@
 //! - [`f5`]: a simulated F5 BIG-IP (iControl REST over HTTPS).
 //! - [`xop`]: XOP appliances: real MariaDB servers and a real OpenSSH sshd on loopback.
 //! - [`haproxy`]: load balancers: a real HAProxy on loopback and TCP member servers.
+//! - [`ipvs`]: IPVS directors: a real sshd in front of an ipvsadm 1.31 stand-in.
 //! - [`lab`]: starts the families of a spec on loopback and writes the files (`lab.json`,
 //!   `known_hosts`, `lab-ca.pem`, `lab.auto.tfvars.json`) that tests and `terraform` use
 //!   to reach them; [`cli`]: the command line of `uccluster-lab`.
@@ -18,6 +19,7 @@ pub mod device;
 pub mod f5;
 pub mod faults;
 pub mod haproxy;
+pub mod ipvs;
 pub mod lab;
 pub mod lab_ca;
 pub(crate) mod process;

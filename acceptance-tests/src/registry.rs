@@ -7,6 +7,7 @@ use crate::cms_mmp::lab_device::CmsNodes;
 use crate::device::Family;
 use crate::f5::lab_device::F5Devices;
 use crate::haproxy::lab_device::HaproxyBalancers;
+use crate::ipvs::lab_device::IpvsDirectors;
 use crate::xop::lab_device::XopServers;
 
 /// Every family; the first is what `uccluster-lab` starts one of when told nothing.
@@ -15,6 +16,7 @@ pub const FAMILIES: &[Family] = &[
     Family::of::<XopServers>(),
     Family::of::<F5Devices>(),
     Family::of::<HaproxyBalancers>(),
+    Family::of::<IpvsDirectors>(),
 ];
 
 /// The family whose spec key is `key`.
