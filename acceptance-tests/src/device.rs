@@ -139,6 +139,32 @@ pub enum FaultError {
     Failed(anyhow::Error),
 }
 
+/// A real component's answer to the shared faults it has no hook for: one device, one reason.
+pub struct NoHook {
+    pub device: String,
+    pub why: &'static str,
+}
+
+impl NoHook {
+    pub fn error(&self, fault: &'static str) -> FaultError {
+        FaultError::Unsupported {
+            device: self.device.clone(),
+            fault,
+            why: self.why,
+        }
+    }
+}
+
+/// A family's variables when they are its `lab.json` list under one name; none for an empty
+/// family.
+pub fn endpoints_variable(name: &str, endpoints: Value) -> Map<String, Value> {
+    let mut vars = Map::new();
+    if endpoints.as_array().is_some_and(|a| !a.is_empty()) {
+        vars.insert(name.to_string(), endpoints);
+    }
+    vars
+}
+
 impl std::fmt::Display for FaultError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -9,8 +9,8 @@ use serde_json::{json, Map, Value};
 
 use super::{Haproxy, MemberServers};
 use crate::device::{
-    distinct_names, DeviceTrust, FaultControl, FaultError, LabDevice, Pending, StartContext,
-    StartDevice,
+    distinct_names, endpoints_variable, DeviceTrust, FaultControl, FaultError, LabDevice, NoHook,
+    Pending, StartContext, StartDevice,
 };
 use crate::faults::{Fault, SessionCounts};
 use crate::lab::{Lab, LabSpec};
@@ -101,11 +101,7 @@ impl LabDevice for HaproxyBalancers {
 
     /// `haproxy_balancers`: the same objects as `lab.json`.
     fn tfvars(&self) -> Map<String, Value> {
-        let mut vars = Map::new();
-        if !self.balancers.is_empty() {
-            vars.insert("haproxy_balancers".into(), self.endpoints());
-        }
-        vars
+        endpoints_variable("haproxy_balancers", self.endpoints())
     }
 
     /// No TLS and no SSH: nothing to trust.
@@ -117,7 +113,12 @@ impl LabDevice for HaproxyBalancers {
         self.balancers
             .iter()
             .find(|(n, _, _)| n == name)
-            .map(|(n, _, _)| Box::new(NoFaults(n.clone())) as Box<dyn FaultControl>)
+            .map(|(n, _, _)| {
+                Box::new(NoFaults(NoHook {
+                    device: n.clone(),
+                    why: "a real HAProxy has no hook for it (its runtime API has no login or identity)",
+                })) as Box<dyn FaultControl>
+            })
     }
 
     fn stop(self: Box<Self>) -> Pending<'static, ()> {
@@ -130,21 +131,11 @@ impl LabDevice for HaproxyBalancers {
 }
 
 /// A real HAProxy takes none of the shared faults.
-struct NoFaults(String);
-
-impl NoFaults {
-    fn unsupported(&self, fault: &'static str) -> FaultError {
-        FaultError::Unsupported {
-            device: self.0.clone(),
-            fault,
-            why: "a real HAProxy has no hook for it (its runtime API has no login or identity)",
-        }
-    }
-}
+struct NoFaults(NoHook);
 
 impl FaultControl for NoFaults {
     fn inject(&self, fault: Fault) -> Pending<'_, Result<(), FaultError>> {
-        Box::pin(async move { Err(self.unsupported(fault.name())) })
+        Box::pin(async move { Err(self.0.error(fault.name())) })
     }
 
     fn clear(&self) -> Pending<'_, Result<(), FaultError>> {
@@ -152,11 +143,11 @@ impl FaultControl for NoFaults {
     }
 
     fn command_log(&self) -> Result<Vec<String>, FaultError> {
-        Err(self.unsupported("a command log"))
+        Err(self.0.error("a command log"))
     }
 
     fn sessions(&self) -> Result<SessionCounts, FaultError> {
-        Err(self.unsupported("session counters"))
+        Err(self.0.error("session counters"))
     }
 }
 

@@ -6,8 +6,8 @@ use serde_json::{json, Map, Value};
 
 use super::IpvsHost;
 use crate::device::{
-    distinct_names, DeviceTrust, FaultControl, FaultError, LabDevice, Pending, StartContext,
-    StartDevice,
+    distinct_names, endpoints_variable, DeviceTrust, FaultControl, FaultError, LabDevice, NoHook,
+    Pending, StartContext, StartDevice,
 };
 use crate::faults::{Fault, SessionCounts};
 use crate::lab::{Lab, LabSpec};
@@ -89,11 +89,7 @@ impl LabDevice for IpvsDirectors {
     }
 
     fn tfvars(&self) -> Map<String, Value> {
-        let mut vars = Map::new();
-        if !self.hosts.is_empty() {
-            vars.insert("ipvs_directors".into(), self.endpoints());
-        }
-        vars
+        endpoints_variable("ipvs_directors", self.endpoints())
     }
 
     fn trust(&self) -> Vec<DeviceTrust> {
@@ -127,11 +123,11 @@ struct DirectorFaults<'a>(&'a IpvsHost);
 
 impl DirectorFaults<'_> {
     fn unsupported(&self, fault: &'static str) -> FaultError {
-        FaultError::Unsupported {
+        NoHook {
             device: self.0.name().to_string(),
-            fault,
             why: "a real sshd has no hook for it",
         }
+        .error(fault)
     }
 }
 

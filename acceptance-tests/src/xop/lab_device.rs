@@ -14,8 +14,8 @@ use serde_json::{json, Map, Value};
 
 use super::{Sshd, XopServer, XopServerSpec, XOP_ADMIN_USER};
 use crate::device::{
-    distinct_names, DeviceTrust, FaultControl, FaultError, LabDevice, Pending, StartContext,
-    StartDevice,
+    distinct_names, DeviceTrust, FaultControl, FaultError, LabDevice, NoHook, Pending,
+    StartContext, StartDevice,
 };
 use crate::faults::{Fault, SessionCounts};
 use crate::lab::{Lab, LabSpec};
@@ -231,12 +231,12 @@ struct XopFaults<'a> {
 
 impl XopFaults<'_> {
     fn unsupported(&self, fault: &'static str) -> FaultError {
-        FaultError::Unsupported {
+        NoHook {
             device: self.server.name().to_string(),
-            fault,
             why: "a real MariaDB and sshd have no hook for it \
                   (a loopback TCP fault proxy in front of them would add one)",
         }
+        .error(fault)
     }
 }
 
