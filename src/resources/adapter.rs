@@ -51,6 +51,35 @@ pub struct Refusal {
     pub import: Option<ImportId>,
 }
 
+/// The refusal of a create over devices (nodes, at `path(i)`) that were each asked first: the
+/// first that could not be checked (`cannot_check`, with its error), or the first whose answer
+/// `found` says already holds the object (its summary and detail); the object's import ID
+/// goes with the second. `None` when no device stands in the way.
+pub fn refuse_per_node<T, E: std::fmt::Display>(
+    answers: &[Result<T, E>],
+    path: impl Fn(usize) -> AttributePath,
+    cannot_check: &str,
+    found: impl Fn(usize, &T) -> Option<(String, String)>,
+    import: impl FnOnce() -> ImportId,
+) -> Option<Refusal> {
+    for (i, answer) in answers.iter().enumerate() {
+        let (summary, detail, import) = match answer {
+            Err(e) => (cannot_check.to_string(), e.to_string(), None),
+            Ok(seen) => match found(i, seen) {
+                Some((summary, detail)) => (summary, detail, Some(import())),
+                None => continue,
+            },
+        };
+        return Some(Refusal {
+            summary,
+            detail,
+            path: Some(path(i)),
+            import,
+        });
+    }
+    None
+}
+
 /// How a change ended, and so what the read-back starts from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {

@@ -14,7 +14,9 @@ mod steps;
 use crate::client::Devices;
 use crate::devices::cms::database_cluster::MAX_DATABASE_NODES;
 use crate::devices::pem::{validate_pem, PemKind};
-use crate::resources::adapter::{Change, DeviceResource, Observed, Outcome, Refusal};
+use crate::resources::adapter::{
+    refuse_per_node, Change, DeviceResource, Observed, Outcome, Refusal,
+};
 use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
 use crate::resources::spec::Spec;
 use attributes::SPEC;
@@ -349,32 +351,26 @@ impl DeviceResource for DatabaseClusterResource {
             .procedure(&nodes, Some(&certs), deadline)
             .observe()
             .await;
-        for (i, report) in reports.iter().enumerate() {
-            match &report.status {
-                Err(e) => {
-                    return Err(Refusal {
-                        summary: "Cannot check the node before creating the cluster".into(),
-                        detail: e.to_string(),
-                        path: Some(node_path(i)),
-                        import: None,
-                    })
-                }
-                Ok(status) if node_state(status, None) != STATE_STANDALONE => {
-                    return Err(Refusal {
-                        summary: "Node already in a database cluster".into(),
-                        detail: format!(
+        let statuses: Vec<_> = reports.iter().map(|r| r.status.as_ref()).collect();
+        refuse_per_node(
+            &statuses,
+            node_path,
+            "Cannot check the node before creating the cluster",
+            |i, status| {
+                (node_state(status, None) != STATE_STANDALONE).then(|| {
+                    (
+                        "Node already in a database cluster".to_string(),
+                        format!(
                             "node {} is already in a database cluster (it reports {})",
                             nodes[i].name(),
                             node_role(status),
                         ),
-                        path: Some(node_path(i)),
-                        import: Some(import_id(&nodes)),
-                    })
-                }
-                Ok(_) => {}
-            }
-        }
-        Ok(())
+                    )
+                })
+            },
+            || import_id(&nodes),
+        )
+        .map_or(Ok(()), Err)
     }
 
     async fn converge<'a>(

@@ -20,7 +20,9 @@ use crate::devices::cms::xmpp_callbridge::{
     add_command, add_secret_command, del_command, parse_callbridge_list, validate_name,
     CallbridgeAccount, LIST_COMMAND, SECRET_QUESTION,
 };
-use crate::resources::adapter::{Change, DeviceResource, Observed, Outcome, Refusal};
+use crate::resources::adapter::{
+    refuse_per_node, Change, DeviceResource, Observed, Outcome, Refusal,
+};
 use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
 use crate::resources::mmp_command::{run_mmp, run_mmp_listing};
 use crate::resources::spec::Spec;
@@ -494,31 +496,24 @@ impl DeviceResource for XmppCallbridgeResource {
         let name = text(&planned.name).unwrap_or_default();
         let nodes = nodes_of(planned);
         let views = self.observe_nodes(&name, &nodes, deadline).await;
-        for (i, view) in views.iter().enumerate() {
-            match view {
-                Err(e) => {
-                    return Err(Refusal {
-                        summary: "Cannot check the XMPP node before creating".into(),
-                        detail: e.to_string(),
-                        path: Some(node_path(i)),
-                        import: None,
-                    })
-                }
-                Ok(Some(_)) => {
-                    return Err(Refusal {
-                        summary: "Call Bridge account already exists".into(),
-                        detail: format!(
+        refuse_per_node(
+            &views,
+            node_path,
+            "Cannot check the XMPP node before creating",
+            |i, account| {
+                account.as_ref().map(|_| {
+                    (
+                        "Call Bridge account already exists".to_string(),
+                        format!(
                             "{} already has an XMPP account named {name:?}",
                             nodes[i].address
                         ),
-                        path: Some(node_path(i)),
-                        import: Some(import_id(&name, &nodes)),
-                    })
-                }
-                Ok(None) => {}
-            }
-        }
-        Ok(())
+                    )
+                })
+            },
+            || import_id(&name, &nodes),
+        )
+        .map_or(Ok(()), Err)
     }
 
     async fn converge<'a>(
