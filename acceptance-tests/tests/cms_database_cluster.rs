@@ -180,6 +180,50 @@ async fn full_protocol_create_plan_import_drift_heal_destroy() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_made_elsewhere_is_refused_with_its_import_command() {
+    on_each_terraform("db-exists", |tf| async move {
+        let lab = fast_lab(2, &tf).await;
+        let ctl = controls(&lab);
+        let both = ["cms1", "cms2"];
+        // Another configuration (an operator, or another state) built the cluster.
+        let other = tf.sibling("db-exists-other");
+        write_certs(&other);
+        setup(&other, &lab, "cms1", &both, "").await;
+        other.init().await;
+        other.apply_ok().await;
+        let log_before = ctl[1].command_log().len();
+        write_certs(&tf);
+        setup(&tf, &lab, "cms1", &both, "").await;
+        tf.init().await;
+        let out = tf.apply().await;
+        out.assert_error(&[
+            "Node already in a database cluster",
+            "node cms1 is already in a database cluster (it reports primary)",
+            &format!(
+                "terraform import <resource address> '{}'",
+                import_id(&lab, &both)
+            ),
+        ]);
+        assert_eq!(tf.state_list().await.trim(), "", "nothing recorded");
+        assert_eq!(roles(&ctl), vec![DbRole::Primary, DbRole::Replica]);
+        assert!(
+            ctl[1].command_log()[log_before..]
+                .iter()
+                .all(|c| c.starts_with("database cluster status")
+                    || !c.starts_with("database cluster")),
+            "only status was asked: {:?}",
+            &ctl[1].command_log()[log_before..]
+        );
+        // The command it names takes the cluster over.
+        let import = tf.import(ADDRESS, &import_id(&lab, &both)).await;
+        assert_eq!(import.code, 0, "{}", import.all());
+        other.destroy_ok().await;
+        lab.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failover_is_not_drift_and_shows_in_current_master() {
     on_each_terraform("db-failover", |tf| async move {
         let lab = fast_lab(3, &tf).await;
