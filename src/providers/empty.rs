@@ -11,6 +11,8 @@ type DataSourceSet = fn() -> HashMap<String, Box<dyn DynamicDataSource>>;
 
 pub struct EmptyProvider {
     about: &'static str,
+    /// The provider type (`lb`), which prefixes its data sources' names.
+    type_name: &'static str,
     data_sources: DataSourceSet,
 }
 
@@ -22,13 +24,39 @@ impl EmptyProvider {
     pub fn new(about: &'static str) -> Self {
         EmptyProvider {
             about,
+            type_name: "",
             data_sources: none,
         }
     }
 
-    pub fn with_data_sources(mut self, data_sources: DataSourceSet) -> Self {
+    pub fn with_data_sources(
+        mut self,
+        type_name: &'static str,
+        data_sources: DataSourceSet,
+    ) -> Self {
+        self.type_name = type_name;
         self.data_sources = data_sources;
         self
+    }
+
+    /// What the provider offers so far, for its page.
+    fn description(&self) -> String {
+        let mut names: Vec<String> = (self.data_sources)().into_keys().collect();
+        names.sort();
+        let offered = match names.is_empty() {
+            true => String::new(),
+            false => {
+                let names: Vec<String> = names
+                    .iter()
+                    .map(|n| format!("`{}_{n}`", self.type_name))
+                    .collect();
+                format!(" Data sources: {}.", names.join(", "))
+            }
+        };
+        format!(
+            "uccluster provider for {}. No resources yet.{offered}",
+            self.about
+        )
     }
 }
 
@@ -41,10 +69,7 @@ impl Provider for EmptyProvider {
         Some(Schema {
             version: 1,
             block: Block {
-                description: Description::markdown(format!(
-                    "uccluster provider for {}. No resources yet.",
-                    self.about
-                )),
+                description: Description::markdown(self.description()),
                 ..Default::default()
             },
         })

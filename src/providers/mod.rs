@@ -76,7 +76,7 @@ pub fn provider_for(type_name: &str) -> Option<Box<dyn DynamicProvider>> {
         ))),
         "lb" => Some(Box::new(
             empty::EmptyProvider::new("load balancers in front of UC clusters")
-                .with_data_sources(lb_data_sources),
+                .with_data_sources("lb", lb_data_sources),
         )),
         _ => None,
     }
