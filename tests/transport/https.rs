@@ -141,6 +141,15 @@ fn target(api: &Api, auth: HttpsAuth) -> HttpsTarget {
     }
 }
 
+/// `request` on `target` through `pool`, as a provider sends it.
+async fn send(
+    pool: &HttpsPool,
+    target: &HttpsTarget,
+    request: &HttpsRequest,
+) -> Result<HttpsReply, TransportError> {
+    pool.https(target).await?.send(request).await
+}
+
 fn get(path: &str) -> HttpsRequest {
     HttpsRequest {
         method: Method::GET,
@@ -173,13 +182,7 @@ async fn basic_auth_and_unparsed_answers_over_one_kept_connection() {
         headers: vec![("SOAPAction", "\"CUCM:DB ver=14.0 listPhone\"".into())],
         body: b"<envelope/>".to_vec(),
     };
-    let reply = pool
-        .https(&target)
-        .await
-        .unwrap()
-        .send(&post)
-        .await
-        .unwrap();
+    let reply = send(&pool, &target, &post).await.unwrap();
     assert_eq!(
         (reply.status, reply.body.as_slice()),
         (200, &b"{\"items\":[]}"[..])
@@ -189,13 +192,7 @@ async fn basic_auth_and_unparsed_answers_over_one_kept_connection() {
         Some(&b"yes"[..])
     );
     // Any other status is the device's answer, handed back as it is.
-    let fault = pool
-        .https(&target)
-        .await
-        .unwrap()
-        .send(&get("/fault"))
-        .await
-        .unwrap();
+    let fault = send(&pool, &target, &get("/fault")).await.unwrap();
     assert_eq!(
         (fault.status, fault.body.as_slice()),
         (500, &b"<soap:Fault>boom</soap:Fault>"[..])
@@ -221,7 +218,7 @@ async fn refused_credentials_are_an_auth_error_never_retried() {
         let pool = HttpsPool::default();
         let deadline = Instant::now() + Duration::from_secs(30);
         let e = retry(5, deadline, TransportError::is_retryable, |_| async {
-            pool.https(&target).await?.send(&get("/axl/")).await
+            send(&pool, &target, &get("/axl/")).await
         })
         .await
         .unwrap_err();
@@ -293,11 +290,7 @@ async fn an_expired_token_is_renewed_once_and_the_new_one_kept() {
     let api = token_api(&["tok-2"]).await;
     let target = target(&api, token_auth());
     let pool = HttpsPool::default();
-    let reply = pool
-        .https(&target)
-        .await
-        .unwrap()
-        .send(&get("/mgmt/tm/ltm/pool"))
+    let reply = send(&pool, &target, &get("/mgmt/tm/ltm/pool"))
         .await
         .unwrap();
     assert_eq!(
@@ -309,10 +302,7 @@ async fn an_expired_token_is_renewed_once_and_the_new_one_kept() {
         (2, 2)
     );
     // The renewed token serves the next request without another login.
-    pool.https(&target)
-        .await
-        .unwrap()
-        .send(&get("/mgmt/tm/ltm/pool"))
+    send(&pool, &target, &get("/mgmt/tm/ltm/pool"))
         .await
         .unwrap();
     assert_eq!(
@@ -328,11 +318,7 @@ async fn an_expired_token_is_renewed_once_and_the_new_one_kept() {
 async fn a_token_refused_again_after_renewal_is_an_auth_error() {
     let api = token_api(&[]).await;
     let target = target(&api, token_auth());
-    let e = HttpsPool::default()
-        .https(&target)
-        .await
-        .unwrap()
-        .send(&get("/mgmt/tm/ltm/pool"))
+    let e = send(&HttpsPool::default(), &target, &get("/mgmt/tm/ltm/pool"))
         .await
         .unwrap_err();
     assert!(matches!(e, TransportError::Auth { .. }), "{e:?}");
@@ -354,11 +340,7 @@ async fn busy_answers_are_asked_again_until_the_device_answers() {
     })
     .await;
     let target = target(&api, basic());
-    let reply = HttpsPool::default()
-        .https(&target)
-        .await
-        .unwrap()
-        .send(&get("/axl/"))
+    let reply = send(&HttpsPool::default(), &target, &get("/axl/"))
         .await
         .unwrap();
     assert_eq!((reply.status, reply.body.as_slice()), (200, &b"done"[..]));
@@ -372,11 +354,7 @@ async fn a_device_busy_past_the_deadline_is_reported_as_busy() {
         busy_deadline: Duration::ZERO,
         ..target(&api, basic())
     };
-    let e = HttpsPool::default()
-        .https(&target)
-        .await
-        .unwrap()
-        .send(&get("/axl/"))
+    let e = send(&HttpsPool::default(), &target, &get("/axl/"))
         .await
         .unwrap_err();
     assert!(
@@ -414,21 +392,13 @@ async fn a_throttling_body_is_busy_only_when_devices_say_so() {
         busy: Some(Arc::new(AxlThrottle)),
         ..target(&api_a, basic())
     };
-    let reply = HttpsPool::default()
-        .https(&with)
-        .await
-        .unwrap()
-        .send(&get("/axl/"))
+    let reply = send(&HttpsPool::default(), &with, &get("/axl/"))
         .await
         .unwrap();
     assert_eq!((reply.status, api_a.count("/axl/")), (200, 2));
     let api_b = api(throttled()).await;
     let without = target(&api_b, basic());
-    let reply = HttpsPool::default()
-        .https(&without)
-        .await
-        .unwrap()
-        .send(&get("/axl/"))
+    let reply = send(&HttpsPool::default(), &without, &get("/axl/"))
         .await
         .unwrap();
     assert_eq!((reply.status, api_b.count("/axl/")), (500, 1));
@@ -445,7 +415,7 @@ async fn an_untrusted_certificate_is_a_certificate_error_never_retried() {
     let pool = HttpsPool::default();
     let deadline = Instant::now() + Duration::from_secs(30);
     let e = retry(5, deadline, TransportError::is_retryable, |_| async {
-        pool.https(&target).await?.send(&get("/axl/")).await
+        send(&pool, &target, &get("/axl/")).await
     })
     .await
     .unwrap_err();
@@ -461,13 +431,7 @@ async fn an_untrusted_certificate_is_a_certificate_error_never_retried() {
         ..target.clone()
     };
     assert_eq!(
-        pool.https(&pinned)
-            .await
-            .unwrap()
-            .send(&get("/axl/"))
-            .await
-            .unwrap()
-            .status,
+        send(&pool, &pinned, &get("/axl/")).await.unwrap().status,
         200
     );
 }
@@ -493,7 +457,7 @@ async fn the_concurrency_cap_bounds_requests_in_flight() {
     let pool = Arc::new(HttpsPool::default());
     let calls = (0..4).map(|_| {
         let (pool, target) = (pool.clone(), target.clone());
-        tokio::spawn(async move { pool.https(&target).await?.send(&get("/axl/")).await })
+        tokio::spawn(async move { send(&pool, &target, &get("/axl/")).await })
     });
     for call in futures::future::join_all(calls).await {
         assert_eq!(call.unwrap().unwrap().status, 200);
@@ -513,11 +477,7 @@ async fn a_retry_after_longer_than_the_backoff_is_waited_for() {
     // The backoff alone would ask again after 1 ms.
     let target = target(&api, basic());
     let started = Instant::now();
-    let reply = HttpsPool::default()
-        .https(&target)
-        .await
-        .unwrap()
-        .send(&get("/axl/"))
+    let reply = send(&HttpsPool::default(), &target, &get("/axl/"))
         .await
         .unwrap();
     assert_eq!(reply.status, 200);
@@ -534,11 +494,7 @@ async fn an_answer_larger_than_the_bound_is_refused_unread() {
         max_reply_bytes: 1024,
         ..target(&api, basic())
     };
-    let e = HttpsPool::default()
-        .https(&small)
-        .await
-        .unwrap()
-        .send(&get("/big"))
+    let e = send(&HttpsPool::default(), &small, &get("/big"))
         .await
         .unwrap_err();
     assert!(
