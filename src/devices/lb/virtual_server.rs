@@ -145,3 +145,47 @@ pub fn word<T: Copy>(table: &[(&str, T)], text: &str) -> Result<T, String> {
 pub fn check_word<T: Copy>(table: &[(&str, T)], text: &str) -> Result<(), String> {
     word(table, text).map(|_| ())
 }
+
+/// A balancer's health verdict on one member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// Its monitors pass.
+    Up,
+    /// Its monitors fail (or the balancer marked it down).
+    Down,
+    /// No monitor runs against it (or the balancer has none, as IPVS).
+    Unchecked,
+}
+
+pub const HEALTHS: &[(&str, Health)] = &[
+    ("up", Health::Up),
+    ("down", Health::Down),
+    ("unchecked", Health::Unchecked),
+];
+
+impl Health {
+    pub fn word(self) -> &'static str {
+        HEALTHS
+            .iter()
+            .find(|(_, h)| *h == self)
+            .map_or("unchecked", |(w, _)| w)
+    }
+}
+
+/// What a balancer reports about one member beyond its configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberReport {
+    pub health: Health,
+    /// The balancer's own words for the member's state (HAProxy `UP`/`MAINT`, F5
+    /// `up, enabled`, IPVS `weight 0`), for the operator.
+    pub status: String,
+}
+
+/// One virtual server as a balancer reports it: what it is configured as (only what the
+/// balancer holds; the rest at the model's defaults) and, for each of `vs.members` in order,
+/// its health.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reported {
+    pub vs: VirtualServer,
+    pub members: Vec<MemberReport>,
+}
