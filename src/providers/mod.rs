@@ -1,11 +1,11 @@
 //! The five provider types. Each has its own provider block; all are built from this crate.
 
 pub mod empty;
+pub mod lb;
 pub mod ssh_device;
 pub mod ssh_settings;
 
 use crate::client::Devices;
-use crate::data_sources::lb_config::LbConfigDataSource;
 use crate::devices::cms::prompt::MmpPrompt;
 use crate::resources::adapter::Adapted;
 use crate::resources::cms_database_cluster::DatabaseClusterResource;
@@ -14,7 +14,7 @@ use crate::resources::xop_replication_member::ReplicationMemberResource;
 use ssh_device::SshDeviceProvider;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tf_provider::{DynamicDataSource, DynamicProvider, DynamicResource};
+use tf_provider::{DynamicProvider, DynamicResource};
 
 fn resource(r: impl DynamicResource + 'static) -> Box<dyn DynamicResource> {
     Box::new(r)
@@ -38,13 +38,6 @@ fn cms_resources(devices: &Arc<Devices>) -> HashMap<String, Box<dyn DynamicResou
             resource(Adapted(DatabaseClusterResource::new(devices.clone()))),
         ),
     ])
-}
-
-fn lb_data_sources() -> HashMap<String, Box<dyn DynamicDataSource>> {
-    HashMap::from([(
-        "config".to_string(),
-        Box::new(LbConfigDataSource) as Box<dyn DynamicDataSource>,
-    )])
 }
 
 /// Every provider type uccluster ships, in documentation order.
@@ -74,10 +67,7 @@ pub fn provider_for(type_name: &str) -> Option<Box<dyn DynamicProvider>> {
         "cgp" => Some(Box::new(empty::EmptyProvider::new(
             "CommuniGate Pro SIP farms",
         ))),
-        "lb" => Some(Box::new(
-            empty::EmptyProvider::new("load balancers in front of UC clusters")
-                .with_data_sources("lb", lb_data_sources),
-        )),
+        "lb" => Some(Box::new(lb::LbProvider::new())),
         _ => None,
     }
 }

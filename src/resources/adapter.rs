@@ -119,6 +119,11 @@ pub trait DeviceResource: Send + Sync + 'static {
     /// What the resource is, in messages ("Call Bridge account").
     const NOUN: &'static str;
 
+    /// The import ID Terraform was given, parsed; by default in the declared shape.
+    fn parse_import(&self, id: &str) -> Result<ImportId, String> {
+        Self::IMPORT_ID.parse(id)
+    }
+
     /// Relations between attributes that no single declaration can say (the declared checks
     /// have already run).
     fn validate(&self, _diags: &mut Diagnostics, _config: &Self::State<'_>) {}
@@ -419,7 +424,7 @@ impl<R: DeviceResource> Resource for Adapted<R> {
         diags: &mut Diagnostics,
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let parsed = match R::IMPORT_ID.parse(&id) {
+        let parsed = match self.0.parse_import(&id) {
             Ok(parsed) => parsed,
             Err(e) => {
                 diags.root_error("Invalid import ID", e);

@@ -126,6 +126,26 @@ impl Attr {
     }
 }
 
+/// Rows shared with another declaration followed by this one's own, as one table (the
+/// `lb_virtual_server` member is `lb_config`'s member plus what the balancer reports).
+/// `N` must be the sum of the lengths; a wrong `N` fails the build.
+pub const fn rows<const N: usize>(shared: &[Attr], own: &[Attr]) -> [Attr; N] {
+    assert!(shared.len() + own.len() == N, "N is not the number of rows");
+    let mut out = [match shared.is_empty() {
+        true => own[0],
+        false => shared[0],
+    }; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = match i < shared.len() {
+            true => shared[i],
+            false => own[i - shared.len()],
+        };
+        i += 1;
+    }
+    out
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Nesting {
     /// Exactly one block (a map in state, `name.attr` in paths).

@@ -7,10 +7,11 @@
 mod attributes;
 
 use crate::devices::lb::legacy::{render, Site, VENDORS};
-use crate::devices::lb::rules::{self, At};
-use crate::devices::lb::virtual_server::{
-    word, F5Options, Member, VirtualServer, FORWARDINGS, METHODS, MONITORS, PERSISTENCES, PROTOCOLS,
-};
+use crate::devices::lb::rules;
+use crate::devices::lb::virtual_server::word;
+use crate::resources::image::image;
+use crate::resources::lb_virtual_server::{model, report};
+use crate::resources::lb_virtual_server::state::F5Block;
 use crate::resources::values::text;
 use attributes::SPEC;
 use serde::{Deserialize, Serialize};
@@ -51,19 +52,6 @@ pub struct MemberBlock<'a> {
     pub enabled: ValueBool,
 }
 
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
-pub struct F5Block<'a> {
-    pub pool: ValueString<'a>,
-    pub profile: ValueString<'a>,
-    pub smtp_monitor: ValueString<'a>,
-    pub idle_timeout: ValueNumber,
-    pub tcp_handshake_timeout: ValueNumber,
-    pub tcp_close_timeout: ValueNumber,
-    pub loose_initiation: ValueBool,
-    pub loose_close: ValueBool,
-    pub software_syncookie: ValueBool,
-    pub floating: ValueBool,
-}
 
 pub struct LbConfigDataSource;
 
@@ -76,14 +64,6 @@ fn number<T: TryFrom<i64>>(v: &ValueNumber) -> Option<T> {
     v.as_ref_option().and_then(|n| T::try_from(*n).ok())
 }
 
-/// An optional port: `Some(None)` when unset, `None` while unknown.
-fn optional_port(v: &ValueNumber) -> Option<Option<u16>> {
-    match v {
-        Value::Null => Some(None),
-        _ => number(v).map(Some),
-    }
-}
-
 /// The site the configuration describes (defaults filled in), or `None` while some value is
 /// unknown. Values were checked by the declaration; what still fails to convert is reported.
 fn site_of(config: &ConfigState<'_>, diags: &mut Diagnostics) -> Option<Site> {
@@ -92,7 +72,7 @@ fn site_of(config: &ConfigState<'_>, diags: &mut Diagnostics) -> Option<Site> {
     let mut virtual_servers = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
         let block = block.as_ref_option()?;
-        virtual_servers.push(virtual_server(block, i, diags)?);
+        virtual_servers.push(model::virtual_server(&image(block), &vs_path(i), diags).ok()?);
     }
     Some(Site {
         virtual_servers,
@@ -105,103 +85,10 @@ fn site_of(config: &ConfigState<'_>, diags: &mut Diagnostics) -> Option<Site> {
     })
 }
 
-fn virtual_server(
-    b: &VirtualServerBlock<'_>,
-    i: usize,
-    diags: &mut Diagnostics,
-) -> Option<VirtualServer> {
-    let path = vs_path(i);
-    // The declaration checked every word and address; a failure here is reported, not assumed.
-    let address = match text(&b.address)?.parse() {
-        Ok(a) => a,
-        Err(_) => {
-            diags.error(
-                "Invalid virtual server",
-                "not an IP address",
-                path.attribute("address"),
-            );
-            return None;
-        }
-    };
-    let protocol = pick(PROTOCOLS, &b.protocol, &path, "protocol", diags)?;
-    let method = pick(METHODS, &b.method, &path, "method", diags)?;
-    let forwarding = pick(FORWARDINGS, &b.forwarding, &path, "forwarding", diags)?;
-    let persistence = pick(PERSISTENCES, &b.persistence, &path, "persistence", diags)?;
-    let mut monitors = Vec::new();
-    for m in b.monitors.as_ref_option()? {
-        monitors.push(pick(MONITORS, m, &path, "monitors", diags)?);
-    }
-    let port = optional_port(&b.port)?;
-    let mut members = Vec::new();
-    for m in b.member.as_ref_option().into_iter().flatten() {
-        let m = m.as_ref_option()?;
-        members.push(Member {
-            name: text(&m.name)?,
-            address: text(&m.address)?.parse().ok()?,
-            port: optional_port(&m.port)?,
-            weight: number(&m.weight)?,
-            enabled: *m.enabled.as_ref_option()?,
-        });
-    }
-    let f5 = match &b.f5 {
-        Value::Value(f) => F5Options {
-            pool: text(&f.pool),
-            profile: text(&f.profile),
-            smtp_monitor: text(&f.smtp_monitor),
-            idle_timeout: number(&f.idle_timeout),
-            tcp_handshake_timeout: number(&f.tcp_handshake_timeout),
-            tcp_close_timeout: number(&f.tcp_close_timeout),
-            loose_initiation: f.loose_initiation.as_ref_option().copied(),
-            loose_close: f.loose_close.as_ref_option().copied(),
-            software_syncookie: f.software_syncookie.as_ref_option().copied(),
-            floating: f.floating.as_ref_option().copied().unwrap_or(false),
-        },
-        Value::Null => F5Options::default(),
-        Value::Unknown => return None,
-    };
-    Some(VirtualServer {
-        name: text(&b.name)?,
-        address,
-        port,
-        protocol,
-        method,
-        forwarding,
-        persistence,
-        monitors,
-        members,
-        f5,
-    })
-}
-
-/// The value `v` names in `table`; an unknown word is reported at `path.attribute`.
-fn pick<T: Copy>(
-    table: &[(&str, T)],
-    v: &ValueString<'_>,
-    path: &AttributePath,
-    attribute: &'static str,
-    diags: &mut Diagnostics,
-) -> Option<T> {
-    word(table, &text(v)?)
-        .map_err(|e| {
-            diags.error(
-                "Invalid virtual server",
-                e,
-                path.clone().attribute(attribute),
-            )
-        })
-        .ok()
-}
-
 /// The seed's rules for every service, each finding at its attribute.
 fn check_rules(site: &Site, diags: &mut Diagnostics) {
     for (i, vs) in site.virtual_servers.iter().enumerate() {
-        for finding in rules::check(vs) {
-            let path = match finding.at {
-                At::Attribute(a) => vs_path(i).attribute(a),
-                At::Member(j, a) => vs_path(i).attribute("member").index(j as i64).attribute(a),
-            };
-            diags.error(finding.summary, finding.detail, path);
-        }
+        report(rules::check(vs), &vs_path(i), diags);
     }
 }
 

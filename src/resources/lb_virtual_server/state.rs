@@ -1,0 +1,199 @@
+//! The state of an `lb_virtual_server`, and the state a balancer's report describes.
+
+use super::backend::Found;
+use crate::devices::lb::virtual_server::{
+    Forwarding, Health, Member, Method, Monitor, Persistence, Protocol, VirtualServer, FORWARDINGS,
+    METHODS, MONITORS, PERSISTENCES, PROTOCOLS,
+};
+use crate::resources::values::known;
+use crate::timeouts::Timeouts;
+use serde::{Deserialize, Serialize};
+use tf_provider::value::{self, Value, ValueBool, ValueList, ValueNumber, ValueString};
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct VirtualServerState<'a> {
+    pub id: ValueString<'a>,
+    pub name: ValueString<'a>,
+    pub address: ValueString<'a>,
+    pub port: ValueNumber,
+    pub protocol: ValueString<'a>,
+    pub method: ValueString<'a>,
+    pub forwarding: ValueString<'a>,
+    pub persistence: ValueString<'a>,
+    pub monitors: ValueList<ValueString<'a>>,
+    pub member: ValueList<Value<MemberState<'a>>>,
+    #[serde(with = "value::serde_as_vec")]
+    pub f5: Value<F5Block<'a>>,
+    #[serde(with = "value::serde_as_vec")]
+    pub ipvs: Value<IpvsBlock>,
+    #[serde(with = "value::serde_as_vec")]
+    pub timeouts: Value<Timeouts<'a>>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct MemberState<'a> {
+    pub name: ValueString<'a>,
+    pub address: ValueString<'a>,
+    pub port: ValueNumber,
+    pub weight: ValueNumber,
+    pub enabled: ValueBool,
+    pub health: ValueString<'a>,
+    pub status: ValueString<'a>,
+}
+
+/// The `f5` block, also `lb_config`'s.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct F5Block<'a> {
+    pub pool: ValueString<'a>,
+    pub profile: ValueString<'a>,
+    pub smtp_monitor: ValueString<'a>,
+    pub idle_timeout: ValueNumber,
+    pub tcp_handshake_timeout: ValueNumber,
+    pub tcp_close_timeout: ValueNumber,
+    pub loose_initiation: ValueBool,
+    pub loose_close: ValueBool,
+    pub software_syncookie: ValueBool,
+    pub floating: ValueBool,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct IpvsBlock {
+    pub one_packet_scheduling: ValueBool,
+}
+
+/// The configuration's word for a model value.
+fn word_of<T: Copy + PartialEq>(table: &[(&'static str, T)], v: T) -> &'static str {
+    table.iter().find(|(_, t)| *t == v).map_or("", |(w, _)| w)
+}
+
+pub fn protocol_word(p: Protocol) -> &'static str {
+    word_of(PROTOCOLS, p)
+}
+fn method_word(m: Method) -> &'static str {
+    word_of(METHODS, m)
+}
+fn forwarding_word(f: Forwarding) -> &'static str {
+    word_of(FORWARDINGS, f)
+}
+fn persistence_word(p: Persistence) -> &'static str {
+    word_of(PERSISTENCES, p)
+}
+fn monitor_word(m: Monitor) -> &'static str {
+    word_of(MONITORS, m)
+}
+
+fn number(n: Option<impl Into<i64>>) -> ValueNumber {
+    n.map_or(Value::Null, |n| Value::Value(n.into()))
+}
+
+fn same_endpoint(a: &Member, b: &Member, vs_a: &VirtualServer, vs_b: &VirtualServer) -> bool {
+    a.address == b.address && vs_a.member_port(a) == vs_b.member_port(b)
+}
+
+/// The members of `found` in the configuration's order (the ones it does not list after them),
+/// each with its configured name where the balancer keeps none, and its configured weight
+/// while it is quiesced at weight 0.
+fn members<'a>(
+    found: &Found,
+    base: &VirtualServer,
+    names_held: bool,
+) -> Vec<Value<MemberState<'a>>> {
+    let vs = &found.reported.vs;
+    let mut order: Vec<usize> = base
+        .members
+        .iter()
+        .filter_map(|b| {
+            vs.members
+                .iter()
+                .position(|m| same_endpoint(m, b, vs, base))
+        })
+        .collect();
+    let extra: Vec<usize> = (0..vs.members.len())
+        .filter(|i| !order.contains(i))
+        .collect();
+    order.extend(extra);
+    order
+        .into_iter()
+        .map(|i| {
+            let m = &vs.members[i];
+            let configured = base.members.iter().find(|b| same_endpoint(m, b, vs, base));
+            let name = match (names_held, configured) {
+                (false, Some(c)) => c.name.clone(),
+                _ => m.name.clone(),
+            };
+            let weight = match (m.enabled, m.weight, configured) {
+                (false, 0, Some(c)) => c.weight,
+                (_, w, _) => w.max(1),
+            };
+            let report = found.reported.members.get(i);
+            Value::Value(MemberState {
+                name: known(name),
+                address: known(m.address.to_string()),
+                port: number(m.port),
+                weight: Value::Value(weight.into()),
+                enabled: Value::Value(m.enabled),
+                health: known(report.map_or(Health::Unchecked, |r| r.health).word()),
+                status: known(report.map_or(String::new(), |r| r.status.clone())),
+            })
+        })
+        .collect()
+}
+
+/// The state the balancer's `found` describes, with what it does not hold (`unheld`
+/// attributes, the configured member names) from `base`, the state it was read for.
+pub fn observed<'a>(
+    found: &Found,
+    base: &VirtualServerState<'a>,
+    base_vs: &VirtualServer,
+    unheld: &[&str],
+    id: String,
+    one_packet_default: bool,
+) -> VirtualServerState<'a> {
+    let vs = &found.reported.vs;
+    let held = |a: &str| !unheld.contains(&a);
+    let foreign = |a: &str, word: &'static str| {
+        known(
+            found
+                .foreign
+                .iter()
+                .find(|(f, _)| *f == a)
+                .map_or(word.to_string(), |(_, w)| w.clone()),
+        )
+    };
+    let monitors = match held("monitors") {
+        true => Value::Value(
+            vs.monitors
+                .iter()
+                .map(|m| known(monitor_word(*m)))
+                .collect(),
+        ),
+        false => base.monitors.clone(),
+    };
+    let ipvs = match (&base.ipvs, found.one_packet == one_packet_default) {
+        (Value::Null, true) => Value::Null,
+        _ => Value::Value(IpvsBlock {
+            one_packet_scheduling: Value::Value(found.one_packet),
+        }),
+    };
+    VirtualServerState {
+        id: known(id),
+        name: match held("name") {
+            true => known(vs.name.clone()),
+            false => base.name.clone(),
+        },
+        address: known(vs.address.to_string()),
+        port: number(vs.port),
+        protocol: known(protocol_word(vs.protocol)),
+        method: foreign("method", method_word(vs.method)),
+        forwarding: foreign("forwarding", forwarding_word(vs.forwarding)),
+        persistence: known(persistence_word(vs.persistence)),
+        monitors,
+        member: Value::Value(members(found, base_vs, held("name"))),
+        f5: base.f5.clone(),
+        ipvs: match held("ipvs") {
+            true => ipvs,
+            false => base.ipvs.clone(),
+        },
+        timeouts: base.timeouts.clone(),
+    }
+}
