@@ -1,6 +1,8 @@
 //! Configuration for the lab's load balancers (`lb` provider blocks and virtual servers).
 
 use uccluster_lab::ipvs::IpvsHost;
+use uccluster_lab::lab::Lab;
+use uccluster_lab::secrets::hcl_string;
 
 use crate::tf::PROVIDER_VERSION;
 
@@ -33,4 +35,22 @@ pub fn lb_member(address: &str, extra: &[&str]) -> String {
         block.push_str(&format!("    {line}\n"));
     }
     block + "  }\n"
+}
+
+/// An `lb` provider block for the lab's BIG-IP `name`: its address, the lab's account and the
+/// lab CA as the trust policy.
+pub fn f5_provider(lab: &Lab, name: &str) -> String {
+    let device = lab.endpoints()["f5_devices"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["name"] == name).cloned())
+        .expect("the lab has the F5 device");
+    format!(
+        "{}\nprovider \"lb\" {{\n  f5 {{\n    address  = \"{}\"\n    port     = {}\n    username = \"{}\"\n    password = {}\n    ca_file  = \"{}\"\n  }}\n}}\n",
+        lb_terraform_block(),
+        device["host"].as_str().unwrap_or_default(),
+        device["port"],
+        device["username"].as_str().unwrap_or_default(),
+        hcl_string(device["password"].as_str().unwrap_or_default()),
+        device["ca_file"].as_str().unwrap_or_default(),
+    )
 }

@@ -11,14 +11,19 @@ mod ssh;
 
 pub use crate::transport::exec::HostSession;
 pub use crate::transport::host_key::is_valid_fingerprint;
+pub use crate::transport::https::{
+    HttpsAuth, HttpsReply, HttpsRequest, HttpsTarget, HttpsTurn, Method, TokenLogin,
+};
 pub use crate::transport::interactive_shell::{PromptAnswer, PromptGrammar, ShellSession};
 pub use crate::transport::mysql::{MysqlSession, MysqlTarget};
 pub use crate::transport::ssh::SshTarget;
+pub use crate::transport::tls::{CertificateFingerprint, TrustPolicy};
 pub use crate::transport::TransportError;
 pub use sql::{SqlEndpoint, SqlSettings};
 pub use ssh::{NodeConnection, SshSettings};
 
 use crate::transport::exec::HostPool;
+use crate::transport::https::HttpsPool;
 use crate::transport::interactive_shell::ShellPool;
 use crate::transport::mysql::MysqlPool;
 use std::sync::RwLock;
@@ -30,6 +35,7 @@ pub struct Devices {
     shells: ShellPool,
     hosts: HostPool,
     mysql: MysqlPool,
+    https: HttpsPool,
 }
 
 /// The provider block's settings, by transport.
@@ -50,6 +56,7 @@ impl Devices {
             shells: ShellPool::new(prompt),
             hosts: HostPool::default(),
             mysql: MysqlPool::default(),
+            https: HttpsPool::default(),
         }
     }
 
@@ -93,6 +100,14 @@ impl Devices {
     /// Command execution on one Linux host.
     pub async fn host<'a>(&self, target: &'a SshTarget) -> HostSession<'a> {
         self.hosts.session(target).await
+    }
+
+    /// The HTTPS client of one device's API (its keep-alive connections and login token).
+    pub async fn https<'a>(
+        &self,
+        target: &'a HttpsTarget,
+    ) -> Result<HttpsTurn<'a>, TransportError> {
+        self.https.https(target).await
     }
 
     /// The SQL connection of one server.

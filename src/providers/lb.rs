@@ -2,20 +2,30 @@
 //! backend block it holds, and the data sources that need no balancer (`lb_config`).
 
 use super::ssh_settings::{settings_from_config, ssh_provider_attributes, SshProviderConfig};
-use crate::client::{Devices, NodeConnection, SshSettings};
+use crate::backoff::Backoff;
+use crate::client::{
+    CertificateFingerprint, Devices, HttpsAuth, HttpsTarget, NodeConnection, SshSettings,
+    TrustPolicy,
+};
 use crate::data_sources::lb_config::LbConfigDataSource;
 use crate::devices::cms::prompt::MmpPrompt;
+use crate::devices::lb::f5::F5Login;
+use crate::duration::{parse_duration, DurationBounds};
 use crate::resources::adapter::Adapted;
 use crate::resources::image::{from_image, image};
+use crate::resources::lb_virtual_server::attributes::NAME;
 use crate::resources::lb_virtual_server::backend::{Balancer, LbDevice};
+use crate::resources::lb_virtual_server::f5::F5;
 use crate::resources::lb_virtual_server::ipvs::Ipvs;
 use crate::resources::lb_virtual_server::{Balancers, VirtualServerResource};
-use crate::resources::node_checks::{ADDRESS, FINGERPRINT};
+use crate::resources::node_checks::{ADDRESS, FINGERPRINT, USERNAME};
 use crate::resources::spec::{attr, BlockSpec, Check, DefaultValue, Nesting, Presence, Spec, Type};
 use crate::resources::values::text;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
+use std::time::Duration;
 use tf_provider::schema::{NestedBlock, Schema};
 use tf_provider::value::{self, Value, ValueBool, ValueEmpty, ValueNumber, ValueString};
 use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
@@ -43,17 +53,56 @@ const IPVS: BlockSpec = BlockSpec {
     blocks: &[],
 };
 
+fn fingerprint(v: &str) -> Result<(), String> {
+    CertificateFingerprint::parse(v).map(|_| ())
+}
+
+const TLS_BOUNDS: DurationBounds = DurationBounds::secs(1, 3600);
+
+const F5: BlockSpec = BlockSpec {
+    name: "f5",
+    nesting: Nesting::Optional,
+    description: "An F5 BIG-IP, through iControl REST over HTTPS with a token login (`/mgmt/shared/authn/login`, the `X-F5-Auth-Token` renewed when BIG-IP expires it). The device's certificate is checked: against `ca_file`, or pinned with `certificate_sha256`, or else against the system's trust store.",
+    attrs: &[
+        attr("address", Type::Text, Presence::Required, "Address (IP or host name) of the BIG-IP's management interface; the certificate must name it unless `certificate_sha256` pins it.").check(ADDRESS),
+        attr("port", Type::Number, Presence::Defaulted(DefaultValue::Number(443)), "HTTPS port (default 443).").check(Check::Port),
+        attr("username", Type::Text, Presence::Defaulted(DefaultValue::Text("admin")), "BIG-IP user with the Manager role or above on the partition (default `admin`), or `LB_F5_USERNAME`.").check(USERNAME),
+        attr("password", Type::Text, Presence::Optional, "Its password, or `LB_F5_PASSWORD`.").sensitive(),
+        attr("partition", Type::Text, Presence::Defaulted(DefaultValue::Text("Common")), "Administrative partition of the objects (default `Common`).").check(NAME),
+        attr("ca_file", Type::Text, Presence::Optional, "PEM file of the CAs that issued the BIG-IP's certificate.").check(Check::Text { title: "Invalid path", check: crate::grammar::check_no_control }),
+        attr("certificate_sha256", Type::Text, Presence::Optional, "SHA-256 fingerprint of the BIG-IP's own certificate (64 hex digits, colons allowed), for a self-signed device certificate: exactly that certificate is accepted.").check(Check::Text { title: "Invalid fingerprint", check: fingerprint }),
+        attr("insecure_skip_tls_verify", Type::Bool, Presence::Defaulted(DefaultValue::Bool(false)), "**Insecure.** Accept any certificate, so anyone on the path can read the credentials. Default `false`; for labs only."),
+        attr("request_timeout", Type::Text, Presence::Defaulted(DefaultValue::Text("60s")), "Limit for one request's answer, from `1s` to `1h` (default `60s`)."),
+    ],
+    blocks: &[],
+};
+
 const SPEC: Spec = Spec {
     description: "uccluster provider for the load balancers in front of UC clusters. One provider block is one balancer, named by its backend block (use aliases for several). Data sources: `lb_config` needs no balancer.",
     attrs: &[],
-    blocks: &[IPVS],
+    blocks: &[F5, IPVS],
     timeouts: &[],
 };
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
 pub struct LbProviderConfig<'a> {
     #[serde(with = "value::serde_as_vec")]
+    pub f5: Value<F5Config<'a>>,
+    #[serde(with = "value::serde_as_vec")]
     pub ipvs: Value<IpvsConfig<'a>>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct F5Config<'a> {
+    pub address: ValueString<'a>,
+    pub port: ValueNumber,
+    pub username: ValueString<'a>,
+    pub password: ValueString<'a>,
+    pub partition: ValueString<'a>,
+    pub ca_file: ValueString<'a>,
+    pub certificate_sha256: ValueString<'a>,
+    pub insecure_skip_tls_verify: ValueBool,
+    pub request_timeout: ValueString<'a>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
@@ -110,10 +159,97 @@ fn ssh_settings(
     settings.map(|s| s.ssh)
 }
 
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The F5 backend of a valid `f5` block.
+fn f5(config: &F5Config<'_>, diags: &mut Diagnostics) -> Option<Box<dyn Balancer>> {
+    let at = |name: &'static str| AttributePath::new("f5").index(0).attribute(name);
+    // Unknown until apply (a variable set then): only `configure` needs the value.
+    let password = match config.password.is_unknown() {
+        true => Some(String::new()),
+        false => text(&config.password).or_else(|| env("LB_F5_PASSWORD")),
+    };
+    let Some(password) = password else {
+        diags.error(
+            "No password",
+            "set password in the f5 block, or LB_F5_PASSWORD",
+            at("password"),
+        );
+        return None;
+    };
+    crate::secrets::register(&password);
+    let request_timeout = parse_duration(&text(&config.request_timeout)?, TLS_BOUNDS)
+        .map_err(|e| diags.error("Invalid duration", e, at("request_timeout")))
+        .ok()?;
+    let trust = match (
+        text(&config.certificate_sha256),
+        text(&config.ca_file),
+        config
+            .insecure_skip_tls_verify
+            .as_ref_option()
+            .copied()
+            .unwrap_or(false),
+    ) {
+        (Some(pin), _, _) => TrustPolicy::PinnedSha256(CertificateFingerprint::parse(&pin).ok()?),
+        (None, Some(ca), _) => TrustPolicy::CaBundle(ca.into()),
+        (None, None, true) => TrustPolicy::InsecureAcceptAnyCertificate,
+        (None, None, false) => TrustPolicy::SystemStore,
+    };
+    let address = text(&config.address)?;
+    let host = match address.contains(':') {
+        true => format!("[{address}]"),
+        false => address,
+    };
+    let port = config.port.as_ref_option().copied().unwrap_or(443);
+    Some(Box::new(F5 {
+        devices: Devices::new(&MmpPrompt),
+        target: HttpsTarget {
+            base_url: format!("https://{host}:{port}"),
+            trust,
+            auth: HttpsAuth::Token {
+                username: text(&config.username)
+                    .or_else(|| env("LB_F5_USERNAME"))
+                    .unwrap_or_else(|| "admin".into()),
+                password,
+                login: Arc::new(F5Login),
+            },
+            connect_timeout: Duration::from_secs(15),
+            request_timeout,
+            busy_deadline: Duration::from_secs(120),
+            busy_backoff: Backoff::new(Duration::from_millis(250), Duration::from_secs(5)),
+            busy: None,
+            // BIG-IP's REST framework serves a handful of requests at once well (devices.md §4).
+            concurrency_cap: NonZeroUsize::new(4),
+            max_reply_bytes: 32 << 20,
+        },
+        partition: text(&config.partition)?,
+    }))
+}
+
 /// The balancer a valid configuration names; errors at the attribute.
 fn balancer(config: &LbProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Box<dyn Balancer>> {
     SPEC.check(config, diags);
     let config = SPEC.with_defaults(config.clone()).ok()?;
+    let named: Vec<&str> = [("f5", config.f5.is_null()), ("ipvs", config.ipvs.is_null())]
+        .into_iter()
+        .filter(|(_, null)| !null)
+        .map(|(n, _)| n)
+        .collect();
+    if named.len() > 1 {
+        diags.root_error(
+            "One balancer per provider block",
+            format!(
+                "this block names {}: give each balancer its own provider block (alias = \"...\") and each lb_virtual_server its provider",
+                named.join(" and ")
+            ),
+        );
+        return None;
+    }
+    if let Value::Value(f5config) = &config.f5 {
+        return f5(f5config, diags);
+    }
     match &config.ipvs {
         Value::Value(ipvs) => {
             let ssh = ssh_settings(ipvs, AttributePath::new("ipvs").index(0), IPVS_ENV, diags)?;
@@ -150,7 +286,7 @@ impl Provider for LbProvider {
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::Config<'a>) -> Option<()> {
         // Values known only at apply (a director built by the same configuration) wait for it.
-        if config.ipvs.is_unknown() {
+        if config.ipvs.is_unknown() || config.f5.is_unknown() {
             return Some(());
         }
         balancer(&config, diags);

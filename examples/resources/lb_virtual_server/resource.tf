@@ -7,32 +7,45 @@ terraform {
   }
 }
 
-variable "director_password" {
+variable "bigip_password" {
   type      = string
   sensitive = true
 }
 
-# The balancer: a Linux IPVS director, driven with ipvsadm over SSH.
+# The balancer: an F5 BIG-IP, through iControl REST; its certificate checked against the CA
+# that issued it.
 provider "lb" {
-  ipvs {
-    address  = "64.173.55.170"
-    username = "root"
-    password = var.director_password
+  f5 {
+    address  = "64.173.55.176"
+    username = "admin"
+    password = var.bigip_password
+    ca_file  = "bigip-ca.pem"
   }
 }
 
-# The seed's SIP farm VIP (communigate-cluster-sip-farm-lb): SIP over UDP 5060 to the
-# frontends fe5..fe8, direct routing (each frontend holds the VIP on its loopback, answers go
-# straight to the client), round robin, and no persistence: "session binding" would defeat
-# the SIP farm's own distribution. IPVS schedules every datagram on its own (-o) by default
-# on this port, and has no monitors of its own.
-resource "lb_virtual_server" "sip" {
-  name       = "sip"
+# The seed's F5 example (communigate-cluster-sip-farm-lb): virtual server External on the VIP,
+# any port, TCP and UDP, the destination address not translated (each frontend fe5..fe8 holds
+# the VIP on its loopback), round robin, no persistence (UDP "session binding" would defeat the
+# SIP farm's own distribution), pool Frontends checked by an SMTP monitor and gateway ICMP (no
+# SIP-level probe: a farm member may relay it to another), and the CGS_fastL4 profile.
+resource "lb_virtual_server" "external" {
+  name       = "External"
   address    = "64.173.55.164"
-  port       = 5060
-  protocol   = "udp"
-  forwarding = "direct_routing"
-  monitors   = []
+  protocol   = "both"
+  forwarding = "no_translation"
+  monitors   = ["smtp", "icmp"]
+
+  f5 {
+    pool                  = "Frontends"
+    profile               = "CGS_fastL4"
+    smtp_monitor          = "MySMTP"
+    idle_timeout          = 60
+    tcp_handshake_timeout = 15
+    tcp_close_timeout     = 60
+    loose_initiation      = false
+    loose_close           = true
+    software_syncookie    = false
+  }
 
   member {
     name    = "fe5"

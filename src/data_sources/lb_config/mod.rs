@@ -10,8 +10,8 @@ use crate::devices::lb::legacy::{render, Site, VENDORS};
 use crate::devices::lb::rules;
 use crate::devices::lb::virtual_server::word;
 use crate::resources::image::image;
-use crate::resources::lb_virtual_server::{model, report};
 use crate::resources::lb_virtual_server::state::F5Block;
+use crate::resources::lb_virtual_server::{model, report};
 use crate::resources::values::text;
 use attributes::SPEC;
 use serde::{Deserialize, Serialize};
@@ -51,7 +51,6 @@ pub struct MemberBlock<'a> {
     pub weight: ValueNumber,
     pub enabled: ValueBool,
 }
-
 
 pub struct LbConfigDataSource;
 

@@ -1,6 +1,8 @@
-//! Load balancers: the virtual server a site declares, the seed's rules for it, and the
-//! configuration text of the balancers that have no API (`legacy`).
+//! Load balancers: the virtual server a site declares, the seed's rules for it, the codecs of
+//! the balancers with an API (`f5` iControl REST, `ipvs` ipvsadm) and the configuration text of
+//! the balancers that have none (`legacy`).
 
+pub mod f5;
 pub mod ipvs;
 pub mod legacy;
 pub mod rules;

@@ -40,6 +40,10 @@ pub trait Balancer: Send + Sync {
     /// The attributes this balancer does not hold: the state keeps the configured values.
     fn unheld(&self) -> &'static [&'static str];
 
+    /// `reported` as this balancer's words for `configured` (F5 reads direct routing as no
+    /// translation; a custom profile lists settings the configuration leaves to BIG-IP).
+    fn settle(&self, _reported: &mut VirtualServer, _configured: &VirtualServer) {}
+
     /// Every virtual server on the balancer, in a number of requests that does not grow with
     /// the number of virtual servers.
     async fn read_all(&self, deadline: Instant) -> Result<Vec<Found>, StepError>;

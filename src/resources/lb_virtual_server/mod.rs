@@ -9,6 +9,7 @@
 
 pub mod attributes;
 pub mod backend;
+pub mod f5;
 pub mod ipvs;
 pub mod model;
 pub mod state;
@@ -251,8 +252,9 @@ impl DeviceResource for VirtualServerResource {
         };
         match device.find(&vs, deadline).await {
             Ok(None) => Observed::Gone,
-            Ok(Some(found)) => {
+            Ok(Some(mut found)) => {
                 let b = &device.balancer;
+                b.settle(&mut found.reported.vs, &vs);
                 let mut named = found.reported.vs.clone();
                 if b.unheld().contains(&"name") {
                     named.name = vs.name.clone();
@@ -412,6 +414,13 @@ impl DeviceResource for VirtualServerResource {
                 return None;
             }
         };
+        let mut found = found;
+        // Nothing is configured yet: an import keeps every profile setting the balancer lists.
+        let listed = VirtualServer {
+            f5: found.reported.vs.f5.clone(),
+            ..vs.clone()
+        };
+        device.balancer.settle(&mut found.reported.vs, &listed);
         let mut named = found.reported.vs.clone();
         named.name = name;
         // What the balancer does not hold is taken as the defaults: the next plan shows any

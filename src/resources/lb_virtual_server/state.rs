@@ -2,8 +2,8 @@
 
 use super::backend::Found;
 use crate::devices::lb::virtual_server::{
-    Forwarding, Health, Member, Method, Monitor, Persistence, Protocol, VirtualServer, FORWARDINGS,
-    METHODS, MONITORS, PERSISTENCES, PROTOCOLS,
+    F5Options, Forwarding, Health, Member, Method, Monitor, Persistence, Protocol, VirtualServer,
+    FORWARDINGS, METHODS, MONITORS, PERSISTENCES, PROTOCOLS,
 };
 use crate::resources::values::known;
 use crate::timeouts::Timeouts;
@@ -139,6 +139,28 @@ fn members<'a>(
         .collect()
 }
 
+/// The `f5` block of what the balancer reports: none when the configuration has none and the
+/// balancer holds the defaults.
+fn f5_block<'a>(f5: &F5Options, base: &Value<F5Block<'a>>) -> Value<F5Block<'a>> {
+    if base.is_null() && *f5 == F5Options::default() {
+        return Value::Null;
+    }
+    let name = |n: &Option<String>| n.clone().map_or(Value::Null, known);
+    let flag = |b: Option<bool>| b.map_or(Value::Null, Value::Value);
+    Value::Value(F5Block {
+        pool: name(&f5.pool),
+        profile: name(&f5.profile),
+        smtp_monitor: name(&f5.smtp_monitor),
+        idle_timeout: number(f5.idle_timeout),
+        tcp_handshake_timeout: number(f5.tcp_handshake_timeout),
+        tcp_close_timeout: number(f5.tcp_close_timeout),
+        loose_initiation: flag(f5.loose_initiation),
+        loose_close: flag(f5.loose_close),
+        software_syncookie: flag(f5.software_syncookie),
+        floating: Value::Value(f5.floating),
+    })
+}
+
 /// The state the balancer's `found` describes, with what it does not hold (`unheld`
 /// attributes, the configured member names) from `base`, the state it was read for.
 pub fn observed<'a>(
@@ -189,7 +211,10 @@ pub fn observed<'a>(
         persistence: known(persistence_word(vs.persistence)),
         monitors,
         member: Value::Value(members(found, base_vs, held("name"))),
-        f5: base.f5.clone(),
+        f5: match held("f5") {
+            true => f5_block(&vs.f5, &base.f5),
+            false => base.f5.clone(),
+        },
         ipvs: match held("ipvs") {
             true => ipvs,
             false => base.ipvs.clone(),

@@ -87,14 +87,14 @@ fn port(p: Option<u16>) -> String {
     p.map_or("any".into(), |p| p.to_string())
 }
 
-fn pool(vs: &VirtualServer) -> String {
+pub(crate) fn pool(vs: &VirtualServer) -> String {
     vs.f5
         .pool
         .clone()
         .unwrap_or_else(|| format!("{}_pool", vs.name))
 }
 
-fn smtp_monitor(vs: &VirtualServer) -> String {
+pub(crate) fn smtp_monitor(vs: &VirtualServer) -> String {
     vs.f5
         .smtp_monitor
         .clone()
@@ -103,7 +103,7 @@ fn smtp_monitor(vs: &VirtualServer) -> String {
 
 /// The virtual server's profile: the one named, else a UDP profile of its own for UDP, else
 /// the built-in `fastL4`, or one of its own when fastL4 settings are given.
-fn profile(vs: &VirtualServer) -> String {
+pub(crate) fn profile(vs: &VirtualServer) -> String {
     if let Some(name) = &vs.f5.profile {
         return name.clone();
     }
@@ -116,7 +116,7 @@ fn profile(vs: &VirtualServer) -> String {
 
 /// The fastL4 settings lines, in the seed's order; `None` when none is set (the built-in
 /// profile serves).
-fn fastl4_settings(f5: &F5Options) -> Option<String> {
+pub(crate) fn fastl4_settings(f5: &F5Options) -> Option<String> {
     let mut body = String::new();
     let number = |body: &mut String, name: &str, v: Option<u32>| {
         if let Some(v) = v {
@@ -137,7 +137,7 @@ fn fastl4_settings(f5: &F5Options) -> Option<String> {
     (!body.is_empty()).then_some(body)
 }
 
-fn monitor_name(vs: &VirtualServer, m: Monitor) -> String {
+pub(crate) fn monitor_name(vs: &VirtualServer, m: Monitor) -> String {
     match m {
         Monitor::Icmp => "gateway_icmp".into(),
         Monitor::Tcp => "tcp".into(),
