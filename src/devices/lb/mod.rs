@@ -1,8 +1,10 @@
 //! Load balancers: the virtual server a site declares, the seed's rules for it, the codecs of
-//! the balancers with an API (`f5` iControl REST, `ipvs` ipvsadm) and the configuration text of
-//! the balancers that have none (`legacy`).
+//! the balancers with an API (`f5` iControl REST, `haproxy` configuration section, runtime API
+//! and master CLI, `ipvs` ipvsadm) and the configuration text of the balancers that have none
+//! (`legacy`).
 
 pub mod f5;
+pub mod haproxy;
 pub mod ipvs;
 pub mod legacy;
 pub mod rules;
