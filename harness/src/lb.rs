@@ -1,5 +1,6 @@
 //! Configuration for the lab's load balancers (`lb` provider blocks and virtual servers).
 
+use uccluster_lab::haproxy::Haproxy;
 use uccluster_lab::ipvs::IpvsHost;
 use uccluster_lab::lab::Lab;
 use uccluster_lab::secrets::hcl_string;
@@ -52,5 +53,17 @@ pub fn f5_provider(lab: &Lab, name: &str) -> String {
         device["username"].as_str().unwrap_or_default(),
         hcl_string(device["password"].as_str().unwrap_or_default()),
         device["ca_file"].as_str().unwrap_or_default(),
+    )
+}
+
+/// An `lb` provider block for the lab's HAProxy `h`: its configuration file, runtime API and
+/// master socket on this machine.
+pub fn haproxy_provider(h: &Haproxy) -> String {
+    format!(
+        "{}\nprovider \"lb\" {{\n  haproxy {{\n    config_path     = \"{}\"\n    runtime_address = \"{}\"\n    master_socket   = \"{}\"\n  }}\n}}\n",
+        lb_terraform_block(),
+        h.config_path().display(),
+        h.runtime_address(),
+        h.master_socket().display(),
     )
 }

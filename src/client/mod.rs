@@ -15,7 +15,10 @@ pub use crate::transport::https::{
     HttpsAuth, HttpsReply, HttpsRequest, HttpsTarget, HttpsTurn, Method, TokenLogin,
 };
 pub use crate::transport::interactive_shell::{PromptAnswer, PromptGrammar, ShellSession};
+pub use crate::transport::line::{LineProtocol, LineSession, LineTarget};
+pub use crate::transport::local;
 pub use crate::transport::mysql::{MysqlSession, MysqlTarget};
+pub use crate::transport::pool::PoolTarget;
 pub use crate::transport::ssh::SshTarget;
 pub use crate::transport::tls::{CertificateFingerprint, TrustPolicy};
 pub use crate::transport::TransportError;
@@ -25,6 +28,7 @@ pub use ssh::{NodeConnection, SshSettings};
 use crate::transport::exec::HostPool;
 use crate::transport::https::HttpsPool;
 use crate::transport::interactive_shell::ShellPool;
+use crate::transport::line::LinePool;
 use crate::transport::mysql::MysqlPool;
 use std::sync::RwLock;
 
@@ -36,6 +40,7 @@ pub struct Devices {
     hosts: HostPool,
     mysql: MysqlPool,
     https: HttpsPool,
+    lines: LinePool,
 }
 
 /// The provider block's settings, by transport.
@@ -57,6 +62,7 @@ impl Devices {
             hosts: HostPool::default(),
             mysql: MysqlPool::default(),
             https: HttpsPool::default(),
+            lines: LinePool::default(),
         }
     }
 
@@ -108,6 +114,11 @@ impl Devices {
         target: &'a HttpsTarget,
     ) -> Result<HttpsTurn<'a>, TransportError> {
         self.https.https(target).await
+    }
+
+    /// The line-protocol connection of one device (HAProxy's runtime API, the CGP CLI).
+    pub async fn line<'a>(&self, target: &'a LineTarget) -> LineSession<'a> {
+        self.lines.session(target).await
     }
 
     /// The SQL connection of one server.

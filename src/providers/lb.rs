@@ -4,18 +4,20 @@
 use super::ssh_settings::{settings_from_config, ssh_provider_attributes, SshProviderConfig};
 use crate::backoff::Backoff;
 use crate::client::{
-    CertificateFingerprint, Devices, HttpsAuth, HttpsTarget, NodeConnection, SshSettings,
-    TrustPolicy,
+    CertificateFingerprint, Devices, HttpsAuth, HttpsTarget, LineProtocol, LineTarget,
+    NodeConnection, SshSettings, TrustPolicy,
 };
 use crate::data_sources::lb_config::LbConfigDataSource;
 use crate::devices::cms::prompt::MmpPrompt;
 use crate::devices::lb::f5::F5Login;
+use crate::devices::lb::haproxy::{MasterCli, RuntimeApi};
 use crate::duration::{parse_duration, DurationBounds};
 use crate::resources::adapter::Adapted;
 use crate::resources::image::{from_image, image};
 use crate::resources::lb_virtual_server::attributes::NAME;
 use crate::resources::lb_virtual_server::backend::{Balancer, LbDevice};
 use crate::resources::lb_virtual_server::f5::F5;
+use crate::resources::lb_virtual_server::haproxy::{Haproxy, MasterSocket};
 use crate::resources::lb_virtual_server::ipvs::Ipvs;
 use crate::resources::lb_virtual_server::{Balancers, VirtualServerResource};
 use crate::resources::node_checks::{ADDRESS, FINGERPRINT, USERNAME};
@@ -77,10 +79,57 @@ const F5: BlockSpec = BlockSpec {
     blocks: &[],
 };
 
+/// `host:port` of a TCP socket (HAProxy's `ipv4@` or `ipv6@` prefix accepted).
+fn tcp_endpoint(v: &str) -> Result<(), String> {
+    let v = strip_family(v);
+    match v.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0) => {
+            crate::grammar::check_no_control(host)
+        }
+        _ => Err(format!("{v:?} is not host:port")),
+    }
+}
+
+fn strip_family(v: &str) -> &str {
+    v.strip_prefix("ipv4@")
+        .or_else(|| v.strip_prefix("ipv6@"))
+        .unwrap_or(v)
+}
+
+/// A Unix socket path, or a TCP `host:port`.
+fn socket(v: &str) -> Result<(), String> {
+    match v.starts_with('/') {
+        true => crate::grammar::check_no_control(v),
+        false => tcp_endpoint(v).map_err(|e| format!("{e}, nor an absolute Unix socket path")),
+    }
+}
+
+fn absolute_path(v: &str) -> Result<(), String> {
+    crate::grammar::check_no_control(v)?;
+    match v.starts_with('/') {
+        true => Ok(()),
+        false => Err(format!("{v:?} is not an absolute path")),
+    }
+}
+
+const HAPROXY: BlockSpec = BlockSpec {
+    name: "haproxy",
+    nesting: Nesting::Optional,
+    description: "A HAProxy (2.4 or later, master-worker mode) on the machine Terraform runs on: uccluster owns one marked section of its configuration file per virtual server and keeps every other byte, checks each new file with `haproxy -c` before a hitless reload through the master CLI, and changes members through the runtime API without a reload.",
+    attrs: &[
+        attr("config_path", Type::Text, Presence::Required, "Absolute path of the configuration file HAProxy is started with (`-f`).").check(Check::Text { title: "Invalid path", check: absolute_path }),
+        attr("runtime_address", Type::Text, Presence::Required, "`host:port` of the runtime API: a `stats socket ipv4@host:port level admin` line of the `global` section (keep its `stats timeout` above 5 s).").check(Check::Text { title: "Invalid address", check: tcp_endpoint }),
+        attr("master_socket", Type::Text, Presence::Required, "The master CLI HAProxy was started with (`-S`): an absolute Unix socket path, or `host:port`.").check(Check::Text { title: "Invalid socket", check: socket }),
+        attr("haproxy_command", Type::Text, Presence::Defaulted(DefaultValue::Text("haproxy")), "The program that checks a new configuration (`<program> -c -f <file>`); default `haproxy` on the `PATH`.").check(Check::Text { title: "Invalid program", check: program }),
+        attr("reload_timeout", Type::Text, Presence::Defaulted(DefaultValue::Text("30s")), "Limit for the check and for the master to report a reload, from `1s` to `1h` (default `30s`)."),
+    ],
+    blocks: &[],
+};
+
 const SPEC: Spec = Spec {
     description: "uccluster provider for the load balancers in front of UC clusters. One provider block is one balancer, named by its backend block (use aliases for several). Data sources: `lb_config` needs no balancer.",
     attrs: &[],
-    blocks: &[F5, IPVS],
+    blocks: &[F5, HAPROXY, IPVS],
     timeouts: &[],
 };
 
@@ -88,6 +137,8 @@ const SPEC: Spec = Spec {
 pub struct LbProviderConfig<'a> {
     #[serde(with = "value::serde_as_vec")]
     pub f5: Value<F5Config<'a>>,
+    #[serde(with = "value::serde_as_vec")]
+    pub haproxy: Value<HaproxyConfig<'a>>,
     #[serde(with = "value::serde_as_vec")]
     pub ipvs: Value<IpvsConfig<'a>>,
 }
@@ -103,6 +154,15 @@ pub struct F5Config<'a> {
     pub certificate_sha256: ValueString<'a>,
     pub insecure_skip_tls_verify: ValueBool,
     pub request_timeout: ValueString<'a>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct HaproxyConfig<'a> {
+    pub config_path: ValueString<'a>,
+    pub runtime_address: ValueString<'a>,
+    pub master_socket: ValueString<'a>,
+    pub haproxy_command: ValueString<'a>,
+    pub reload_timeout: ValueString<'a>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
@@ -228,15 +288,63 @@ fn f5(config: &F5Config<'_>, diags: &mut Diagnostics) -> Option<Box<dyn Balancer
     }))
 }
 
+/// A line-protocol target on `host:port` (checked by the declaration).
+fn line_target(endpoint: &str, protocol: Arc<dyn LineProtocol>) -> Option<LineTarget> {
+    let (host, port) = strip_family(endpoint).rsplit_once(':')?;
+    Some(LineTarget {
+        host: host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string(),
+        port: port.parse().ok()?,
+        tls: None,
+        username: String::new(),
+        password: String::new(),
+        protocol,
+        connect_timeout: Duration::from_secs(10),
+        reply_timeout: Duration::from_secs(60),
+        // Below HAProxy's default `stats timeout` of 10 s, after which it closes the socket.
+        idle_reconnect: Duration::from_secs(5),
+        max_reply_bytes: 32 << 20,
+    })
+}
+
+/// The HAProxy backend of a valid `haproxy` block.
+fn haproxy(config: &HaproxyConfig<'_>, diags: &mut Diagnostics) -> Option<Box<dyn Balancer>> {
+    let at = AttributePath::new("haproxy")
+        .index(0)
+        .attribute("reload_timeout");
+    let reload_timeout = parse_duration(&text(&config.reload_timeout)?, TLS_BOUNDS)
+        .map_err(|e| diags.error("Invalid duration", e, at))
+        .ok()?;
+    let master = text(&config.master_socket)?;
+    let master = match master.starts_with('/') {
+        true => MasterSocket::Unix(master),
+        false => MasterSocket::Tcp(line_target(&master, Arc::new(MasterCli))?),
+    };
+    Some(Box::new(Haproxy {
+        devices: Devices::new(&MmpPrompt),
+        config_path: text(&config.config_path)?,
+        runtime: line_target(&text(&config.runtime_address)?, Arc::new(RuntimeApi))?,
+        master,
+        haproxy: text(&config.haproxy_command)?,
+        reload_timeout,
+    }))
+}
+
 /// The balancer a valid configuration names; errors at the attribute.
 fn balancer(config: &LbProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Box<dyn Balancer>> {
     SPEC.check(config, diags);
     let config = SPEC.with_defaults(config.clone()).ok()?;
-    let named: Vec<&str> = [("f5", config.f5.is_null()), ("ipvs", config.ipvs.is_null())]
-        .into_iter()
-        .filter(|(_, null)| !null)
-        .map(|(n, _)| n)
-        .collect();
+    let named: Vec<&str> = [
+        ("f5", config.f5.is_null()),
+        ("haproxy", config.haproxy.is_null()),
+        ("ipvs", config.ipvs.is_null()),
+    ]
+    .into_iter()
+    .filter(|(_, null)| !null)
+    .map(|(n, _)| n)
+    .collect();
     if named.len() > 1 {
         diags.root_error(
             "One balancer per provider block",
@@ -249,6 +357,9 @@ fn balancer(config: &LbProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Bo
     }
     if let Value::Value(f5config) = &config.f5 {
         return f5(f5config, diags);
+    }
+    if let Value::Value(h) = &config.haproxy {
+        return haproxy(h, diags);
     }
     match &config.ipvs {
         Value::Value(ipvs) => {
@@ -286,7 +397,7 @@ impl Provider for LbProvider {
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::Config<'a>) -> Option<()> {
         // Values known only at apply (a director built by the same configuration) wait for it.
-        if config.ipvs.is_unknown() || config.f5.is_unknown() {
+        if config.ipvs.is_unknown() || config.f5.is_unknown() || config.haproxy.is_unknown() {
             return Some(());
         }
         balancer(&config, diags);

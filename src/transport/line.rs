@@ -240,6 +240,12 @@ pub type LinePool = DevicePool<LineConnection>;
 pub type LineSession<'a> = Session<'a, LineConnection, LineTarget>;
 
 impl LineSession<'_> {
+    /// Close the connection: the device changed under it (a HAProxy reload leaves an open
+    /// runtime connection talking to the old worker), the next request opens a new one.
+    pub fn reset(&mut self) {
+        self.drop_connection();
+    }
+
     /// Send one request and return its reply, unparsed. A connection that went idle or was
     /// closed is replaced first; a reply lost after sending is reported, never asked again.
     pub async fn request(&mut self, request: &str) -> Result<Vec<u8>, TransportError> {

@@ -7,6 +7,7 @@ pub mod host_key;
 pub mod https;
 pub mod interactive_shell;
 pub mod line;
+pub mod local;
 pub mod mysql;
 pub mod pool;
 pub mod ssh;

@@ -61,7 +61,10 @@ pub fn check(vs: &VirtualServer) -> Vec<Finding> {
                 detail: "with forwarding = \"direct_routing\" (DSR) the packet reaches the member unchanged, so the member must listen on the virtual server's port: remove the member's port or make it equal".into(),
             });
         }
-        if m.address == vs.address {
+        // The VIP's own address serves as a member only behind a proxy's NAT, on another port
+        // (a service on the balancer's host); otherwise traffic would loop to the VIP.
+        let loops = vs.forwarding != Forwarding::Nat || vs.member_port(m) == vs.port;
+        if m.address == vs.address && loops {
             out.push(Finding {
                 at: At::Member(i, "address"),
                 summary: "Member at the VIP",
@@ -160,5 +163,11 @@ mod tests {
         );
         vs.forwarding = Forwarding::Nat;
         assert_eq!(check(&vs).len(), 2, "NAT may translate ports");
+        vs.members[3].port = Some(8110);
+        assert_eq!(
+            check(&vs).len(),
+            1,
+            "behind NAT the VIP's address may serve on another port"
+        );
     }
 }

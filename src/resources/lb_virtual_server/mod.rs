@@ -10,6 +10,7 @@
 pub mod attributes;
 pub mod backend;
 pub mod f5;
+pub mod haproxy;
 pub mod ipvs;
 pub mod model;
 pub mod state;

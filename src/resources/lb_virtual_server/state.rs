@@ -125,11 +125,16 @@ fn members<'a>(
                 (false, 0, Some(c)) => c.weight,
                 (_, w, _) => w.max(1),
             };
+            // A member port equal to the service's reads back as none on every balancer.
+            let port = match (m.port, configured) {
+                (None, Some(c)) if c.port == vs.port => c.port,
+                (p, _) => p,
+            };
             let report = found.reported.members.get(i);
             Value::Value(MemberState {
                 name: known(name),
                 address: known(m.address.to_string()),
-                port: number(m.port),
+                port: number(port),
                 weight: Value::Value(weight.into()),
                 enabled: Value::Value(m.enabled),
                 health: known(report.map_or(Health::Unchecked, |r| r.health).word()),
@@ -198,7 +203,15 @@ pub fn observed<'a>(
         }),
     };
     VirtualServerState {
-        id: known(id),
+        // A balancer that says the object differs in a way no attribute shows (a HAProxy
+        // section edited by hand) says it in the id, so the plan shows a change.
+        id: known(
+            found
+                .foreign
+                .iter()
+                .find(|(a, _)| *a == "id")
+                .map_or(id, |(_, w)| w.clone()),
+        ),
         name: match held("name") {
             true => known(vs.name.clone()),
             false => base.name.clone(),

@@ -35,7 +35,7 @@
 //! `default-server` line in `defaults` applies to the section's servers too.
 
 use super::marked::{self, Markers, Region};
-use super::names::check_name;
+use super::names::{check_name, check_server_name};
 use crate::devices::lb::virtual_server::{
     F5Options, Forwarding, Member, Method, Monitor, Persistence, Protocol, VirtualServer,
 };
@@ -88,8 +88,8 @@ pub(crate) enum Check {
 pub(crate) fn check_kind(monitors: &[Monitor]) -> Result<Check, Unsupported> {
     if monitors.contains(&Monitor::Icmp) {
         return Err(unsupported(
-            "monitor",
-            "HAProxy checks a member over TCP (\"tcp\") or SMTP (\"smtp\"), not ICMP; use monitor = [\"tcp\"], or the ipvs or f5 backend for an ICMP monitor",
+            "monitors",
+            "HAProxy checks a member over TCP (\"tcp\") or SMTP (\"smtp\"), not ICMP; use monitors = [\"tcp\"], or the f5 backend for an ICMP monitor",
         ));
     }
     match monitors {
@@ -97,7 +97,7 @@ pub(crate) fn check_kind(monitors: &[Monitor]) -> Result<Check, Unsupported> {
         [Monitor::Tcp] => Ok(Check::Tcp),
         [Monitor::Smtp] => Ok(Check::Smtp),
         _ => Err(unsupported(
-            "monitor",
+            "monitors",
             format!(
                 "HAProxy runs one health check per member; {} is more than one (the \"smtp\" check already opens the TCP connection): use [\"tcp\"] or [\"smtp\"]",
                 monitor_words(monitors)
@@ -170,7 +170,7 @@ pub(crate) fn check_supported(vs: &VirtualServer) -> Result<Check, Unsupported> 
             member: Some(i),
             detail,
         };
-        check_name(&m.name).map_err(|e| at("member.name", e))?;
+        check_server_name(&m.name).map_err(|e| at("member.name", e))?;
         if vs.members[..i].iter().any(|o| o.name == m.name) {
             return Err(at(
                 "member.name",
@@ -362,7 +362,7 @@ fn parse_server(words: &[&str]) -> Option<(Member, u16, bool)> {
     let [name, address, "weight", weight, flags @ ..] = words else {
         return None;
     };
-    check_name(name).ok()?;
+    check_server_name(name).ok()?;
     let (address, port) = parse_endpoint(address)?;
     if weight.is_empty() || !weight.bytes().all(|b| b.is_ascii_digit()) {
         return None;

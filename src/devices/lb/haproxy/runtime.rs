@@ -8,7 +8,7 @@
 //! truth, the runtime commands only spare the reload.
 
 use super::config::{self, check_supported, server_words, Check, MAX_WEIGHT};
-use super::names::check_name;
+use super::names::{check_name, check_server_name};
 use crate::devices::lb::virtual_server::{Member, VirtualServer};
 use crate::transport::line::LineProtocol;
 
@@ -63,7 +63,7 @@ pub fn runtime_error(reply: &str) -> Option<String> {
 /// `backend/server` after checking both names, so neither can split the command.
 fn target(backend: &str, server: &str) -> Result<String, String> {
     check_name(backend)?;
-    check_name(server)?;
+    check_server_name(server)?;
     Ok(format!("{backend}/{server}"))
 }
 
@@ -143,7 +143,7 @@ pub fn show_servers_state(backend: &str) -> Result<String, String> {
 /// (captured: admin state 5, check state 14, the same row as a configured one).
 pub fn add_server(vs: &VirtualServer, member: &Member) -> Result<Vec<String>, String> {
     let check = check_supported(vs).map_err(|u| u.detail)?;
-    check_name(&member.name)?;
+    check_server_name(&member.name)?;
     let backend = &vs.name;
     // The configuration's words, after `server <name> `.
     let line = server_words(vs, member, check).map_err(|u| u.detail)?;

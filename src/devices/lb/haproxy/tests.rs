@@ -469,7 +469,7 @@ fn what_haproxy_cannot_do_names_its_attribute() {
                 monitors: vec![Monitor::Icmp],
                 ..base()
             },
-            "monitor",
+            "monitors",
             None,
             "not ICMP",
         ),
@@ -478,7 +478,7 @@ fn what_haproxy_cannot_do_names_its_attribute() {
                 monitors: vec![Monitor::Smtp, Monitor::Icmp],
                 ..base()
             },
-            "monitor",
+            "monitors",
             None,
             "not ICMP",
         ),
@@ -487,7 +487,7 @@ fn what_haproxy_cannot_do_names_its_attribute() {
                 monitors: vec![Monitor::Tcp, Monitor::Smtp],
                 ..base()
             },
-            "monitor",
+            "monitors",
             None,
             "one health check",
         ),
@@ -496,7 +496,7 @@ fn what_haproxy_cannot_do_names_its_attribute() {
                 monitors: vec![Monitor::Tcp, Monitor::Tcp],
                 ..base()
             },
-            "monitor",
+            "monitors",
             None,
             "one health check",
         ),
@@ -968,7 +968,7 @@ fn live_changes_take_the_running_backend_to_the_wanted_one() {
     odd.monitors = vec![Monitor::Icmp];
     assert_eq!(live_changes(&odd, &running).unwrap(), None);
     let e = live_changes(&running, &odd).unwrap_err();
-    assert!(e.starts_with("monitor: "), "{e}");
+    assert!(e.starts_with("monitors: "), "{e}");
     let mut heavy = running.clone();
     heavy.members[1].weight = 300;
     assert!(live_changes(&running, &heavy)
