@@ -439,32 +439,7 @@ pub fn identity(vs: &VirtualServer) -> (IpAddr, Option<u16>, Protocol) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::devices::lb::virtual_server::{F5Options, Monitor};
-
-    fn sip() -> VirtualServer {
-        VirtualServer {
-            name: "sip".into(),
-            address: "64.173.55.164".parse().unwrap(),
-            port: Some(5060),
-            protocol: Protocol::Udp,
-            method: Method::RoundRobin,
-            forwarding: Forwarding::DirectRouting,
-            persistence: Persistence::None,
-            monitors: vec![Monitor::Icmp],
-            members: ["64.173.55.180", "64.173.55.181"]
-                .iter()
-                .enumerate()
-                .map(|(i, a)| Member {
-                    name: format!("fe{}", i + 5),
-                    address: a.parse().unwrap(),
-                    port: None,
-                    weight: 1,
-                    enabled: true,
-                })
-                .collect(),
-            f5: F5Options::default(),
-        }
-    }
+    use crate::devices::lb::rules::tests::sip;
 
     fn line(args: &[String]) -> String {
         args.join(" ")

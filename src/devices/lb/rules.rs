@@ -83,10 +83,11 @@ pub fn check(vs: &VirtualServer) -> Vec<Finding> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::devices::lb::virtual_server::*;
 
+    /// The seed's SIP VIP on two frontends (also the IPVS codec's fixture).
     pub fn sip() -> VirtualServer {
         VirtualServer {
             name: "sip".into(),
