@@ -177,7 +177,7 @@ mod tests {
     fn escaped_secrets_in_fields_are_masked() {
         let secret = r#"lg'pw"\x$y"#;
         crate::secrets::register(secret);
-        let shell = crate::devices::xop::my_cnf::shell_quote(secret);
+        let shell = crate::devices::shell::shell_quote(secret);
         let sql = crate::devices::xop::replication::create_user_sql("repl", "%", secret);
         let lines = Arc::new(Mutex::new(Vec::new()));
         let subscriber = tracing_subscriber::registry().with(Capture(lines.clone()));

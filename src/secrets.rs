@@ -97,7 +97,7 @@ mod tests {
         let secret = r#"p'w"\$;|&`x!#"#;
         register(secret);
         let sql = crate::devices::xop::replication::create_user_sql("repl", "%", secret);
-        let shell = crate::devices::xop::my_cnf::shell_quote(secret);
+        let shell = crate::devices::shell::shell_quote(secret);
         for text in [
             sql.clone(),
             format!("MYSQL_PWD={shell} mysqldump"),

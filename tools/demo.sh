@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: start a lab on loopback (three simulated Cisco Meeting Server nodes and three XOP
-# Networks appliances: real MariaDB servers behind a real sshd), apply the demo site with the real
-# Terraform CLI and the installed providers, show the XOP cluster replicating a row and the empty
-# re-plan, stop the lab.
+# Networks appliances: real MariaDB servers behind a real sshd; a real HAProxy with three TCP
+# member servers and a simulated F5 BIG-IP), apply the demo site with the real Terraform CLI and
+# the installed providers, show the XOP cluster replicating a row, connections through the
+# HAProxy VIP, and the empty re-plan, stop the lab.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +30,7 @@ cp -r "$root/examples" "$work/examples"
 site="$work/examples/sites/demo"
 
 # The lab runs until its standard input closes: a pipe held open by this script.
-coproc LAB { exec "$lab_bin" --cms-nodes 3 --xop-servers 3 --out "$work/lab" --stop-on-stdin-eof; }
+coproc LAB { exec "$lab_bin" --cms-nodes 3 --xop-servers 3 --f5-devices 1 --haproxy-balancers 1 --out "$work/lab" --stop-on-stdin-eof; }
 lab_pid=$LAB_PID
 stop_lab() {
   eval "exec ${LAB[1]}>&-" 2>/dev/null || true
@@ -54,6 +55,11 @@ for n in lab["cms_nodes"]:
 for x in lab.get("xop_servers", []):
     print(f"lab: XOP server {x['name']}: MariaDB at {x['mysql']['host']}:{x['mysql']['port']}, "
           f"shell over sshd at {x['ssh']['host']}:{x['ssh']['port']}")
+for h in lab.get("haproxy_balancers", []):
+    print(f"lab: HAProxy {h['name']}: {h['config_path']}, runtime API {h['runtime_address']}, "
+          f"members " + ", ".join(f"{m['name']} {m['address']}:{m['port']}" for m in h["members"]))
+for f in lab.get("f5_devices", []):
+    print(f"lab: BIG-IP {f['name']}: iControl REST at https://{f['host']}:{f['port']} (simulated)")
 PY
 cp "$work/lab/lab.auto.tfvars.json" "$site/"
 # The XOP replication account's password: made here, like the certificates below.
@@ -73,6 +79,9 @@ for who in server:cms.example.com client:postgres; do
     -out "$pki/db$name.crt" 2>/dev/null
 done
 printf '{"pki_dir": "%s"}\n' "$pki" > "$site/pki.auto.tfvars.json"
+# The HAProxy VIP: a free TCP port on a loopback address of its own.
+web_vip_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.2", 0)); print(s.getsockname()[1])')
+printf '{"web_vip": {"address": "127.0.0.2", "port": %s}}\n' "$web_vip_port" > "$site/lb.auto.tfvars.json"
 
 export TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 RUST_LIB_BACKTRACE=0
 cd "$site"
@@ -128,6 +137,18 @@ for s in "${secondaries[@]}"; do
     END { printf "Slave_IO_Running %s, Slave_SQL_Running %s, Seconds_Behind_Master %s", io, sql, lag }')
   echo "$s (secondary): has the row; $status"
 done
+
+# The HAProxy VIP at work: each member greets a connection with its name; round robin.
+echo "== connections through the HAProxy VIP 127.0.0.2:$web_vip_port"
+for i in 1 2 3; do
+  exec {conn}<>"/dev/tcp/127.0.0.2/$web_vip_port"
+  IFS= read -r -t 5 greeting <&"$conn" || { echo "no greeting through the VIP" >&2; exit 1; }
+  exec {conn}>&-
+  echo "connection $i reached: $greeting"
+done
+echo "== member health as the balancers report it"
+"$terraform" output -no-color web_members
+"$terraform" output -no-color sip_members
 
 echo "== terraform plan (expect no changes; the refresh sees the binlog positions moved by that row)"
 "$terraform" plan -input=false -no-color -detailed-exitcode

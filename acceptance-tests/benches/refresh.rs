@@ -21,72 +21,25 @@ use uccluster_harness::*;
 use uccluster_lab::cms_mmp::NodeControl;
 use uccluster_lab::lab::Lab;
 
+mod common;
+use common::{alternate, header, ms, ratio, refresh_only, row, Stats, PARALLELISM};
+
+fn main() {
+    common::run(bench());
+}
+
 /// Resources in the large configuration.
 const N: usize = 30;
 /// CMS nodes in the lab; every resource is registered on all of them (one XMPP cluster).
 const NODES: usize = 3;
 /// What each MMP command takes on the simulated node before it answers.
 const REPLY_DELAY: Duration = Duration::from_millis(20);
-/// Terraform's `-parallelism` (its default is 10).
-const PARALLELISM: usize = 10;
-/// Timed plans of each size (after one warm-up each).
-const PLAN_RUNS: usize = 7;
 const RTT_RUNS: usize = 20;
 /// Logins on loopback are bimodal (about 1.5 ms, or 40 ms more when a small write waits for a
 /// delayed ACK), so enough of them for a stable mean.
 const CONNECT_RUNS: usize = 15;
 
 const LIST_COMMAND: &str = "xmpp callbridge list";
-
-fn main() {
-    // The release providers (`make bench` builds them) unless the caller chose a profile.
-    if std::env::var_os("UCCLUSTER_PROVIDER_PROFILE").is_none() {
-        std::env::set_var("UCCLUSTER_PROVIDER_PROFILE", "release");
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-        .block_on(bench());
-}
-
-/// Median, mean, minimum and maximum of some durations.
-struct Stats {
-    median: Duration,
-    mean: Duration,
-    min: Duration,
-    max: Duration,
-    runs: usize,
-}
-
-impl Stats {
-    fn of(mut samples: Vec<Duration>) -> Stats {
-        assert!(!samples.is_empty());
-        samples.sort();
-        let n = samples.len();
-        let median = if n % 2 == 1 {
-            samples[n / 2]
-        } else {
-            (samples[n / 2 - 1] + samples[n / 2]) / 2
-        };
-        Stats {
-            median,
-            mean: samples.iter().sum::<Duration>() / n as u32,
-            min: samples[0],
-            max: samples[n - 1],
-            runs: n,
-        }
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
-
-fn ratio(a: Duration, b: Duration) -> f64 {
-    a.as_secs_f64() / b.as_secs_f64()
-}
 
 fn controls(lab: &Lab) -> Vec<NodeControl> {
     lab.cms_names().iter().map(|n| lab.cms(n)).collect()
@@ -139,24 +92,7 @@ struct PlanRun {
 async fn refresh_plan(tf: &Tf, ctl: &[NodeControl]) -> PlanRun {
     let lists_before: Vec<usize> = ctl.iter().map(count_lists).collect();
     let logins_before: usize = ctl.iter().map(|c| c.total_logins()).sum();
-    let started = Instant::now();
-    let out = tf
-        .run(&[
-            "plan",
-            "-refresh-only",
-            "-input=false",
-            "-no-color",
-            "-detailed-exitcode",
-            &format!("-parallelism={PARALLELISM}"),
-        ])
-        .await;
-    let wall = started.elapsed();
-    assert_eq!(
-        out.code,
-        0,
-        "refresh-only plan must succeed with nothing changed:\n{}",
-        out.all()
-    );
+    let wall = refresh_only(tf).await;
     PlanRun {
         wall,
         lists_per_node: ctl
@@ -216,17 +152,9 @@ async fn measure_connect(target: &SshTarget) -> Stats {
     Stats::of(samples)
 }
 
-/// Refresh-only plans of both sizes: one warm-up each (file cache, provider binaries), then
-/// alternating, so a slower moment of the machine does not land on one size only.
-async fn refresh_times(tf_n: &Tf, tf_0: &Tf, ctl: &[NodeControl]) -> (Stats, Stats) {
-    refresh_plan(tf_n, ctl).await;
-    refresh_plan(tf_0, ctl).await;
-    let (mut t_n, mut t_0) = (Vec::new(), Vec::new());
-    for _ in 0..PLAN_RUNS {
-        t_n.push(refresh_plan(tf_n, ctl).await.wall);
-        t_0.push(refresh_plan(tf_0, ctl).await.wall);
-    }
-    (Stats::of(t_n), Stats::of(t_0))
+/// [`refresh_plan`]'s time, as [`alternate`] runs it.
+fn timed<'a>(ctl: &'a [NodeControl]) -> impl Fn(&'a Tf) -> common::Plan<'a> + Copy {
+    move |tf| Box::pin(async move { refresh_plan(tf, ctl).await.wall })
 }
 
 async fn bench() {
@@ -245,12 +173,13 @@ async fn bench() {
     apply_site(&tf_0, &lab, &nodes, "single", 1).await;
 
     let warm_n = refresh_plan(&tf_n, &ctl).await;
-    let (t_n, t_0) = refresh_times(&tf_n, &tf_0, &ctl).await;
+    let plan = timed(&ctl);
+    let (t_n, t_0) = alternate(plan, &tf_n, &tf_0).await;
     // The same with instant devices: what Terraform and the provider cost per resource.
     for c in &ctl {
         c.set_reply_delay(Duration::ZERO);
     }
-    let (i_n, i_0) = refresh_times(&tf_n, &tf_0, &ctl).await;
+    let (i_n, i_0) = alternate(plan, &tf_n, &tf_0).await;
     for c in &ctl {
         c.set_reply_delay(REPLY_DELAY);
     }
@@ -277,23 +206,7 @@ async fn bench() {
         provider_profile()
     );
     println!();
-    let line = |name: &str, cells: [&str; 5]| {
-        println!(
-            "{name:<46} {:>10} {:>10} {:>10} {:>10} {:>5}",
-            cells[0], cells[1], cells[2], cells[3], cells[4]
-        )
-    };
-    line("", ["median", "mean", "min", "max", "runs"]);
-    let row = |name: &str, s: &Stats| {
-        let cells = [
-            ms(s.median),
-            ms(s.mean),
-            ms(s.min),
-            ms(s.max),
-            s.runs.to_string(),
-        ];
-        line(name, cells.each_ref().map(String::as_str))
-    };
+    header();
     row(&format!("T_N      plan -refresh-only, {N} resources"), &t_n);
     row("T_0      plan -refresh-only, 1 resource", &t_0);
     row(&format!("I_N      the same, instant devices, {N}"), &i_n);

@@ -10,6 +10,7 @@ use tokio::net::TcpStream;
 use uccluster_harness::*;
 use uccluster_lab::haproxy::{Haproxy, MemberServers, BASE_MARKER};
 use uccluster_lab::lab::{Lab, LabSpec};
+use uccluster_lab::xop::Sshd;
 
 const ADDRESS: &str = "lb_virtual_server.pop";
 
@@ -293,6 +294,77 @@ async fn what_haproxy_cannot_do_is_refused_at_plan_time_naming_the_attribute() {
             );
         }
         assert_eq!(section_of(h), base, "nothing reached the balancer");
+        lab.stop().await;
+    })
+    .await;
+}
+
+/// The same service on a HAProxy driven as if on another host: its file and `haproxy -c` over
+/// SSH (a real sshd), the master CLI on TCP.
+fn pop_over_ssh(h: &Haproxy, sshd: &Sshd, port: u16, members: &str) -> String {
+    format!(
+        "{}\nresource \"lb_virtual_server\" \"pop\" {{\n  name    = \"pop\"\n  address = \"127.0.0.2\"\n  port    = {port}\n{members}}}\n",
+        haproxy_ssh_provider(h, sshd)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_ssh_the_file_is_changed_on_the_host_and_the_master_reached_on_tcp() {
+    on_each_terraform("haproxy-ssh", |tf| async move {
+        let lab = balancer(&tf).await;
+        let (h, servers) = lab.haproxy("lb1");
+        let sshd = Sshd::start(&tf.dir.join("sshd"))
+            .await
+            .expect("sshd starts");
+        let port = free_port();
+        let base = section_of(h);
+        let names: Vec<String> = servers.0.iter().map(|m| m.name.clone()).collect();
+        let config = pop_over_ssh(h, &sshd, port, &members(servers, &[0, 1, 2], &[]));
+
+        // A Unix master socket cannot be reached on another host: refused, naming it.
+        let unix = config.replace(&h.master_address(), &h.master_socket().to_string_lossy());
+        tf.write("main.tf", &unix);
+        tf.init().await;
+        let out = tf.run(&["plan", "-input=false", "-no-color"]).await;
+        out.assert_error(&["Unix socket on another host", "master_socket", "-S ipv4@"]);
+
+        let reloads = std::cell::Cell::new(0);
+        Protocol::new(&tf, config)
+            .applied(async {
+                let file = section_of(h);
+                assert!(file.starts_with(&base), "the file's own lines are kept");
+                assert!(file.contains("# BEGIN uccluster lb_virtual_server pop"));
+                assert_eq!(reached(port, 6).await, names, "the reload over TCP took it");
+                reloads.set(h.reloads().await.unwrap().0);
+            })
+            .import(ADDRESS, "pop".into())
+            .step(
+                Step::drift("the section removed from the file on the host", async {
+                    std::fs::write(h.config_path(), &base).unwrap();
+                    h.reload().await.unwrap();
+                })
+                .plan(Plan::changes().create(ADDRESS)),
+            )
+            .step(Step::heal(async {
+                assert!(h.reloads().await.unwrap().0 > reloads.get());
+                assert_eq!(reached(port, 6).await, names);
+            }))
+            .device_clean(async {
+                assert_eq!(section_of(h), base, "destroy leaves the file as it was");
+                let left: Vec<String> = std::fs::read_dir(h.dir())
+                    .unwrap()
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.contains("uccluster"))
+                    .collect();
+                assert!(
+                    left.is_empty(),
+                    "no candidate or sibling file left: {left:?}"
+                );
+            })
+            .run()
+            .await;
+        sshd.stop().await;
         lab.stop().await;
     })
     .await;

@@ -150,6 +150,12 @@ async fn members_are_added_removed_disabled_and_reweighted_in_place() {
             lb_member(FRONTENDS[2], &["enabled = false", "weight = 3"]),
             lb_member("64.173.55.183", &["name = \"fe8\""]),
         );
+        let both =
+            sip(host, &frontends(1), "").replace("protocol   = \"udp\"", "protocol   = \"both\"");
+        let both_rules = |w| {
+            let tcp = rules("-t 64.173.55.164:5060 -s wrr", &[(FRONTENDS[0], w)]);
+            format!("{tcp}{}", rules(SERVICE, &[(FRONTENDS[0], w)]))
+        };
         Protocol::new(&tf, sip(host, &frontends(3), ""))
             .step(
                 Step::new("re-weight, disable, remove and add members")
@@ -188,6 +194,30 @@ async fn members_are_added_removed_disabled_and_reweighted_in_place() {
                     })
                     .empty_plan(),
             )
+            .step(
+                Step::new("TCP and UDP: two services")
+                    .config(both.clone())
+                    .apply(async {
+                        assert_eq!(host.rules(), both_rules(1));
+                    })
+                    .empty_plan(),
+            )
+            .step(
+                Step::drift("the UDP half re-weighted by hand", async {
+                    ipvsadm(
+                        host,
+                        "-e -u 64.173.55.164:5060 -r 64.173.55.180:5060 -g -w 4",
+                    );
+                })
+                .plan(
+                    Plan::changes()
+                        .shows(r#"~ protocol = "tcp and udp services that differ" -> "both""#)
+                        .shows("must be replaced"),
+                ),
+            )
+            .step(Step::heal(async {
+                assert_eq!(host.rules(), both_rules(1), "both halves alike again");
+            }))
             .device_clean(async {
                 assert_eq!(host.rules(), "");
             })

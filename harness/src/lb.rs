@@ -4,6 +4,7 @@ use uccluster_lab::haproxy::Haproxy;
 use uccluster_lab::ipvs::IpvsHost;
 use uccluster_lab::lab::Lab;
 use uccluster_lab::secrets::hcl_string;
+use uccluster_lab::xop::Sshd;
 
 use crate::tf::PROVIDER_VERSION;
 
@@ -65,5 +66,23 @@ pub fn haproxy_provider(h: &Haproxy) -> String {
         h.config_path().display(),
         h.runtime_address(),
         h.master_socket().display(),
+    )
+}
+
+/// An `lb` provider block for the lab's HAProxy `h` as if on another host: its configuration
+/// file and `haproxy -c` over SSH through `sshd` (the lab's key, the host key pinned), the
+/// runtime API and the master CLI on TCP.
+pub fn haproxy_ssh_provider(h: &Haproxy, sshd: &Sshd) -> String {
+    format!(
+        "{}\nprovider \"lb\" {{\n  haproxy {{\n    config_path     = \"{}\"\n    runtime_address = \"{}\"\n    master_socket   = \"{}\"\n    haproxy_command = \"{}\"\n    ssh {{\n      address              = \"127.0.0.1\"\n      port                 = {}\n      username             = \"{}\"\n      private_key          = file(\"{}\")\n      host_key_fingerprint = \"{}\"\n    }}\n  }}\n}}\n",
+        lb_terraform_block(),
+        h.config_path().display(),
+        h.runtime_address(),
+        h.master_address(),
+        h.program().display(),
+        sshd.port(),
+        sshd.user(),
+        sshd.client_key_path().display(),
+        sshd.host_key_fingerprint(),
     )
 }

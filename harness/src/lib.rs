@@ -19,7 +19,10 @@ pub use cms::{
     callbridge, callbridge_import_id, cms_lab, cms_nodes, cms_provider, cms_unused_provider,
 };
 pub use files::{copy_dir, UntouchedDevice};
-pub use lb::{f5_provider, haproxy_provider, ipvs_provider, lb_member, lb_terraform_block};
+pub use lb::{
+    f5_provider, haproxy_provider, haproxy_ssh_provider, ipvs_provider, lb_member,
+    lb_terraform_block,
+};
 pub use protocol::{failure_of, Hook, Plan, Protocol, Step};
 pub use terraform::{oldest_terraform, on_each_terraform, terraforms, Terraform};
 pub use tf::{provider_profile, workspace_root, Tf, TfOut, PROVIDER_VERSION};

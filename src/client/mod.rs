@@ -9,7 +9,7 @@
 mod sql;
 mod ssh;
 
-pub use crate::transport::exec::HostSession;
+pub use crate::transport::exec::{ExecOutput, HostSession};
 pub use crate::transport::host_key::is_valid_fingerprint;
 pub use crate::transport::https::{
     HttpsAuth, HttpsReply, HttpsRequest, HttpsTarget, HttpsTurn, Method, TokenLogin,

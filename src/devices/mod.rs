@@ -4,5 +4,6 @@
 pub mod cms;
 pub mod lb;
 pub mod pem;
+pub mod shell;
 pub mod ucos;
 pub mod xop;

@@ -16,12 +16,15 @@ use crate::resources::adapter::Adapted;
 use crate::resources::image::{from_image, image};
 use crate::resources::lb_virtual_server::attributes::NAME;
 use crate::resources::lb_virtual_server::backend::{Balancer, LbDevice};
+use crate::resources::lb_virtual_server::config_host::ConfigHost;
 use crate::resources::lb_virtual_server::f5::F5;
 use crate::resources::lb_virtual_server::haproxy::{Haproxy, MasterSocket};
 use crate::resources::lb_virtual_server::ipvs::Ipvs;
 use crate::resources::lb_virtual_server::{Balancers, VirtualServerResource};
 use crate::resources::node_checks::{ADDRESS, FINGERPRINT, USERNAME};
-use crate::resources::spec::{attr, BlockSpec, Check, DefaultValue, Nesting, Presence, Spec, Type};
+use crate::resources::spec::{
+    attr, rows, Attr, BlockSpec, Check, DefaultValue, Nesting, Presence, Spec, Type,
+};
 use crate::resources::values::text;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -34,6 +37,8 @@ use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource
 
 /// The prefix of the IPVS director's credential variables (`LB_IPVS_PASSWORD`).
 const IPVS_ENV: &str = "LB_IPVS";
+/// The same for a HAProxy host reached over SSH (`LB_HAPROXY_PASSWORD`).
+const HAPROXY_ENV: &str = "LB_HAPROXY";
 
 fn program(v: &str) -> Result<(), String> {
     crate::grammar::check_no_control(v)?;
@@ -43,15 +48,28 @@ fn program(v: &str) -> Result<(), String> {
     }
 }
 
+/// Where a host reached over SSH is; its other SSH settings are the other providers' own.
+const SSH_HOST: [Attr; 2] = [
+    attr("address", Type::Text, Presence::Required, "Address (IP or host name) of the host's SSH server.").check(ADDRESS),
+    attr("host_key_fingerprint", Type::Text, Presence::Optional, "Pinned SHA256 fingerprint of the host's SSH host key (`SHA256:...` as `ssh-keygen -lf` prints it). Takes precedence over `known_hosts_file`.").check(FINGERPRINT),
+];
+
 const IPVS: BlockSpec = BlockSpec {
     name: "ipvs",
     nesting: Nesting::Optional,
     description: "A Linux IPVS director, driven with `ipvsadm` over SSH (the SSH user must be allowed to run it). The SSH settings are those of the other uccluster providers.",
-    attrs: &[
-        attr("address", Type::Text, Presence::Required, "Address (IP or host name) of the director's SSH server.").check(ADDRESS),
-        attr("host_key_fingerprint", Type::Text, Presence::Optional, "Pinned SHA256 fingerprint of the director's SSH host key (`SHA256:...` as `ssh-keygen -lf` prints it). Takes precedence over `known_hosts_file`.").check(FINGERPRINT),
+    attrs: &rows::<3>(&SSH_HOST, &[
         attr("ipvsadm", Type::Text, Presence::Defaulted(DefaultValue::Text("ipvsadm")), "The `ipvsadm` program on the director (default `ipvsadm`, found on the SSH user's `PATH`), e.g. `sudo ipvsadm` is not accepted: give the path of a program the user may run.").check(Check::Text { title: "Invalid program", check: program }),
-    ],
+    ]),
+    blocks: &[],
+};
+
+/// The HAProxy host, when it is not the machine Terraform runs on.
+const HAPROXY_SSH: BlockSpec = BlockSpec {
+    name: "ssh",
+    nesting: Nesting::Optional,
+    description: "HAProxy runs on another host: its configuration file is read and replaced, and `haproxy -c` run, over SSH (the SSH user must be allowed to write the file and run the program); the runtime API and the master CLI are then TCP addresses. The SSH settings are those of the other uccluster providers.",
+    attrs: &SSH_HOST,
     blocks: &[],
 };
 
@@ -115,15 +133,15 @@ fn absolute_path(v: &str) -> Result<(), String> {
 const HAPROXY: BlockSpec = BlockSpec {
     name: "haproxy",
     nesting: Nesting::Optional,
-    description: "A HAProxy (2.4 or later, master-worker mode) on the machine Terraform runs on: uccluster owns one marked section of its configuration file per virtual server and keeps every other byte, checks each new file with `haproxy -c` before a hitless reload through the master CLI, and changes members through the runtime API without a reload.",
+    description: "A HAProxy (2.4 or later, master-worker mode) on the machine Terraform runs on, or on another host through the `ssh` block: uccluster owns one marked section of its configuration file per virtual server and keeps every other byte, checks each new file with `haproxy -c` before a hitless reload through the master CLI, and changes members through the runtime API without a reload.",
     attrs: &[
-        attr("config_path", Type::Text, Presence::Required, "Absolute path of the configuration file HAProxy is started with (`-f`).").check(Check::Text { title: "Invalid path", check: absolute_path }),
+        attr("config_path", Type::Text, Presence::Required, "Absolute path of the configuration file HAProxy is started with (`-f`), on HAProxy's host.").check(Check::Text { title: "Invalid path", check: absolute_path }),
         attr("runtime_address", Type::Text, Presence::Required, "`host:port` of the runtime API: a `stats socket ipv4@host:port level admin` line of the `global` section (keep its `stats timeout` above 5 s).").check(Check::Text { title: "Invalid address", check: tcp_endpoint }),
-        attr("master_socket", Type::Text, Presence::Required, "The master CLI HAProxy was started with (`-S`): an absolute Unix socket path, or `host:port`.").check(Check::Text { title: "Invalid socket", check: socket }),
-        attr("haproxy_command", Type::Text, Presence::Defaulted(DefaultValue::Text("haproxy")), "The program that checks a new configuration (`<program> -c -f <file>`); default `haproxy` on the `PATH`.").check(Check::Text { title: "Invalid program", check: program }),
+        attr("master_socket", Type::Text, Presence::Required, "The master CLI HAProxy was started with (`-S`): an absolute Unix socket path, or `host:port` (the only choice with the `ssh` block; HAProxy takes several `-S`).").check(Check::Text { title: "Invalid socket", check: socket }),
+        attr("haproxy_command", Type::Text, Presence::Defaulted(DefaultValue::Text("haproxy")), "The program that checks a new configuration (`<program> -c -f <file>`) on HAProxy's host; default `haproxy` on the `PATH`.").check(Check::Text { title: "Invalid program", check: program }),
         attr("reload_timeout", Type::Text, Presence::Defaulted(DefaultValue::Text("30s")), "Limit for the check and for the master to report a reload, from `1s` to `1h` (default `30s`)."),
     ],
-    blocks: &[],
+    blocks: &[HAPROXY_SSH],
 };
 
 const SPEC: Spec = Spec {
@@ -163,6 +181,24 @@ pub struct HaproxyConfig<'a> {
     pub master_socket: ValueString<'a>,
     pub haproxy_command: ValueString<'a>,
     pub reload_timeout: ValueString<'a>,
+    #[serde(with = "value::serde_as_vec", default)]
+    pub ssh: Value<SshHostConfig<'a>>,
+}
+
+/// The `ssh` block of a HAProxy on another host: [`SSH_HOST`] and the SSH attributes.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct SshHostConfig<'a> {
+    pub address: ValueString<'a>,
+    pub host_key_fingerprint: ValueString<'a>,
+    pub username: ValueString<'a>,
+    pub password: ValueString<'a>,
+    pub private_key: ValueString<'a>,
+    pub private_key_passphrase: ValueString<'a>,
+    pub port: ValueNumber,
+    pub known_hosts_file: ValueString<'a>,
+    pub insecure_skip_host_key_check: ValueBool,
+    pub connect_timeout: ValueString<'a>,
+    pub command_timeout: ValueString<'a>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
@@ -217,6 +253,26 @@ fn ssh_settings(
     }
     diags.warnings.extend(inner.warnings);
     settings.map(|s| s.ssh)
+}
+
+/// The devices and the connection of a host reached over SSH: a block with [`SSH_HOST`] and the
+/// SSH attributes, at `at`.
+fn ssh_host(
+    block: &impl Serialize,
+    at: AttributePath,
+    env_prefix: &str,
+    diags: &mut Diagnostics,
+) -> Option<(Devices, NodeConnection)> {
+    let ssh = ssh_settings(block, at, env_prefix, diags)?;
+    let host: SshHostConfig<'_> = from_image(image(block)).ok()?;
+    let devices = Devices::new(&MmpPrompt);
+    devices.configure(crate::client::Settings { ssh, sql: None });
+    let node = NodeConnection {
+        address: text(&host.address)?,
+        host_key_fingerprint: text(&host.host_key_fingerprint),
+        ..Default::default()
+    };
+    Some((devices, node))
 }
 
 fn env(name: &str) -> Option<String> {
@@ -317,13 +373,33 @@ fn haproxy(config: &HaproxyConfig<'_>, diags: &mut Diagnostics) -> Option<Box<dy
     let reload_timeout = parse_duration(&text(&config.reload_timeout)?, TLS_BOUNDS)
         .map_err(|e| diags.error("Invalid duration", e, at))
         .ok()?;
+    let (devices, host) = match &config.ssh {
+        Value::Value(ssh) => {
+            let at = AttributePath::new("haproxy")
+                .index(0)
+                .attribute("ssh")
+                .index(0);
+            let (devices, node) = ssh_host(ssh, at, HAPROXY_ENV, diags)?;
+            (devices, ConfigHost::Ssh(node))
+        }
+        _ => (Devices::new(&MmpPrompt), ConfigHost::Local),
+    };
     let master = text(&config.master_socket)?;
-    let master = match master.starts_with('/') {
-        true => MasterSocket::Unix(master),
-        false => MasterSocket::Tcp(line_target(&master, Arc::new(MasterCli))?),
+    let master = match (master.starts_with('/'), &host) {
+        (true, ConfigHost::Local) => MasterSocket::Unix(master),
+        (true, ConfigHost::Ssh(node)) => {
+            diags.error(
+                "Unix socket on another host",
+                format!("HAProxy runs on {} (the ssh block), where this machine cannot open a Unix socket: start HAProxy with a TCP master CLI as well (`-S ipv4@<address>:<port>`; it takes several) and give that address here", node.address),
+                AttributePath::new("haproxy").index(0).attribute("master_socket"),
+            );
+            return None;
+        }
+        (false, _) => MasterSocket::Tcp(line_target(&master, Arc::new(MasterCli))?),
     };
     Some(Box::new(Haproxy {
-        devices: Devices::new(&MmpPrompt),
+        devices,
+        host,
         config_path: text(&config.config_path)?,
         runtime: line_target(&text(&config.runtime_address)?, Arc::new(RuntimeApi))?,
         master,
@@ -363,16 +439,11 @@ fn balancer(config: &LbProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Bo
     }
     match &config.ipvs {
         Value::Value(ipvs) => {
-            let ssh = ssh_settings(ipvs, AttributePath::new("ipvs").index(0), IPVS_ENV, diags)?;
-            let devices = Devices::new(&MmpPrompt);
-            devices.configure(crate::client::Settings { ssh, sql: None });
+            let at = AttributePath::new("ipvs").index(0);
+            let (devices, director) = ssh_host(ipvs, at, IPVS_ENV, diags)?;
             Some(Box::new(Ipvs {
                 devices,
-                director: NodeConnection {
-                    address: text(&ipvs.address)?,
-                    host_key_fingerprint: text(&ipvs.host_key_fingerprint),
-                    ..Default::default()
-                },
+                director,
                 ipvsadm: text(&ipvs.ipvsadm)?,
             }))
         }
@@ -391,6 +462,12 @@ impl Provider for LbProvider {
         if let Some(NestedBlock::Optional(ipvs)) = schema.block.blocks.get_mut("ipvs") {
             ipvs.attributes
                 .extend(ssh_provider_attributes(IPVS_ENV, "IPVS director"));
+        }
+        if let Some(NestedBlock::Optional(haproxy)) = schema.block.blocks.get_mut("haproxy") {
+            if let Some(NestedBlock::Optional(ssh)) = haproxy.blocks.get_mut("ssh") {
+                ssh.attributes
+                    .extend(ssh_provider_attributes(HAPROXY_ENV, "HAProxy host"));
+            }
         }
         Some(schema)
     }

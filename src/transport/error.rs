@@ -156,7 +156,7 @@ mod tests {
     fn quoted_texts_carry_no_secret() {
         let secret = "t0p'se\\cr\"et";
         crate::secrets::register(secret);
-        let shell = crate::devices::xop::my_cnf::shell_quote(secret);
+        let shell = crate::devices::shell::shell_quote(secret);
         for e in [
             TransportError::UnsafeInput {
                 endpoint: "h:22".into(),

@@ -1,5 +1,6 @@
 //! The load-balancer lab: a real HAProxy (Debian package, `make tools`) in master-worker mode on
-//! loopback, with its runtime API on a TCP port and its master CLI on a Unix socket, and small TCP
+//! loopback, with its runtime API on a TCP port and its master CLI on a Unix socket and a TCP
+//! port (HAProxy takes several `-S`; a HAProxy reached over SSH is driven through the TCP one), and small TCP
 //! servers as members, so tests send real connections through a VIP
 //! (../shared/reference/real-components.md §3: HAProxy 2.6.12, runtime API, dynamic servers,
 //! master-worker reload).
@@ -24,9 +25,11 @@ pub const BASE_MARKER: &str = "# uccluster lab: base configuration (global, defa
 
 /// One running HAProxy.
 pub struct Haproxy {
+    program: PathBuf,
     dir: PathBuf,
     config_path: PathBuf,
     runtime_port: u16,
+    master_port: u16,
     /// Unix socket paths must stay under 108 bytes: they live in a short temporary directory.
     sockets: tempfile::TempDir,
     daemon: Daemon,
@@ -58,7 +61,7 @@ impl Haproxy {
         let config_path = dir.join("haproxy.cfg");
         let mut last_log = String::new();
         for _attempt in 0..5 {
-            let runtime_port = process::free_port()?;
+            let (runtime_port, master_port) = (process::free_port()?, process::free_port()?);
             std::fs::write(&config_path, base_config(runtime_port, &dir))?;
             let sockets = tempfile::Builder::new().prefix("ucl-hap-").tempdir()?;
             let log = dir.join("haproxy.log");
@@ -69,6 +72,8 @@ impl Haproxy {
             cmd.arg("-W")
                 .arg("-S")
                 .arg(sockets.path().join("master.sock"))
+                .arg("-S")
+                .arg(format!("ipv4@127.0.0.1:{master_port}"))
                 .arg("-f")
                 .arg(&config_path)
                 .stdin(Stdio::null())
@@ -76,9 +81,11 @@ impl Haproxy {
                 .stderr(log_file);
             let daemon = Daemon::spawn(cmd)?;
             let haproxy = Haproxy {
+                program: program.clone(),
                 dir: dir.clone(),
                 config_path: config_path.clone(),
                 runtime_port,
+                master_port,
                 sockets,
                 daemon,
             };
@@ -132,6 +139,16 @@ impl Haproxy {
 
     pub fn master_socket(&self) -> PathBuf {
         self.sockets.path().join("master.sock")
+    }
+
+    /// `127.0.0.1:<port>` of the master CLI's TCP listener.
+    pub fn master_address(&self) -> String {
+        format!("127.0.0.1:{}", self.master_port)
+    }
+
+    /// The `haproxy` program this HAProxy runs (for `haproxy -c` over SSH).
+    pub fn program(&self) -> &Path {
+        &self.program
     }
 
     /// One runtime API command's answer (HAProxy closes the connection after it).

@@ -1,7 +1,8 @@
 # Demo site: three Meeting Server nodes (simulated by `uccluster-lab` in `make demo`) forming one
 # database cluster, each running the XMPP server with one account per Call Bridge; and three XOP
 # Networks appliances (real MariaDB and sshd in the lab) forming one HA cluster, a primary and two
-# secondaries replicating from it.
+# secondaries replicating from it; and the load-balanced fronts: a TCP VIP on a real HAProxy and
+# the SIP farm's VIP on an F5 BIG-IP (simulated, iControl REST).
 terraform {
   required_providers {
     cms = {
@@ -10,6 +11,10 @@ terraform {
     }
     xop = {
       source  = "uccluster/xop"
+      version = "0.1.0"
+    }
+    lb = {
+      source  = "uccluster/lb"
       version = "0.1.0"
     }
   }
@@ -160,4 +165,111 @@ output "xop_primary" {
 
 output "xop_replication" {
   value = module.xop_ha.replication
+}
+
+# The balancers (lab.auto.tfvars.json): a real HAProxy with three TCP member servers, and a
+# BIG-IP reached over HTTPS with the lab CA as its trust policy.
+variable "haproxy_balancers" {
+  type = list(object({
+    name            = string
+    config_path     = string
+    runtime_address = string
+    master_socket   = string
+    members = list(object({
+      name    = string
+      address = string
+      port    = number
+    }))
+  }))
+}
+
+variable "f5_devices" {
+  type = list(object({
+    name     = string
+    host     = string
+    port     = number
+    username = string
+    password = string
+    ca_file  = string
+  }))
+  sensitive = true
+}
+
+variable "web_vip" {
+  description = "Address and TCP port of the HAProxy VIP."
+  type = object({
+    address = string
+    port    = number
+  })
+}
+
+provider "lb" {
+  alias = "haproxy"
+  haproxy {
+    config_path     = var.haproxy_balancers[0].config_path
+    runtime_address = var.haproxy_balancers[0].runtime_address
+    master_socket   = var.haproxy_balancers[0].master_socket
+  }
+}
+
+provider "lb" {
+  alias = "bigip"
+  f5 {
+    address  = var.f5_devices[0].host
+    port     = var.f5_devices[0].port
+    username = var.f5_devices[0].username
+    password = var.f5_devices[0].password
+    ca_file  = var.f5_devices[0].ca_file
+  }
+}
+
+# A TCP service behind HAProxy, round robin over the balancer's member servers, each checked
+# by a TCP connect.
+resource "lb_virtual_server" "web" {
+  provider = lb.haproxy
+
+  name     = "web"
+  address  = var.web_vip.address
+  port     = var.web_vip.port
+  protocol = "tcp"
+
+  dynamic "member" {
+    for_each = var.haproxy_balancers[0].members
+    content {
+      name    = member.value.name
+      address = member.value.address
+      port    = member.value.port
+    }
+  }
+}
+
+# The seed's SIP farm VIP (communigate-cluster-sip-farm-lb) on the BIG-IP: SIP on UDP and TCP
+# 5060, round robin without persistence (UDP session binding would defeat the farm's own
+# distribution), the destination not translated (each frontend holds the VIP on its loopback),
+# members checked by SMTP and ICMP, never by a SIP probe a farm member could relay.
+resource "lb_virtual_server" "sip" {
+  provider = lb.bigip
+
+  name       = "sip"
+  address    = "64.173.55.164"
+  port       = 5060
+  protocol   = "both"
+  forwarding = "no_translation"
+  monitors   = ["smtp", "icmp"]
+
+  dynamic "member" {
+    for_each = { fe5 = "64.173.55.180", fe6 = "64.173.55.181", fe7 = "64.173.55.182", fe8 = "64.173.55.183" }
+    content {
+      name    = member.key
+      address = member.value
+    }
+  }
+}
+
+output "web_members" {
+  value = { for m in lb_virtual_server.web.member : m.name => m.health }
+}
+
+output "sip_members" {
+  value = { for m in lb_virtual_server.sip.member : m.name => m.health }
 }

@@ -1,7 +1,7 @@
 //! The seed's firewall step: TCP/3306 open to the replication peers only, with iptables rules
 //! in the INPUT chain, read back with `iptables -S INPUT`.
 
-use super::my_cnf::shell_quote;
+use crate::devices::shell::shell_quote;
 
 /// The rule specification for one peer, as given to `-C`, `-I` and `-D`.
 pub fn rule_spec(peer: &str, port: u16) -> String {

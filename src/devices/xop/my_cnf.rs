@@ -21,26 +21,6 @@ const STARTUP_ONLY: &[&str] = &[
     "report-host",
 ];
 
-/// A word for a POSIX shell command line.
-pub fn shell_quote(word: &str) -> String {
-    format!("'{}'", word.replace('\'', "'\\''"))
-}
-
-/// Print the file (run over SSH on the appliance).
-pub fn read_command(path: &str) -> String {
-    format!("cat {}", shell_quote(path))
-}
-
-/// Replace the file with standard input atomically (write a sibling, then rename), keeping the
-/// original's mode when it exists.
-pub fn replace_command(path: &str) -> String {
-    let (p, tmp) = (
-        shell_quote(path),
-        shell_quote(&format!("{path}.uccluster-new")),
-    );
-    format!("cat > {tmp} && (chmod --reference={p} {tmp} 2>/dev/null || true) && mv -f {tmp} {p}")
-}
-
 /// `SET GLOBAL` statements that apply the dynamic options of `options` to a running server.
 pub fn dynamic_settings(options: &[OptionLine]) -> Vec<String> {
     options
@@ -353,13 +333,6 @@ mod tests {
         assert_eq!(remove_section(&replaced), "a=1\nb=2\n");
         assert_eq!(splice("x=1", "S\n"), "x=1\nS\n");
         assert_eq!(parse_section("no section"), None);
-    }
-
-    #[test]
-    fn shell_commands_quote_paths() {
-        assert_eq!(read_command("/etc/my.cnf"), "cat '/etc/my.cnf'");
-        assert_eq!(shell_quote("a'b"), "'a'\\''b'");
-        assert!(replace_command("/etc/my.cnf").starts_with("cat > '/etc/my.cnf.uccluster-new' && "));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! variables and handed to each tool in its environment (`MYSQL_PWD`): never on a command line,
 //! where the appliance's process list would show them while the dump runs.
 
-use super::my_cnf::shell_quote;
+use crate::devices::shell::shell_quote;
 
 /// Where one side of the pipeline logs in (its password goes to [`resync_stdin`]).
 pub struct Login<'a> {

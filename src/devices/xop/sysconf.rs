@@ -1,7 +1,7 @@
 //! XOP's `sysconf` tool, for the seed's network change (xop-mysql-replication-ha, "Changing the
 //! network address"): the hosts entry of a re-addressed server and its HA membership.
 
-use super::my_cnf::shell_quote;
+use crate::devices::shell::shell_quote;
 
 /// `sysconf delhost <old>`: the hosts entry of the old address removed.
 pub fn delhost_command(sysconf: &str, old: &str) -> String {

@@ -50,7 +50,7 @@ pub trait Balancer: Send + Sync {
 
     /// Which of `all` is `vs` (by name; IPVS, which keeps no names, by address, port and
     /// protocol).
-    fn find<'f>(&self, all: &'f [Found], vs: &VirtualServer) -> Option<&'f Found>;
+    fn find(&self, all: &[Found], vs: &VirtualServer) -> Option<Found>;
 
     /// Take `current` (`None`: absent) to `wanted`.
     async fn apply(
@@ -108,7 +108,7 @@ impl LbDevice {
         deadline: Instant,
     ) -> Result<Option<Found>, StepError> {
         match self.read_all(deadline).await.as_ref() {
-            Ok(all) => Ok(self.balancer.find(all, vs).cloned()),
+            Ok(all) => Ok(self.balancer.find(all, vs)),
             Err(e) => Err(e.clone()),
         }
     }
@@ -197,8 +197,8 @@ mod tests {
             self.reads.fetch_add(1, Ordering::SeqCst);
             Ok(self.table.lock().unwrap().clone())
         }
-        fn find<'f>(&self, all: &'f [Found], vs: &VirtualServer) -> Option<&'f Found> {
-            all.iter().find(|f| f.reported.vs.name == vs.name)
+        fn find(&self, all: &[Found], vs: &VirtualServer) -> Option<Found> {
+            all.iter().find(|f| f.reported.vs.name == vs.name).cloned()
         }
         async fn apply(&self, w: &Wanted, _: Option<&Found>, _: Instant) -> Result<(), StepError> {
             self.table.lock().unwrap().push(Found {

@@ -131,8 +131,8 @@ impl Balancer for F5 {
             .collect())
     }
 
-    fn find<'f>(&self, all: &'f [Found], vs: &VirtualServer) -> Option<&'f Found> {
-        all.iter().find(|f| f.reported.vs.name == vs.name)
+    fn find(&self, all: &[Found], vs: &VirtualServer) -> Option<Found> {
+        all.iter().find(|f| f.reported.vs.name == vs.name).cloned()
     }
 
     async fn apply(

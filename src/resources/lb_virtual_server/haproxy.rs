@@ -1,9 +1,11 @@
-//! The HAProxy backend: the configuration file on the provider's host (a marked section per
-//! virtual server, everything else kept byte for byte), `haproxy -c` before any reload, a
+//! The HAProxy backend: the configuration file, on the provider's machine or on the balancer's
+//! host over SSH (config_host; a marked section per virtual server, everything else kept byte
+//! for byte), `haproxy -c` before any reload, a
 //! hitless reload through the master CLI, and the runtime API for what changes without one
 //! (devices::lb::haproxy). The shared read is the file and one `show servers state`.
 
 use super::backend::{Balancer, Found, Wanted};
+use super::config_host::ConfigHost;
 use crate::backoff::Backoff;
 use crate::client::{local, Devices, LineTarget, PoolTarget, TransportError};
 use crate::devices::lb::haproxy::{
@@ -25,6 +27,8 @@ pub enum MasterSocket {
 
 pub struct Haproxy {
     pub devices: Devices,
+    /// Where `config_path` is and `haproxy -c` runs.
+    pub host: ConfigHost,
     pub config_path: String,
     pub runtime: LineTarget,
     pub master: MasterSocket,
@@ -48,11 +52,17 @@ fn output(endpoint: &str, command: &str, message: String) -> StepError {
 
 impl Haproxy {
     fn endpoint(&self) -> String {
-        format!("localhost:{}", self.config_path)
+        self.host.endpoint(&self.config_path)
     }
 
     async fn config(&self) -> Result<String, StepError> {
-        Ok(local::read_file(&self.config_path).await?)
+        self.host.read(&self.devices, &self.config_path).await
+    }
+
+    async fn replace(&self, config: &str) -> Result<(), StepError> {
+        self.host
+            .replace(&self.devices, &self.config_path, config)
+            .await
     }
 
     /// One runtime `show` command's answer.
@@ -105,14 +115,17 @@ impl Haproxy {
     /// reports the new workers; a refused reload puts the old file back.
     async fn reload_with(&self, old: &str, config: &str) -> Result<(), StepError> {
         let candidate = format!("{}.uccluster-check", self.config_path);
-        local::write_file(&candidate, config).await?;
-        let checked = local::run(
-            &self.haproxy,
-            &["-c", "-f", &candidate],
-            self.reload_timeout,
-        )
-        .await;
-        local::remove_file(&candidate).await;
+        self.host.write(&self.devices, &candidate, config).await?;
+        let checked = self
+            .host
+            .run(
+                &self.devices,
+                &self.haproxy,
+                &["-c", "-f", &candidate],
+                self.reload_timeout,
+            )
+            .await;
+        self.host.remove(&self.devices, &candidate).await;
         let checked = checked?;
         if checked.status != 0 {
             return Err(StepError::Device {
@@ -124,7 +137,7 @@ impl Haproxy {
             });
         }
         let before = self.processes().await?;
-        local::replace_file(&self.config_path, config).await?;
+        self.replace(config).await?;
         // The master re-executes itself and drops the connection: no answer is expected.
         let _ = self.master("reload").await;
         let deadline = Instant::now() + self.reload_timeout;
@@ -134,7 +147,7 @@ impl Haproxy {
                 match reload_outcome(&before, &after) {
                     ReloadOutcome::Accepted => break,
                     ReloadOutcome::Refused { failed } => {
-                        local::replace_file(&self.config_path, old).await?;
+                        self.replace(old).await?;
                         return Err(StepError::Device {
                             endpoint: self.endpoint(),
                             command: "reload".into(),
@@ -288,8 +301,8 @@ impl Balancer for Haproxy {
             .collect())
     }
 
-    fn find<'f>(&self, all: &'f [Found], vs: &VirtualServer) -> Option<&'f Found> {
-        all.iter().find(|f| f.reported.vs.name == vs.name)
+    fn find(&self, all: &[Found], vs: &VirtualServer) -> Option<Found> {
+        all.iter().find(|f| f.reported.vs.name == vs.name).cloned()
     }
 
     async fn apply(
@@ -313,7 +326,7 @@ impl Balancer for Haproxy {
             // so the next reload keeps it.
             Some(commands) => {
                 if new != old {
-                    local::replace_file(&self.config_path, &new).await?;
+                    self.replace(&new).await?;
                 }
                 self.run_live(&commands).await
             }

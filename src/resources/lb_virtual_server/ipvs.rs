@@ -6,7 +6,7 @@ use crate::client::{Devices, NodeConnection, SshTarget};
 use crate::devices::lb::ipvs::{self, parse_save, services, virtual_servers, Service};
 use crate::devices::lb::rules::{At, Finding, SIP_PORT};
 use crate::devices::lb::virtual_server::{Forwarding, Protocol, VirtualServer};
-use crate::devices::xop::my_cnf::shell_quote;
+use crate::devices::shell::command_line;
 use crate::resources::step::StepError;
 use tokio::time::Instant;
 
@@ -29,10 +29,8 @@ impl Ipvs {
     }
 
     async fn run(&self, target: &SshTarget, args: &[String]) -> Result<String, StepError> {
-        let command = std::iter::once(shell_quote(&self.ipvsadm))
-            .chain(args.iter().map(|a| shell_quote(a)))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let command = command_line(&self.ipvsadm, &args);
         let out = self.devices.host(target).await.exec(&command, None).await?;
         match out.status {
             0 => Ok(out.stdout),
@@ -47,6 +45,15 @@ impl Ipvs {
         }
     }
 }
+
+/// The model value each word of the table's own that this backend reports (`Found.foreign`)
+/// was read as: a scheduler the model has no word for runs as round robin's stand-in, unknown
+/// forwarding as direct routing (devices::lb::ipvs), halves that differ as `both` ([`Ipvs::find`]).
+pub const FOREIGN_READ_AS: &[(&str, &str)] = &[
+    ("method", "round_robin"),
+    ("forwarding", "direct_routing"),
+    ("protocol", "both"),
+];
 
 /// Whether a UDP service on SIP's port gets one-packet scheduling when the configuration
 /// does not say.
@@ -130,9 +137,32 @@ impl Balancer for Ipvs {
             .collect())
     }
 
-    fn find<'f>(&self, all: &'f [Found], vs: &VirtualServer) -> Option<&'f Found> {
-        all.iter()
-            .find(|f| ipvs::identity(&f.reported.vs) == ipvs::identity(vs))
+    /// By address, port and protocol. A `both` service whose TCP and UDP halves differ reads as
+    /// two services: it is found as its TCP half (or the one half left) with the protocol in
+    /// the table's words, so the plan shows it and replaces the pair.
+    fn find(&self, all: &[Found], vs: &VirtualServer) -> Option<Found> {
+        let at = |protocol| {
+            all.iter()
+                .find(|f| ipvs::identity(&f.reported.vs) == (vs.address, vs.port, protocol))
+        };
+        if let Some(f) = at(vs.protocol) {
+            return Some(f.clone());
+        }
+        if vs.protocol != Protocol::Both {
+            return None;
+        }
+        match (at(Protocol::Tcp), at(Protocol::Udp)) {
+            (Some(tcp), Some(udp)) => {
+                let mut pair = tcp.clone();
+                pair.reported.vs.protocol = Protocol::Both;
+                pair.one_packet = udp.one_packet;
+                pair.foreign
+                    .push(("protocol", "tcp and udp services that differ".into()));
+                Some(pair)
+            }
+            (Some(half), None) | (None, Some(half)) => Some(half.clone()),
+            (None, None) => None,
+        }
     }
 
     async fn apply(

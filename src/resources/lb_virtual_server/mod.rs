@@ -9,6 +9,7 @@
 
 pub mod attributes;
 pub mod backend;
+pub mod config_host;
 pub mod f5;
 pub mod haproxy;
 pub mod ipvs;
@@ -79,6 +80,14 @@ pub fn report(findings: Vec<Finding>, at: &AttributePath, diags: &mut Diagnostic
 /// The model of a state whose values are all known and valid (defaults filled in).
 fn model_of(state: &VirtualServerState<'_>, diags: &mut Diagnostics) -> Option<VirtualServer> {
     model::virtual_server(&image(state), &AttributePath::default(), diags).ok()
+}
+
+/// The model of a state Terraform holds (prior or base, possibly with the balancer's own words).
+fn model_of_stored(
+    state: &VirtualServerState<'_>,
+    diags: &mut Diagnostics,
+) -> Option<VirtualServer> {
+    model_of(&state::in_model_words(state, ipvs::FOREIGN_READ_AS), diags)
 }
 
 /// What the balancer is asked to hold for `state`.
@@ -248,7 +257,7 @@ impl DeviceResource for VirtualServerResource {
         let Some(device) = self.device(diags) else {
             return Observed::Unreadable;
         };
-        let Some(vs) = model_of(base, diags) else {
+        let Some(vs) = model_of_stored(base, diags) else {
             return Observed::Unreadable;
         };
         match device.find(&vs, deadline).await {
@@ -373,7 +382,7 @@ impl DeviceResource for VirtualServerResource {
         prior: &Self::State<'a>,
         deadline: Instant,
     ) {
-        let (Some(device), Some(vs)) = (self.device(diags), model_of(prior, diags)) else {
+        let (Some(device), Some(vs)) = (self.device(diags), model_of_stored(prior, diags)) else {
             return;
         };
         if let Err(e) = device.remove(&vs, deadline).await {

@@ -61,6 +61,37 @@ pub struct IpvsBlock {
     pub one_packet_scheduling: ValueBool,
 }
 
+/// `state` in the model's words: a word the balancer reported that the model has none for (an
+/// IPVS scheduler `sh`, kept in the state by a refresh) stands for the value it was read as,
+/// so a state that shows drift can still be read, found and deleted.
+pub fn in_model_words<'a>(
+    state: &VirtualServerState<'a>,
+    read_as: &[(&str, &str)],
+) -> VirtualServerState<'a> {
+    let mut s = state.clone();
+    let words = |a: &str| -> Vec<&'static str> {
+        match a {
+            "protocol" => PROTOCOLS.iter().map(|(w, _)| *w).collect(),
+            "method" => METHODS.iter().map(|(w, _)| *w).collect(),
+            _ => FORWARDINGS.iter().map(|(w, _)| *w).collect(),
+        }
+    };
+    for (attribute, fallback) in read_as {
+        let value = match *attribute {
+            "protocol" => &mut s.protocol,
+            "method" => &mut s.method,
+            "forwarding" => &mut s.forwarding,
+            _ => continue,
+        };
+        if let Value::Value(w) = value {
+            if !words(attribute).contains(&w.as_ref()) {
+                *value = known(*fallback);
+            }
+        }
+    }
+    s
+}
+
 /// The configuration's word for a model value.
 fn word_of<T: Copy + PartialEq>(table: &[(&'static str, T)], v: T) -> &'static str {
     table.iter().find(|(_, t)| *t == v).map_or("", |(w, _)| w)
@@ -218,7 +249,7 @@ pub fn observed<'a>(
         },
         address: known(vs.address.to_string()),
         port: number(vs.port),
-        protocol: known(protocol_word(vs.protocol)),
+        protocol: foreign("protocol", protocol_word(vs.protocol)),
         method: foreign("method", method_word(vs.method)),
         forwarding: foreign("forwarding", forwarding_word(vs.forwarding)),
         persistence: known(persistence_word(vs.persistence)),

@@ -9,10 +9,11 @@ use crate::client::Devices;
 use crate::client::MysqlTarget;
 use crate::client::SshTarget;
 use crate::client::TransportError;
+use crate::devices::shell::{read_command, replace_command};
 use crate::devices::xop::firewall::{allowed_peers, list_rules_command, rule_command, RuleAction};
 use crate::devices::xop::my_cnf::{
-    dynamic_settings, hand_written_options, needs_restart, parse_section, read_command,
-    remove_section, render_section, replace_command, retire_lines, section_text, splice,
+    dynamic_settings, hand_written_options, needs_restart, parse_section, remove_section,
+    render_section, retire_lines, section_text, splice,
 };
 use crate::devices::xop::replication::ThreadState;
 use crate::devices::xop::replication::{
