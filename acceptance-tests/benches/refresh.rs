@@ -58,27 +58,7 @@ async fn apply_site(tf: &Tf, lab: &Lab, nodes: &[(String, u16)], prefix: &str, r
         ));
     }
     tf.write("main.tf", &config);
-    tf.init().await;
-    let started = Instant::now();
-    let out = tf
-        .run(&[
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            &format!("-parallelism={PARALLELISM}"),
-        ])
-        .await;
-    assert_eq!(out.code, 0, "terraform apply failed:\n{}", out.all());
-    assert!(
-        out.stdout.contains(&format!("{resources} added")),
-        "apply created {resources} resources:\n{}",
-        out.stdout
-    );
-    eprintln!(
-        "applied {resources} resource(s) in {:.2} s",
-        started.elapsed().as_secs_f64()
-    );
+    common::apply(tf, resources).await;
 }
 
 /// What one refresh-only plan cost, and what the devices saw.

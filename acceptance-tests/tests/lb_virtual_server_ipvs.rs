@@ -228,6 +228,13 @@ async fn members_are_added_removed_disabled_and_reweighted_in_place() {
     .await;
 }
 
+/// `config` with the provider's ipvs block reduced to its `ipvsadm` line.
+fn no_ssh_block(config: &str) -> String {
+    let start = config.find("    ssh {").expect("an ssh block");
+    let end = start + config[start..].find("    }\n").expect("its end") + "    }\n".len();
+    format!("{}{}", &config[..start], &config[end..])
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_ipvs_cannot_do_is_refused_at_plan_time_naming_the_attribute() {
     on_each_terraform("ipvs-refused", |tf| async move {
@@ -263,6 +270,12 @@ async fn what_ipvs_cannot_do_is_refused_at_plan_time_naming_the_attribute() {
                 .replace("\"udp\"", "\"tcp\""),
                 "One-packet scheduling on TCP",
                 "only for UDP",
+                "",
+            ),
+            (
+                no_ssh_block(&sip(host, &frontends(1), "")),
+                "No ssh block",
+                "ipvsadm over SSH",
                 "",
             ),
         ] {

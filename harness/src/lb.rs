@@ -20,13 +20,13 @@ pub fn lb_terraform_block() -> String {
 pub fn ipvs_provider(host: &IpvsHost) -> String {
     let s = host.sshd();
     format!(
-        "{}\nprovider \"lb\" {{\n  ipvs {{\n    address          = \"127.0.0.1\"\n    port             = {}\n    username         = \"{}\"\n    private_key      = file(\"{}\")\n    known_hosts_file = \"{}\"\n    ipvsadm          = \"{}\"\n    command_timeout  = \"20s\"\n  }}\n}}\n",
+        "{}\nprovider \"lb\" {{\n  ipvs {{\n    ipvsadm = \"{}\"\n    ssh {{\n      address          = \"127.0.0.1\"\n      port             = {}\n      username         = \"{}\"\n      private_key      = file(\"{}\")\n      known_hosts_file = \"{}\"\n      command_timeout  = \"20s\"\n    }}\n  }}\n}}\n",
         lb_terraform_block(),
+        host.ipvsadm_command().display(),
         s.port(),
         s.user(),
         s.client_key_path().display(),
         s.known_hosts_path().display(),
-        host.ipvsadm_command().display(),
     )
 }
 

@@ -2,33 +2,28 @@
 //! backend block it holds, and the data sources that need no balancer (`lb_config`).
 
 use super::ssh_settings::{settings_from_config, ssh_provider_attributes, SshProviderConfig};
-use crate::backoff::Backoff;
 use crate::client::{
-    CertificateFingerprint, Devices, HttpsAuth, HttpsTarget, LineProtocol, LineTarget,
-    NodeConnection, SshSettings, TrustPolicy,
+    CertificateFingerprint, Devices, LineProtocol, LineTarget, NodeConnection, TrustPolicy,
 };
 use crate::data_sources::lb_config::LbConfigDataSource;
 use crate::devices::cms::prompt::MmpPrompt;
-use crate::devices::lb::f5::F5Login;
 use crate::devices::lb::haproxy::{MasterCli, RuntimeApi};
 use crate::duration::{parse_duration, DurationBounds};
 use crate::resources::adapter::Adapted;
-use crate::resources::image::{from_image, image};
 use crate::resources::lb_virtual_server::attributes::NAME;
 use crate::resources::lb_virtual_server::backend::{Balancer, LbDevice};
 use crate::resources::lb_virtual_server::config_host::ConfigHost;
-use crate::resources::lb_virtual_server::f5::F5;
+use crate::resources::lb_virtual_server::f5::{https_target, F5};
 use crate::resources::lb_virtual_server::haproxy::{Haproxy, MasterSocket};
 use crate::resources::lb_virtual_server::ipvs::Ipvs;
 use crate::resources::lb_virtual_server::{Balancers, VirtualServerResource};
 use crate::resources::node_checks::{ADDRESS, FINGERPRINT, USERNAME};
 use crate::resources::spec::{
-    attr, rows, Attr, BlockSpec, Check, DefaultValue, Nesting, Presence, Spec, Type,
+    attr, Attr, BlockSpec, Check, DefaultValue, Nesting, Presence, Spec, Type,
 };
 use crate::resources::values::text;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::Duration;
 use tf_provider::schema::{NestedBlock, Schema};
@@ -48,7 +43,18 @@ fn program(v: &str) -> Result<(), String> {
     }
 }
 
-/// Where a host reached over SSH is; its other SSH settings are the other providers' own.
+/// A balancer's host reached over SSH: where it is; its other SSH settings are the other
+/// providers' own attributes (added to the schema by [`LbProvider::schema`]).
+const fn ssh_block(description: &'static str) -> BlockSpec {
+    BlockSpec {
+        name: "ssh",
+        nesting: Nesting::Optional,
+        description,
+        attrs: &SSH_HOST,
+        blocks: &[],
+    }
+}
+
 const SSH_HOST: [Attr; 2] = [
     attr("address", Type::Text, Presence::Required, "Address (IP or host name) of the host's SSH server.").check(ADDRESS),
     attr("host_key_fingerprint", Type::Text, Presence::Optional, "Pinned SHA256 fingerprint of the host's SSH host key (`SHA256:...` as `ssh-keygen -lf` prints it). Takes precedence over `known_hosts_file`.").check(FINGERPRINT),
@@ -57,21 +63,15 @@ const SSH_HOST: [Attr; 2] = [
 const IPVS: BlockSpec = BlockSpec {
     name: "ipvs",
     nesting: Nesting::Optional,
-    description: "A Linux IPVS director, driven with `ipvsadm` over SSH (the SSH user must be allowed to run it). The SSH settings are those of the other uccluster providers.",
-    attrs: &rows::<3>(&SSH_HOST, &[
+    description: "A Linux IPVS director, driven with `ipvsadm` over SSH (the `ssh` block; the SSH user must be allowed to run it).",
+    attrs: &[
         attr("ipvsadm", Type::Text, Presence::Defaulted(DefaultValue::Text("ipvsadm")), "The `ipvsadm` program on the director (default `ipvsadm`, found on the SSH user's `PATH`), e.g. `sudo ipvsadm` is not accepted: give the path of a program the user may run.").check(Check::Text { title: "Invalid program", check: program }),
-    ]),
-    blocks: &[],
+    ],
+    blocks: &[ssh_block("The director's SSH server (required). The SSH settings are those of the other uccluster providers.")],
 };
 
 /// The HAProxy host, when it is not the machine Terraform runs on.
-const HAPROXY_SSH: BlockSpec = BlockSpec {
-    name: "ssh",
-    nesting: Nesting::Optional,
-    description: "HAProxy runs on another host: its configuration file is read and replaced, and `haproxy -c` run, over SSH (the SSH user must be allowed to write the file and run the program); the runtime API and the master CLI are then TCP addresses. The SSH settings are those of the other uccluster providers.",
-    attrs: &SSH_HOST,
-    blocks: &[],
-};
+const HAPROXY_SSH: BlockSpec = ssh_block("HAProxy runs on another host: its configuration file is read and replaced, and `haproxy -c` run, over SSH (the SSH user must be allowed to write the file and run the program); the runtime API and the master CLI are then TCP addresses. The SSH settings are those of the other uccluster providers.");
 
 fn fingerprint(v: &str) -> Result<(), String> {
     CertificateFingerprint::parse(v).map(|_| ())
@@ -182,39 +182,14 @@ pub struct HaproxyConfig<'a> {
     pub haproxy_command: ValueString<'a>,
     pub reload_timeout: ValueString<'a>,
     #[serde(with = "value::serde_as_vec", default)]
-    pub ssh: Value<SshHostConfig<'a>>,
-}
-
-/// The `ssh` block of a HAProxy on another host: [`SSH_HOST`] and the SSH attributes.
-#[derive(Serialize, Deserialize, Clone, Debug, Default)]
-pub struct SshHostConfig<'a> {
-    pub address: ValueString<'a>,
-    pub host_key_fingerprint: ValueString<'a>,
-    pub username: ValueString<'a>,
-    pub password: ValueString<'a>,
-    pub private_key: ValueString<'a>,
-    pub private_key_passphrase: ValueString<'a>,
-    pub port: ValueNumber,
-    pub known_hosts_file: ValueString<'a>,
-    pub insecure_skip_host_key_check: ValueBool,
-    pub connect_timeout: ValueString<'a>,
-    pub command_timeout: ValueString<'a>,
+    pub ssh: Value<SshProviderConfig<'a>>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
 pub struct IpvsConfig<'a> {
-    pub address: ValueString<'a>,
-    pub host_key_fingerprint: ValueString<'a>,
     pub ipvsadm: ValueString<'a>,
-    pub username: ValueString<'a>,
-    pub password: ValueString<'a>,
-    pub private_key: ValueString<'a>,
-    pub private_key_passphrase: ValueString<'a>,
-    pub port: ValueNumber,
-    pub known_hosts_file: ValueString<'a>,
-    pub insecure_skip_host_key_check: ValueBool,
-    pub connect_timeout: ValueString<'a>,
-    pub command_timeout: ValueString<'a>,
+    #[serde(with = "value::serde_as_vec", default)]
+    pub ssh: Value<SshProviderConfig<'a>>,
 }
 
 pub struct LbProvider {
@@ -235,16 +210,16 @@ impl Default for LbProvider {
     }
 }
 
-/// The SSH settings of a backend block, errors at their path inside it.
-fn ssh_settings(
-    block: &impl Serialize,
+/// The devices and the connection of a balancer's host from its `ssh` block at `at`, errors at
+/// their path inside it.
+fn ssh_host(
+    config: &SshProviderConfig<'_>,
     at: AttributePath,
     env_prefix: &str,
     diags: &mut Diagnostics,
-) -> Option<SshSettings> {
-    let config: SshProviderConfig<'_> = from_image(image(block)).ok()?;
+) -> Option<(Devices, NodeConnection)> {
     let mut inner = Diagnostics::default();
-    let settings = settings_from_config(&config, env_prefix, false, &mut inner);
+    let settings = settings_from_config(config, env_prefix, false, &mut inner);
     for mut d in inner.errors {
         let mut path = at.clone();
         path.add_steps(d.attribute);
@@ -252,24 +227,14 @@ fn ssh_settings(
         diags.add_error(d);
     }
     diags.warnings.extend(inner.warnings);
-    settings.map(|s| s.ssh)
-}
-
-/// The devices and the connection of a host reached over SSH: a block with [`SSH_HOST`] and the
-/// SSH attributes, at `at`.
-fn ssh_host(
-    block: &impl Serialize,
-    at: AttributePath,
-    env_prefix: &str,
-    diags: &mut Diagnostics,
-) -> Option<(Devices, NodeConnection)> {
-    let ssh = ssh_settings(block, at, env_prefix, diags)?;
-    let host: SshHostConfig<'_> = from_image(image(block)).ok()?;
     let devices = Devices::new(&MmpPrompt);
-    devices.configure(crate::client::Settings { ssh, sql: None });
+    devices.configure(crate::client::Settings {
+        ssh: settings?.ssh,
+        sql: None,
+    });
     let node = NodeConnection {
-        address: text(&host.address)?,
-        host_key_fingerprint: text(&host.host_key_fingerprint),
+        address: text(&config.address)?,
+        host_key_fingerprint: text(&config.host_key_fingerprint),
         ..Default::default()
     };
     Some((devices, node))
@@ -319,27 +284,18 @@ fn f5(config: &F5Config<'_>, diags: &mut Diagnostics) -> Option<Box<dyn Balancer
         false => address,
     };
     let port = config.port.as_ref_option().copied().unwrap_or(443);
+    let username = text(&config.username)
+        .or_else(|| env("LB_F5_USERNAME"))
+        .unwrap_or_else(|| "admin".into());
     Some(Box::new(F5 {
         devices: Devices::new(&MmpPrompt),
-        target: HttpsTarget {
-            base_url: format!("https://{host}:{port}"),
+        target: https_target(
+            format!("https://{host}:{port}"),
             trust,
-            auth: HttpsAuth::Token {
-                username: text(&config.username)
-                    .or_else(|| env("LB_F5_USERNAME"))
-                    .unwrap_or_else(|| "admin".into()),
-                password,
-                login: Arc::new(F5Login),
-            },
-            connect_timeout: Duration::from_secs(15),
+            username,
+            password,
             request_timeout,
-            busy_deadline: Duration::from_secs(120),
-            busy_backoff: Backoff::new(Duration::from_millis(250), Duration::from_secs(5)),
-            busy: None,
-            // BIG-IP's REST framework serves a handful of requests at once well (devices.md §4).
-            concurrency_cap: NonZeroUsize::new(4),
-            max_reply_bytes: 32 << 20,
-        },
+        ),
         partition: text(&config.partition)?,
     }))
 }
@@ -440,7 +396,15 @@ fn balancer(config: &LbProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Bo
     match &config.ipvs {
         Value::Value(ipvs) => {
             let at = AttributePath::new("ipvs").index(0);
-            let (devices, director) = ssh_host(ipvs, at, IPVS_ENV, diags)?;
+            let Value::Value(ssh) = &ipvs.ssh else {
+                diags.error(
+                    "No ssh block",
+                    "the director is driven with ipvsadm over SSH: add an ssh block with its address",
+                    at,
+                );
+                return None;
+            };
+            let (devices, director) = ssh_host(ssh, at.attribute("ssh").index(0), IPVS_ENV, diags)?;
             Some(Box::new(Ipvs {
                 devices,
                 director,
@@ -459,14 +423,15 @@ impl Provider for LbProvider {
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
         let mut schema = SPEC.schema();
         // The director's SSH settings are the other providers' own attributes.
-        if let Some(NestedBlock::Optional(ipvs)) = schema.block.blocks.get_mut("ipvs") {
-            ipvs.attributes
-                .extend(ssh_provider_attributes(IPVS_ENV, "IPVS director"));
-        }
-        if let Some(NestedBlock::Optional(haproxy)) = schema.block.blocks.get_mut("haproxy") {
-            if let Some(NestedBlock::Optional(ssh)) = haproxy.blocks.get_mut("ssh") {
-                ssh.attributes
-                    .extend(ssh_provider_attributes(HAPROXY_ENV, "HAProxy host"));
+        for (backend, env_prefix, device) in [
+            ("ipvs", IPVS_ENV, "IPVS director"),
+            ("haproxy", HAPROXY_ENV, "HAProxy host"),
+        ] {
+            if let Some(NestedBlock::Optional(b)) = schema.block.blocks.get_mut(backend) {
+                if let Some(NestedBlock::Optional(ssh)) = b.blocks.get_mut("ssh") {
+                    ssh.attributes
+                        .extend(ssh_provider_attributes(env_prefix, device));
+                }
             }
         }
         Some(schema)

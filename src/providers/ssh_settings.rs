@@ -17,7 +17,8 @@ const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT_BOUNDS: DurationBounds = DurationBounds::secs(1, 600);
 const COMMAND_TIMEOUT_BOUNDS: DurationBounds = DurationBounds::secs(1, 24 * 3600);
 
-/// The provider block's SSH attributes (field names are the attribute names).
+/// The provider block's SSH attributes (field names are the attribute names), also the `ssh`
+/// block of an `lb` balancer reached over SSH.
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
 pub struct SshProviderConfig<'a> {
     pub username: ValueString<'a>,
@@ -35,6 +36,11 @@ pub struct SshProviderConfig<'a> {
     pub mysql_admin_user: ValueString<'a>,
     #[serde(default)]
     pub mysql_admin_password: ValueString<'a>,
+    /// Only in the `ssh` blocks of the `lb` provider, which name one host.
+    #[serde(default)]
+    pub address: ValueString<'a>,
+    #[serde(default)]
+    pub host_key_fingerprint: ValueString<'a>,
 }
 
 pub fn ssh_provider_attributes(env_prefix: &str, device: &str) -> HashMap<String, Attribute> {

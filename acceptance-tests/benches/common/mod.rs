@@ -62,6 +62,31 @@ pub fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64()
 }
 
+/// `terraform apply` of `tf`'s configuration, which must create `resources` resources.
+pub async fn apply(tf: &Tf, resources: usize) {
+    tf.init().await;
+    let started = Instant::now();
+    let out = tf
+        .run(&[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            &format!("-parallelism={PARALLELISM}"),
+        ])
+        .await;
+    assert_eq!(out.code, 0, "terraform apply failed:\n{}", out.all());
+    assert!(
+        out.stdout.contains(&format!("{resources} added")),
+        "apply created {resources} resources:\n{}",
+        out.stdout
+    );
+    eprintln!(
+        "applied {resources} resource(s) in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
 /// `terraform plan -refresh-only` in `tf`: it must succeed and find nothing changed. Returns
 /// its wall time.
 pub async fn refresh_only(tf: &Tf) -> Duration {

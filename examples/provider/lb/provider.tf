@@ -16,9 +16,11 @@ variable "director_private_key" {
 # lb_config data source.
 provider "lb" {
   ipvs {
-    address              = "10.0.0.2"
-    username             = "root"
-    private_key          = var.director_private_key
-    host_key_fingerprint = "SHA256:Xpvu1yyLj5ib5p3B2i3Uq8u9Vq1m9e3oYwWxbZ0yQ2c"
+    ssh {
+      address              = "10.0.0.2"
+      username             = "root"
+      private_key          = var.director_private_key
+      host_key_fingerprint = "SHA256:Xpvu1yyLj5ib5p3B2i3Uq8u9Vq1m9e3oYwWxbZ0yQ2c"
+    }
   }
 }

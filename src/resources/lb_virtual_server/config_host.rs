@@ -70,15 +70,7 @@ impl ConfigHost {
         path: &str,
         contents: &str,
     ) -> Result<(), StepError> {
-        match self.target(devices)? {
-            None => Ok(local::replace_file(path, contents).await?),
-            Some(t) => {
-                let stdin = Some(contents.as_bytes());
-                self.shell(devices, &t, &replace_command(path), stdin)
-                    .await
-                    .map(drop)
-            }
-        }
+        self.put(devices, path, contents, true).await
     }
 
     /// Write a new file `path` (a candidate to check).
@@ -88,15 +80,30 @@ impl ConfigHost {
         path: &str,
         contents: &str,
     ) -> Result<(), StepError> {
-        match self.target(devices)? {
-            None => Ok(local::write_file(path, contents).await?),
-            Some(t) => {
-                let stdin = Some(contents.as_bytes());
-                self.shell(devices, &t, &write_command(path), stdin)
-                    .await
-                    .map(drop)
-            }
-        }
+        self.put(devices, path, contents, false).await
+    }
+
+    async fn put(
+        &self,
+        devices: &Devices,
+        path: &str,
+        contents: &str,
+        atomic: bool,
+    ) -> Result<(), StepError> {
+        let Some(t) = self.target(devices)? else {
+            let written = match atomic {
+                true => local::replace_file(path, contents).await,
+                false => local::write_file(path, contents).await,
+            };
+            return Ok(written?);
+        };
+        let command = match atomic {
+            true => replace_command(path),
+            false => write_command(path),
+        };
+        self.shell(devices, &t, &command, Some(contents.as_bytes()))
+            .await
+            .map(drop)
     }
 
     /// Remove `path`, if it is there; a failure leaves only a stray candidate file behind.

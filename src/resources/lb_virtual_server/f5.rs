@@ -4,7 +4,9 @@
 //! the order BIG-IP needs references to exist.
 
 use super::backend::{Balancer, Found, Wanted};
-use crate::client::{Devices, HttpsReply, HttpsRequest, HttpsTarget};
+use crate::backoff::Backoff;
+use crate::client::{Devices, HttpsAuth, HttpsReply, HttpsRequest, HttpsTarget, TrustPolicy};
+use crate::devices::lb::f5::F5Login;
 use crate::devices::lb::f5::{
     delete_paths, delete_request, error_message, get_request, objects, parse_site, read_requests,
     SiteReport,
@@ -12,7 +14,40 @@ use crate::devices::lb::f5::{
 use crate::devices::lb::rules::{At, Finding};
 use crate::devices::lb::virtual_server::{Forwarding, VirtualServer};
 use crate::resources::step::StepError;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::time::Instant;
+
+/// Requests in flight to one BIG-IP at once: its REST framework serves a handful well
+/// (devices.md §4).
+pub const CONCURRENCY: usize = 4;
+
+/// The HTTPS target of a BIG-IP at `base_url`: token login (`F5Login`), busy answers retried.
+pub fn https_target(
+    base_url: String,
+    trust: TrustPolicy,
+    username: String,
+    password: String,
+    request_timeout: Duration,
+) -> HttpsTarget {
+    HttpsTarget {
+        base_url,
+        trust,
+        auth: HttpsAuth::Token {
+            username,
+            password,
+            login: Arc::new(F5Login),
+        },
+        connect_timeout: Duration::from_secs(15),
+        request_timeout,
+        busy_deadline: Duration::from_secs(120),
+        busy_backoff: Backoff::new(Duration::from_millis(250), Duration::from_secs(5)),
+        busy: None,
+        concurrency_cap: NonZeroUsize::new(CONCURRENCY),
+        max_reply_bytes: 32 << 20,
+    }
+}
 
 pub struct F5 {
     pub devices: Devices,
