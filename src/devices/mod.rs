@@ -3,6 +3,7 @@
 
 pub mod cms;
 pub mod lb;
+pub mod marked;
 pub mod pem;
 pub mod shell;
 pub mod ucos;

@@ -315,7 +315,7 @@ pub struct Found {
 }
 
 /// The resource's default member name: `<address>:<port>`, `<address>.<port>` for IPv6.
-fn member_name(address: &SocketAddr) -> String {
+pub fn member_name(address: &SocketAddr) -> String {
     match address.ip() {
         IpAddr::V4(a) => format!("{a}:{}", address.port()),
         IpAddr::V6(a) => format!("{a}.{}", address.port()),

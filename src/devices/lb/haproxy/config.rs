@@ -34,11 +34,11 @@
 //! `defaults` section cannot change it, with one exception the site must avoid: a
 //! `default-server` line in `defaults` applies to the section's servers too.
 
-use super::marked::{self, Markers, Region};
 use super::names::{check_name, check_server_name};
 use crate::devices::lb::virtual_server::{
     F5Options, Forwarding, Member, Method, Monitor, Persistence, Protocol, VirtualServer,
 };
+use crate::devices::marked::{self, Markers, Region};
 use std::net::IpAddr;
 
 /// The section's first and last lines are `<begin> <name>` and `<end> <name>`.
@@ -387,16 +387,13 @@ fn parse_server(words: &[&str]) -> Option<(Member, u16, bool)> {
 
 fn read_section(region: Region) -> Section {
     let name = region.name.clone();
-    let mut text = MARKERS.begin_line(&name);
-    text.push('\n');
+    let text = region.text(&MARKERS);
     let mut read = Read::default();
     let mut foreign = Vec::new();
     let mut block = Block::Top;
     let mut seen_frontend = false;
     let mut seen_notice = false;
     for (number, line) in &region.body {
-        text.push_str(line);
-        text.push('\n');
         let words: Vec<&str> = line.split_whitespace().collect();
         let known = match (block, words.as_slice()) {
             (Block::Top, _) if line.trim() == NOTICE && !seen_notice => {
@@ -464,8 +461,6 @@ fn read_section(region: Region) -> Section {
             foreign.push((*number, line.clone()));
         }
     }
-    text.push_str(&MARKERS.end_line(&name));
-    text.push('\n');
     let vs = match (read.bind, read.backend) {
         (Some((address, port)), true) => {
             let any_check = read.servers.iter().any(|(.., check)| *check);

@@ -14,7 +14,6 @@
 //! master CLI) and configuration manual as the Debian package ships them.
 
 pub mod config;
-pub mod marked;
 pub mod master;
 pub mod names;
 pub mod runtime;

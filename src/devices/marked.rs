@@ -1,8 +1,9 @@
 //! Named regions of a text file that uccluster owns: a `BEGIN <name>` line, the region's lines,
 //! an `END <name>` line, every other byte of the file kept exactly as it was.
 //!
-//! Vendor-neutral (HAProxy's `haproxy.cfg` uses it; `devices/xop/my_cnf.rs` has one unnamed
-//! region and could move onto it). Line based: a marker is a whole line (surrounding blanks and
+//! Vendor-neutral: HAProxy's `haproxy.cfg` (`devices/lb/haproxy/config.rs`) and keepalived's
+//! `keepalived.conf` (`devices/lb/keepalived`) use it; `devices/xop/my_cnf.rs` has one unnamed
+//! region and could move onto it. Line based: a marker is a whole line (surrounding blanks and
 //! a CR before the LF ignored), so a marker quoted inside another line is not one. The file's
 //! structure is checked as a whole: a region that is not closed, closed under another name,
 //! nested in another, or present twice is an error naming its line, and nothing is spliced
@@ -38,6 +39,23 @@ pub struct Region {
     pub end: usize,
     /// The lines strictly between the markers: (1-based line number, text without its line break).
     pub body: Vec<(usize, String)>,
+}
+
+impl Region {
+    /// The region with its markers as `markers` writes them and `\n` line breaks: what a
+    /// renderer's text is compared with (blanks around a marker and a CRLF file's CRs do not
+    /// count as edits).
+    pub fn text(&self, markers: &Markers) -> String {
+        let mut text = markers.begin_line(&self.name);
+        text.push('\n');
+        for (_, line) in &self.body {
+            text.push_str(line);
+            text.push('\n');
+        }
+        text.push_str(&markers.end_line(&self.name));
+        text.push('\n');
+        text
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
