@@ -18,9 +18,27 @@ pub fn lb_terraform_block() -> String {
 /// An `lb` provider block for the lab's IPVS director `host`: SSH with the lab's key, the host
 /// key checked against the lab's known_hosts, the stand-in as `ipvsadm`.
 pub fn ipvs_provider(host: &IpvsHost) -> String {
+    ipvs_provider_with(host, "")
+}
+
+/// [`ipvs_provider`] with keepalived owning the table: its configuration file on the director,
+/// the real `keepalived -t`, the lab's reload stand-in.
+pub fn ipvs_keepalived_provider(host: &IpvsHost) -> String {
+    ipvs_provider_with(
+        host,
+        &format!(
+            "    keepalived {{\n      config_path        = \"{}\"\n      keepalived_command = \"{}\"\n      reload_command     = [\"{}\"]\n      reload_timeout     = \"10s\"\n    }}\n",
+            host.keepalived_config_path().display(),
+            host.keepalived_program().display(),
+            host.keepalived_reload_command().display(),
+        ),
+    )
+}
+
+fn ipvs_provider_with(host: &IpvsHost, extra: &str) -> String {
     let s = host.sshd();
     format!(
-        "{}\nprovider \"lb\" {{\n  ipvs {{\n    ipvsadm = \"{}\"\n    ssh {{\n      address          = \"127.0.0.1\"\n      port             = {}\n      username         = \"{}\"\n      private_key      = file(\"{}\")\n      known_hosts_file = \"{}\"\n      command_timeout  = \"20s\"\n    }}\n  }}\n}}\n",
+        "{}\nprovider \"lb\" {{\n  ipvs {{\n    ipvsadm = \"{}\"\n    ssh {{\n      address          = \"127.0.0.1\"\n      port             = {}\n      username         = \"{}\"\n      private_key      = file(\"{}\")\n      known_hosts_file = \"{}\"\n      command_timeout  = \"20s\"\n    }}\n{extra}  }}\n}}\n",
         lb_terraform_block(),
         host.ipvsadm_command().display(),
         s.port(),

@@ -16,6 +16,7 @@ use crate::resources::lb_virtual_server::config_host::ConfigHost;
 use crate::resources::lb_virtual_server::f5::{https_target, F5};
 use crate::resources::lb_virtual_server::haproxy::{Haproxy, MasterSocket};
 use crate::resources::lb_virtual_server::ipvs::Ipvs;
+use crate::resources::lb_virtual_server::keepalived::Keepalived;
 use crate::resources::lb_virtual_server::{Balancers, VirtualServerResource};
 use crate::resources::node_checks::{ADDRESS, FINGERPRINT, USERNAME};
 use crate::resources::spec::{
@@ -27,7 +28,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tf_provider::schema::{NestedBlock, Schema};
-use tf_provider::value::{self, Value, ValueBool, ValueEmpty, ValueNumber, ValueString};
+use tf_provider::value::{self, Value, ValueBool, ValueEmpty, ValueList, ValueNumber, ValueString};
 use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 /// The prefix of the IPVS director's credential variables (`LB_IPVS_PASSWORD`).
@@ -67,7 +68,24 @@ const IPVS: BlockSpec = BlockSpec {
     attrs: &[
         attr("ipvsadm", Type::Text, Presence::Defaulted(DefaultValue::Text("ipvsadm")), "The `ipvsadm` program on the director (default `ipvsadm`, found on the SSH user's `PATH`), e.g. `sudo ipvsadm` is not accepted: give the path of a program the user may run.").check(Check::Text { title: "Invalid program", check: program }),
     ],
-    blocks: &[ssh_block("The director's SSH server (required). The SSH settings are those of the other uccluster providers.")],
+    blocks: &[
+        ssh_block("The director's SSH server (required). The SSH settings are those of the other uccluster providers."),
+        KEEPALIVED,
+    ],
+};
+
+/// A director whose IPVS table keepalived owns.
+const KEEPALIVED: BlockSpec = BlockSpec {
+    name: "keepalived",
+    nesting: Nesting::Optional,
+    description: "keepalived owns the director's IPVS table: each virtual server is a marked section of keepalived's configuration (`virtual_server` blocks with `TCP_CHECK`, `SMTP_CHECK` or `PING_CHECK` for `monitors`), checked with `keepalived -t -f` before it replaces the file, made live by `reload_command`, and waited for until `ipvsadm -S -n` shows it. Members' health comes from the table: keepalived takes a member whose check fails out of it.",
+    attrs: &[
+        attr("config_path", Type::Text, Presence::Required, "Absolute path on the director of the file uccluster keeps its sections in: keepalived.conf, or a file it `include`s (e.g. `/etc/keepalived/conf.d/uccluster.conf`). Every byte outside the sections is kept.").check(Check::Text { title: "Invalid path", check: absolute_path }),
+        attr("keepalived_command", Type::Text, Presence::Defaulted(DefaultValue::Text("keepalived")), "The program that checks a candidate (`<program> -t -f <file>`); default `keepalived` on the SSH user's `PATH`.").check(Check::Text { title: "Invalid program", check: program }),
+        attr("reload_command", Type::TextList, Presence::Defaulted(DefaultValue::TextList(&["systemctl", "reload", "keepalived"])), "The program and arguments that make keepalived read its configuration again (SIGHUP); default `[\"systemctl\", \"reload\", \"keepalived\"]`. Run without a shell: each word is one argument.").check(Check::Text { title: "Invalid command", check: program }),
+        attr("reload_timeout", Type::Text, Presence::Defaulted(DefaultValue::Text("30s")), "Limit for the check, the reload and keepalived's programming of the table, from `1s` to `1h` (default `30s`)."),
+    ],
+    blocks: &[],
 };
 
 /// The HAProxy host, when it is not the machine Terraform runs on.
@@ -189,7 +207,17 @@ pub struct HaproxyConfig<'a> {
 pub struct IpvsConfig<'a> {
     pub ipvsadm: ValueString<'a>,
     #[serde(with = "value::serde_as_vec", default)]
+    pub keepalived: Value<KeepalivedConfig<'a>>,
+    #[serde(with = "value::serde_as_vec", default)]
     pub ssh: Value<SshProviderConfig<'a>>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct KeepalivedConfig<'a> {
+    pub config_path: ValueString<'a>,
+    pub keepalived_command: ValueString<'a>,
+    pub reload_command: ValueList<ValueString<'a>>,
+    pub reload_timeout: ValueString<'a>,
 }
 
 pub struct LbProvider {
@@ -364,6 +392,45 @@ fn haproxy(config: &HaproxyConfig<'_>, diags: &mut Diagnostics) -> Option<Box<dy
     }))
 }
 
+/// keepalived on the director `director`, from a valid `keepalived` block.
+fn keepalived(
+    config: &KeepalivedConfig<'_>,
+    director: &NodeConnection,
+    diags: &mut Diagnostics,
+) -> Option<Keepalived> {
+    let at = |name| {
+        AttributePath::new("ipvs")
+            .index(0)
+            .attribute("keepalived")
+            .index(0)
+            .attribute(name)
+    };
+    let reload_timeout = parse_duration(&text(&config.reload_timeout)?, TLS_BOUNDS)
+        .map_err(|e| diags.error("Invalid duration", e, at("reload_timeout")))
+        .ok()?;
+    let reload: Vec<String> = config
+        .reload_command
+        .as_ref_option()?
+        .iter()
+        .filter_map(text)
+        .collect();
+    if reload.is_empty() {
+        diags.error(
+            "Empty reload command",
+            "give the program that makes keepalived reload, e.g. [\"systemctl\", \"reload\", \"keepalived\"]",
+            at("reload_command"),
+        );
+        return None;
+    }
+    Some(Keepalived {
+        host: ConfigHost::Ssh(director.clone()),
+        config_path: text(&config.config_path)?,
+        program: text(&config.keepalived_command)?,
+        reload,
+        reload_timeout,
+    })
+}
+
 /// The balancer a valid configuration names; errors at the attribute.
 fn balancer(config: &LbProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Box<dyn Balancer>> {
     SPEC.check(config, diags);
@@ -405,10 +472,15 @@ fn balancer(config: &LbProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Bo
                 return None;
             };
             let (devices, director) = ssh_host(ssh, at.attribute("ssh").index(0), IPVS_ENV, diags)?;
+            let keepalived = match &ipvs.keepalived {
+                Value::Value(k) => Some(keepalived(k, &director, diags)?),
+                _ => None,
+            };
             Some(Box::new(Ipvs {
                 devices,
                 director,
                 ipvsadm: text(&ipvs.ipvsadm)?,
+                keepalived,
             }))
         }
         _ => None,

@@ -24,3 +24,22 @@ provider "lb" {
     }
   }
 }
+
+# A director whose IPVS table keepalived owns: uccluster keeps its virtual servers in a file
+# keepalived.conf includes (`include /etc/keepalived/conf.d/*.conf`), checks it with
+# `keepalived -t` and reloads keepalived.
+provider "lb" {
+  alias = "keepalived"
+  ipvs {
+    ssh {
+      address              = "10.0.0.3"
+      username             = "root"
+      private_key          = var.director_private_key
+      host_key_fingerprint = "SHA256:8bE0n7s8N2X3m4V5c6B7n8M9a0S1d2F3g4H5j6K7l8Q"
+    }
+    keepalived {
+      config_path    = "/etc/keepalived/conf.d/uccluster.conf"
+      reload_command = ["systemctl", "reload", "keepalived"]
+    }
+  }
+}

@@ -104,6 +104,33 @@ impl VirtualServer {
     }
 }
 
+/// What a backend's configuration cannot express of a virtual server, naming the attribute as
+/// the resource spells it (and the member, for a member's attribute).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsupported {
+    pub attribute: &'static str,
+    /// Index in `vs.members` when the attribute is a member's.
+    pub member: Option<usize>,
+    pub detail: String,
+}
+
+pub fn unsupported(attribute: &'static str, detail: impl Into<String>) -> Unsupported {
+    Unsupported {
+        attribute,
+        member: None,
+        detail: detail.into(),
+    }
+}
+
+/// [`Unsupported`] for attribute `attribute` of member `i`.
+pub fn at_member(i: usize, attribute: &'static str, detail: String) -> Unsupported {
+    Unsupported {
+        attribute,
+        member: Some(i),
+        detail,
+    }
+}
+
 /// Words of the attribute values, as the configuration spells them.
 pub const PROTOCOLS: &[(&str, Protocol)] = &[
     ("tcp", Protocol::Tcp),

@@ -2,8 +2,8 @@
 //! implementation per backend (IPVS, HAProxy, F5) behind one [`LbDevice`], which gives every
 //! resource of the run the same read of the balancer and lets one writer at a time change it.
 
-use crate::devices::lb::rules::Finding;
-use crate::devices::lb::virtual_server::{Reported, VirtualServer};
+use crate::devices::lb::rules::{At, Finding};
+use crate::devices::lb::virtual_server::{Reported, Unsupported, VirtualServer};
 use crate::resources::step::StepError;
 use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard};
@@ -29,6 +29,19 @@ pub struct Found {
 }
 
 /// One backend. Implementations hold the connection settings of the provider block.
+/// What a backend's configuration cannot express, as a plan-time finding at its attribute.
+pub fn unsupported_finding(u: Unsupported, summary: &'static str) -> Finding {
+    let at = match (u.member, u.attribute.strip_prefix("member.")) {
+        (Some(i), Some(a)) => At::Member(i, a),
+        _ => At::Attribute(u.attribute),
+    };
+    Finding {
+        at,
+        summary,
+        detail: u.detail,
+    }
+}
+
 #[async_trait::async_trait]
 pub trait Balancer: Send + Sync {
     /// The provider block's name for it (`ipvs`, `haproxy`, `f5`).

@@ -4,7 +4,7 @@
 //! hitless reload through the master CLI, and the runtime API for what changes without one
 //! (devices::lb::haproxy). The shared read is the file and one `show servers state`.
 
-use super::backend::{Balancer, Found, Wanted};
+use super::backend::{unsupported_finding, Balancer, Found, Wanted};
 use super::config_host::ConfigHost;
 use crate::backoff::Backoff;
 use crate::client::{local, Devices, LineTarget, PoolTarget, TransportError};
@@ -250,15 +250,7 @@ impl Balancer for Haproxy {
     fn refuse(&self, wanted: &Wanted) -> Vec<Finding> {
         let mut out = Vec::new();
         if let Err(u) = section(&wanted.vs) {
-            let at = match (u.member, u.attribute.strip_prefix("member.")) {
-                (Some(i), Some(a)) => At::Member(i, a),
-                _ => At::Attribute(u.attribute),
-            };
-            out.push(Finding {
-                at,
-                summary: "Not available on HAProxy",
-                detail: u.detail,
-            });
+            out.push(unsupported_finding(u, "Not available on HAProxy"));
         }
         if wanted.vs.members.len() > MAX_MEMBERS {
             out.push(Finding {

@@ -1,7 +1,9 @@
 //! The IPVS backend: `ipvsadm` over SSH on the director (one exec channel per command on the
-//! pooled connection), read back with one `ipvsadm -S -n` per run (devices::lb::ipvs).
+//! pooled connection), read back with one `ipvsadm -S -n` per run (devices::lb::ipvs); or,
+//! where keepalived owns the table, keepalived's configuration file ([`Keepalived`]).
 
 use super::backend::{Balancer, Found, Wanted};
+use super::keepalived::Keepalived;
 use crate::client::{Devices, NodeConnection, SshTarget};
 use crate::devices::lb::ipvs::{self, parse_save, services, virtual_servers, Service};
 use crate::devices::lb::rules::{At, Finding, SIP_PORT};
@@ -15,6 +17,8 @@ pub struct Ipvs {
     pub director: NodeConnection,
     /// The `ipvsadm` program on the director.
     pub ipvsadm: String,
+    /// Where keepalived owns the table: its configuration, not `ipvsadm`, changes it.
+    pub keepalived: Option<Keepalived>,
 }
 
 /// IPVS has a kernel limit of its own on destinations only through memory; this bound keeps
@@ -63,7 +67,7 @@ pub fn one_packet_default(vs: &VirtualServer) -> bool {
 
 impl Ipvs {
     /// The director's table, as `ipvsadm -S -n` prints it.
-    async fn table(&self, target: &SshTarget) -> Result<Vec<Service>, StepError> {
+    pub(super) async fn table(&self, target: &SshTarget) -> Result<Vec<Service>, StepError> {
         let saved = self.run(target, &["-S".into(), "-n".into()]).await?;
         parse_save(&saved).map_err(|message| StepError::Output {
             endpoint: target.endpoint(),
@@ -89,16 +93,16 @@ impl Balancer for Ipvs {
                 detail: detail.to_string(),
             })
         };
-        if vs.port.is_none() {
+        if self.keepalived.is_none() && vs.port.is_none() {
             refuse(At::Attribute("port"), "IPVS needs a port", "ipvsadm serves port 0 (any) only for a persistent service, which a SIP farm must not be: set port");
         }
-        if vs.forwarding == Forwarding::NoTranslation {
+        if self.keepalived.is_none() && vs.forwarding == Forwarding::NoTranslation {
             refuse(At::Attribute("forwarding"), "Not available on IPVS", "IPVS keeps the destination only with direct routing (-g): use forwarding = \"direct_routing\", or the f5 backend");
         }
-        if !vs.monitors.is_empty() {
-            refuse(At::Attribute("monitors"), "IPVS has no health checks", "IPVS itself never checks a member (keepalived or ldirectord do, and this backend does not manage them yet): set monitors = []");
+        if self.keepalived.is_none() && !vs.monitors.is_empty() {
+            refuse(At::Attribute("monitors"), "IPVS has no health checks", "IPVS itself never checks a member (keepalived does: give the provider's ipvs block a keepalived block), or set monitors = []");
         }
-        if wanted.one_packet && vs.protocol == Protocol::Tcp {
+        if self.keepalived.is_none() && wanted.one_packet && vs.protocol == Protocol::Tcp {
             refuse(
                 At::Attribute("ipvs"),
                 "One-packet scheduling on TCP",
@@ -112,6 +116,9 @@ impl Balancer for Ipvs {
                 &format!("this backend takes at most {MAX_MEMBERS} members per service"),
             );
         }
+        if let Some(k) = &self.keepalived {
+            out.extend(k.refuse(wanted));
+        }
         out
     }
 
@@ -121,7 +128,11 @@ impl Balancer for Ipvs {
 
     async fn read_all(&self, _deadline: Instant) -> Result<Vec<Found>, StepError> {
         let target = self.target()?;
-        Ok(virtual_servers(&self.table(&target).await?)
+        let table = self.table(&target).await?;
+        if let Some(k) = &self.keepalived {
+            return k.read(&self.devices, &table).await;
+        }
+        Ok(virtual_servers(&table)
             .into_iter()
             .map(|f| Found {
                 reported: f.reported,
@@ -172,6 +183,9 @@ impl Balancer for Ipvs {
         _deadline: Instant,
     ) -> Result<(), StepError> {
         let target = self.target()?;
+        if let Some(k) = &self.keepalived {
+            return k.change(self, &target, &wanted.vs, Some(wanted)).await;
+        }
         let wanted_services = services(&wanted.vs, wanted.one_packet)
             .ok_or_else(|| StepError::Config("IPVS needs a port".into()))?;
         // The table itself, not the model of it: a scheduler the model has no word for
@@ -193,6 +207,9 @@ impl Balancer for Ipvs {
 
     async fn remove(&self, current: &Found, _deadline: Instant) -> Result<(), StepError> {
         let target = self.target()?;
+        if let Some(k) = &self.keepalived {
+            return k.change(self, &target, &current.reported.vs, None).await;
+        }
         let present = services(&current.reported.vs, current.one_packet)
             .ok_or_else(|| StepError::Config("IPVS needs a port".into()))?;
         for s in present {

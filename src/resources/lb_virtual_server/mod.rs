@@ -13,6 +13,7 @@ pub mod config_host;
 pub mod f5;
 pub mod haproxy;
 pub mod ipvs;
+pub mod keepalived;
 pub mod model;
 pub mod state;
 

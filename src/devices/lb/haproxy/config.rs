@@ -36,7 +36,8 @@
 
 use super::names::{check_name, check_server_name};
 use crate::devices::lb::virtual_server::{
-    F5Options, Forwarding, Member, Method, Monitor, Persistence, Protocol, VirtualServer,
+    at_member, unsupported, F5Options, Forwarding, Member, Method, Monitor, Persistence, Protocol,
+    Unsupported, VirtualServer,
 };
 use crate::devices::marked::{self, Markers, Region};
 use std::net::IpAddr;
@@ -58,24 +59,6 @@ pub const STICK_EXPIRE: &str = "30m";
 
 /// HAProxy's bounds for a server's weight (`weight of server x is not within 0 and 256`).
 pub const MAX_WEIGHT: u32 = 256;
-
-/// What HAProxy cannot do of a virtual server, naming the attribute (and the member, for a
-/// member's attribute) and saying which balancer can.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unsupported {
-    pub attribute: &'static str,
-    /// Index in `vs.members` when the attribute is a member's.
-    pub member: Option<usize>,
-    pub detail: String,
-}
-
-fn unsupported(attribute: &'static str, detail: impl Into<String>) -> Unsupported {
-    Unsupported {
-        attribute,
-        member: None,
-        detail: detail.into(),
-    }
-}
 
 /// How the backend checks its members: at most one health check per server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,11 +148,7 @@ pub(crate) fn check_supported(vs: &VirtualServer) -> Result<Check, Unsupported> 
     }
     let check = check_kind(&vs.monitors)?;
     for (i, m) in vs.members.iter().enumerate() {
-        let at = |attribute, detail: String| Unsupported {
-            attribute,
-            member: Some(i),
-            detail,
-        };
+        let at = |attribute, detail: String| at_member(i, attribute, detail);
         check_server_name(&m.name).map_err(|e| at("member.name", e))?;
         if vs.members[..i].iter().any(|o| o.name == m.name) {
             return Err(at(

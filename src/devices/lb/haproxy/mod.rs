@@ -19,7 +19,8 @@ pub mod names;
 pub mod runtime;
 pub mod state;
 
-pub use config::{find_section, section, sections, splice, Section, Unsupported};
+pub use crate::devices::lb::virtual_server::Unsupported;
+pub use config::{find_section, section, sections, splice, Section};
 pub use master::{parse_show_proc, reload_outcome, MasterCli, Processes, ReloadOutcome};
 pub use runtime::{live_changes, runtime_error, RuntimeApi};
 pub use state::{member_report, member_reports, parse_servers_state, Admin, Maint, ServerState};

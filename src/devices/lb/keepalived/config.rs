@@ -62,7 +62,8 @@
 //! page's LVS notes). The codec refuses each before a file is written.
 
 use crate::devices::lb::virtual_server::{
-    Forwarding, Member, Method, Monitor, Persistence, Protocol, VirtualServer,
+    at_member, unsupported, Forwarding, Member, Method, Monitor, Persistence, Protocol,
+    Unsupported, VirtualServer,
 };
 use crate::devices::marked::{self, Markers};
 use std::net::IpAddr;
@@ -98,32 +99,6 @@ pub const MAX_NAME: usize = 63;
 /// quiesces the member (ipvsadm(8): weight 0 "will receive no new jobs but still serve the
 /// existing jobs") and the section still says what its weight comes back as.
 pub const DISABLED_COMMENT: &str = "uccluster: enabled = false, weight";
-
-/// What keepalived cannot do of a virtual server, naming the attribute as the resource spells
-/// it (and the member, for a member's attribute).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unsupported {
-    pub attribute: &'static str,
-    /// Index in `vs.members` when the attribute is a member's.
-    pub member: Option<usize>,
-    pub detail: String,
-}
-
-fn unsupported(attribute: &'static str, detail: impl Into<String>) -> Unsupported {
-    Unsupported {
-        attribute,
-        member: None,
-        detail: detail.into(),
-    }
-}
-
-fn at_member(i: usize, attribute: &'static str, detail: String) -> Unsupported {
-    Unsupported {
-        attribute,
-        member: Some(i),
-        detail,
-    }
-}
 
 /// The virtual server's name: one word, so it can end a marker line.
 fn check_name(name: &str) -> Result<(), String> {

@@ -20,9 +20,10 @@ pub mod config;
 pub mod read;
 pub mod report;
 
-pub use config::{section, splice, Unsupported, MARKERS, NOTICE};
+pub use crate::devices::lb::virtual_server::Unsupported;
+pub use config::{section, splice, MARKERS, NOTICE};
 pub use read::{find_section, sections, Section};
-pub use report::{config_test_errors, member_reports};
+pub use report::{config_test_errors, member_reports, programmed};
 
 #[cfg(test)]
 mod fixtures;

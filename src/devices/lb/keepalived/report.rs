@@ -100,3 +100,26 @@ pub fn member_reports(vs: &VirtualServer, kernel: &[Service]) -> Vec<MemberRepor
         .map(|m| member_report(vs, m, &services))
         .collect()
 }
+
+/// Whether the kernel's table runs the configuration keepalived was given for `vs`: each of
+/// its services is there with the configured scheduler, persistence and one-packet setting, and
+/// every real server the table has is a configured one with the configured weight. Real
+/// servers may be missing: keepalived keeps a member whose check fails out of the table.
+/// `present = false`: none of `wanted` is in the table any more.
+pub fn programmed(wanted: &[Service], kernel: &[Service], present: bool) -> bool {
+    wanted.iter().all(|w| {
+        let k = kernel
+            .iter()
+            .find(|k| k.proto == w.proto && k.address == w.address);
+        match (k, present) {
+            (None, present) => !present,
+            (Some(_), false) => false,
+            (Some(k), true) => {
+                k.scheduler == w.scheduler
+                    && k.persistent == w.persistent
+                    && k.ops == w.ops
+                    && k.reals.iter().all(|r| w.reals.contains(r))
+            }
+        }
+    })
+}

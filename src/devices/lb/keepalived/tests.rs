@@ -504,3 +504,30 @@ fn member_reports_come_from_the_kernel_table() {
     );
     assert!(both.iter().all(|r| r.health == Health::Down), "{both:?}");
 }
+
+#[test]
+fn programmed_once_the_table_runs_the_configuration() {
+    use crate::devices::lb::ipvs::services;
+    let wanted = services(&sip(), true).unwrap();
+    let running = parse_save(
+        "-A -u 64.173.55.164:5060 -s wrr ops\n-a -u 64.173.55.164:5060 -r 64.173.55.180:5060 -g -w 1\n",
+    )
+    .unwrap();
+    assert!(
+        programmed(&wanted, &running, true),
+        "a member down is still programmed"
+    );
+    let old_scheduler = parse_save("-A -u 64.173.55.164:5060 -s wlc ops\n").unwrap();
+    assert!(!programmed(&wanted, &old_scheduler, true));
+    let stale = parse_save(
+        "-A -u 64.173.55.164:5060 -s wrr ops\n-a -u 64.173.55.164:5060 -r 64.173.55.182:5060 -g -w 1\n",
+    )
+    .unwrap();
+    assert!(
+        !programmed(&wanted, &stale, true),
+        "a member keepalived no longer has"
+    );
+    assert!(!programmed(&wanted, &[], true));
+    assert!(programmed(&wanted, &[], false));
+    assert!(!programmed(&wanted, &running, false));
+}
