@@ -22,7 +22,7 @@ use uccluster_lab::cms_mmp::NodeControl;
 use uccluster_lab::lab::Lab;
 
 mod common;
-use common::{alternate, header, ms, ratio, refresh_only, row, Stats, PARALLELISM};
+use common::{alternate, header, ms, ratio, refresh_only, row, Stats};
 
 fn main() {
     common::run(bench());
@@ -176,17 +176,10 @@ async fn bench() {
     // Without the pool every read also pays a login.
     let unpooled = (connect.mean + rtt.median) * per_resource as u32;
 
-    println!();
-    println!(
-        "refresh at scale: cms_xmpp_callbridge, {NODES} CMS nodes (reply delay {}), every resource on every node",
+    header(&format!(
+        "cms_xmpp_callbridge, {NODES} CMS nodes (reply delay {}), every resource on every node",
         ms(REPLY_DELAY)
-    );
-    println!(
-        "terraform plan -refresh-only -parallelism={PARALLELISM}, {} providers",
-        provider_profile()
-    );
-    println!();
-    header();
+    ));
     row(&format!("T_N      plan -refresh-only, {N} resources"), &t_n);
     row("T_0      plan -refresh-only, 1 resource", &t_0);
     row(&format!("I_N      the same, instant devices, {N}"), &i_n);

@@ -18,7 +18,7 @@ use uccluster_lab::f5::control::F5Control;
 use uccluster_lab::lab::{Lab, LabSpec};
 
 mod common;
-use common::{alternate, header, ms, ratio, refresh_only, row, Stats, PARALLELISM};
+use common::{alternate, header, ms, ratio, refresh_only, row, Stats};
 use uccluster::client::{Devices, TrustPolicy};
 use uccluster::devices::cms::prompt::MmpPrompt;
 use uccluster::devices::lb::f5::{get_request, read_requests};
@@ -148,17 +148,10 @@ async fn bench() {
     // A read per VIP: N - 1 more reads, at best CONCURRENCY at a time.
     let per_vip_reads = read.median * more as u32 / CONCURRENCY as u32;
 
-    println!();
-    println!(
-        "refresh at scale: lb_virtual_server, {N} VIPs on one F5 BIG-IP (iControl REST, reply delay {})",
+    header(&format!(
+        "lb_virtual_server, {N} VIPs on one F5 BIG-IP (iControl REST, reply delay {})",
         ms(REPLY_DELAY)
-    );
-    println!(
-        "terraform plan -refresh-only -parallelism={PARALLELISM}, {} providers",
-        provider_profile()
-    );
-    println!();
-    header();
+    ));
     row(&format!("T_N      plan -refresh-only, {N} VIPs"), &t_n);
     row("T_1      plan -refresh-only, 1 VIP", &t_1);
     row(&format!("I_N      the same, instant balancer, {N}"), &i_n);

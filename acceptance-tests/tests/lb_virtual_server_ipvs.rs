@@ -5,20 +5,10 @@
 
 use uccluster_harness::*;
 use uccluster_lab::ipvs::IpvsHost;
-use uccluster_lab::lab::{Lab, LabSpec};
 
 const ADDRESS: &str = "lb_virtual_server.sip";
 const VIP: &str = "64.173.55.164";
 const FRONTENDS: [&str; 3] = ["64.173.55.180", "64.173.55.181", "64.173.55.182"];
-
-async fn director(tf: &Tf) -> Lab {
-    Lab::start(
-        &LabSpec::default().with_ipvs_directors(1),
-        &tf.dir.join("lab"),
-    )
-    .await
-    .expect("lab starts")
-}
 
 /// The seed's SIP VIP: UDP 5060, direct routing (the VIP on each frontend's loopback), round
 /// robin, no persistence and, on IPVS, no monitor; `members` are member blocks.
@@ -30,7 +20,7 @@ fn sip(host: &IpvsHost, members: &str, extra: &str) -> String {
 }
 
 fn frontends(n: usize) -> String {
-    FRONTENDS[..n].iter().map(|a| lb_member(a, &[])).collect()
+    lb_members(&FRONTENDS[..n])
 }
 
 /// Runs the lab's `ipvsadm` as an operator would on the director.
@@ -64,7 +54,7 @@ const SERVICE: &str = "-u 64.173.55.164:5060 -s wrr ops";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_protocol_apply_plan_import_drift_heal_destroy() {
     on_each_terraform("ipvs-protocol", |tf| async move {
-        let lab = director(&tf).await;
+        let lab = ipvs_lab(&tf).await;
         let host = lab.ipvs("ipvs1");
         let three = rules(
             SERVICE,
@@ -142,7 +132,7 @@ async fn full_protocol_apply_plan_import_drift_heal_destroy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_are_added_removed_disabled_and_reweighted_in_place() {
     on_each_terraform("ipvs-members", |tf| async move {
-        let lab = director(&tf).await;
+        let lab = ipvs_lab(&tf).await;
         let host = lab.ipvs("ipvs1");
         let changed = format!(
             "{}{}{}",
@@ -238,7 +228,7 @@ fn no_ssh_block(config: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_ipvs_cannot_do_is_refused_at_plan_time_naming_the_attribute() {
     on_each_terraform("ipvs-refused", |tf| async move {
-        let lab = director(&tf).await;
+        let lab = ipvs_lab(&tf).await;
         let host = lab.ipvs("ipvs1");
         tf.write("main.tf", &sip(host, &frontends(1), ""));
         tf.init().await;

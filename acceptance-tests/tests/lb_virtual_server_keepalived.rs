@@ -7,19 +7,9 @@
 
 use uccluster_harness::*;
 use uccluster_lab::ipvs::IpvsHost;
-use uccluster_lab::lab::{Lab, LabSpec};
 
 const ADDRESS: &str = "lb_virtual_server.sip";
 const FRONTENDS: [&str; 3] = ["64.173.55.180", "64.173.55.181", "64.173.55.182"];
-
-async fn director(tf: &Tf) -> Lab {
-    Lab::start(
-        &LabSpec::default().with_ipvs_directors(1),
-        &tf.dir.join("lab"),
-    )
-    .await
-    .expect("lab starts")
-}
 
 /// The seed's SIP VIP, each frontend checked by ICMP (keepalived's PING_CHECK); `extra` lines
 /// in the resource, `members` member blocks.
@@ -31,7 +21,7 @@ fn sip(host: &IpvsHost, members: &str, extra: &str) -> String {
 }
 
 fn frontends(n: usize) -> String {
-    FRONTENDS[..n].iter().map(|a| lb_member(a, &[])).collect()
+    lb_members(&FRONTENDS[..n])
 }
 
 /// The table keepalived programs for the SIP VIP with these real servers and weights.
@@ -68,7 +58,7 @@ fn reload(host: &IpvsHost) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_protocol_apply_plan_import_drift_heal_destroy() {
     on_each_terraform("keepalived-protocol", |tf| async move {
-        let lab = director(&tf).await;
+        let lab = ipvs_lab(&tf).await;
         let host = lab.ipvs("ipvs1");
         let base = config(host);
         let three = table(&[(FRONTENDS[0], 1), (FRONTENDS[1], 1), (FRONTENDS[2], 1)]);
@@ -147,7 +137,7 @@ async fn full_protocol_apply_plan_import_drift_heal_destroy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_whose_check_fails_is_down_and_keepalived_refusals_change_nothing() {
     on_each_terraform("keepalived-health", |tf| async move {
-        let lab = director(&tf).await;
+        let lab = ipvs_lab(&tf).await;
         let host = lab.ipvs("ipvs1");
         tf.write("main.tf", &sip(host, &frontends(2), ""));
         tf.init().await;

@@ -2,11 +2,11 @@
 
 use uccluster_lab::haproxy::Haproxy;
 use uccluster_lab::ipvs::IpvsHost;
-use uccluster_lab::lab::Lab;
+use uccluster_lab::lab::{Lab, LabSpec};
 use uccluster_lab::secrets::hcl_string;
 use uccluster_lab::xop::Sshd;
 
-use crate::tf::PROVIDER_VERSION;
+use crate::tf::{Tf, PROVIDER_VERSION};
 
 /// The terraform block requiring the `lb` provider.
 pub fn lb_terraform_block() -> String {
@@ -103,4 +103,19 @@ pub fn haproxy_ssh_provider(h: &Haproxy, sshd: &Sshd) -> String {
         sshd.client_key_path().display(),
         sshd.host_key_fingerprint(),
     )
+}
+
+/// A lab with one IPVS director, `ipvs1`, under the test's directory.
+pub async fn ipvs_lab(tf: &Tf) -> Lab {
+    Lab::start(
+        &LabSpec::default().with_ipvs_directors(1),
+        &tf.dir.join("lab"),
+    )
+    .await
+    .expect("lab starts")
+}
+
+/// A member block per address, nothing else set.
+pub fn lb_members(addresses: &[&str]) -> String {
+    addresses.iter().map(|a| lb_member(a, &[])).collect()
 }

@@ -20,8 +20,8 @@ pub use cms::{
 };
 pub use files::{copy_dir, UntouchedDevice};
 pub use lb::{
-    f5_provider, haproxy_provider, haproxy_ssh_provider, ipvs_keepalived_provider, ipvs_provider,
-    lb_member, lb_terraform_block,
+    f5_provider, haproxy_provider, haproxy_ssh_provider, ipvs_keepalived_provider, ipvs_lab,
+    ipvs_provider, lb_member, lb_members, lb_terraform_block,
 };
 pub use protocol::{failure_of, Hook, Plan, Protocol, Step};
 pub use terraform::{oldest_terraform, on_each_terraform, terraforms, Terraform};

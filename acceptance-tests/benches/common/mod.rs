@@ -140,8 +140,15 @@ fn line(name: &str, cells: [&str; 5]) {
     )
 }
 
-/// The timing table's header.
-pub fn header() {
+/// The bench's title lines and the timing table's header.
+pub fn header(what: &str) {
+    println!();
+    println!("refresh at scale: {what}");
+    println!(
+        "terraform plan -refresh-only -parallelism={PARALLELISM}, {} providers",
+        uccluster_harness::provider_profile()
+    );
+    println!();
     line("", ["median", "mean", "min", "max", "runs"]);
 }
 

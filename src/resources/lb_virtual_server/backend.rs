@@ -29,6 +29,19 @@ pub struct Found {
 }
 
 /// One backend. Implementations hold the connection settings of the provider block.
+/// The foreign words of a configuration section (HAProxy's, keepalived's) that differs from
+/// what uccluster writes for the model read from it: shown as the id, so the plan says so and
+/// the apply writes the section again.
+pub fn hand_edit(edited: bool, name: &str, line: usize) -> Vec<(&'static str, String)> {
+    match edited {
+        true => vec![(
+            "id",
+            format!("{name} (section edited by hand at line {line})"),
+        )],
+        false => Vec::new(),
+    }
+}
+
 /// What a backend's configuration cannot express, as a plan-time finding at its attribute.
 pub fn unsupported_finding(u: Unsupported, summary: &'static str) -> Finding {
     let at = match (u.member, u.attribute.strip_prefix("member.")) {

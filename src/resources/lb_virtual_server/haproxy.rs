@@ -4,7 +4,7 @@
 //! hitless reload through the master CLI, and the runtime API for what changes without one
 //! (devices::lb::haproxy). The shared read is the file and one `show servers state`.
 
-use super::backend::{unsupported_finding, Balancer, Found, Wanted};
+use super::backend::{hand_edit, unsupported_finding, Balancer, Found, Wanted};
 use super::config_host::ConfigHost;
 use crate::backoff::Backoff;
 use crate::client::{local, Devices, LineTarget, PoolTarget, TransportError};
@@ -276,14 +276,7 @@ impl Balancer for Haproxy {
                 let edited = s.edited_by_hand();
                 let line = s.line;
                 let vs = s.vs?;
-                let mut foreign = Vec::new();
-                if edited {
-                    // Shown as the id, so the plan says so and the apply writes the section again.
-                    foreign.push((
-                        "id",
-                        format!("{} (section edited by hand at line {line})", vs.name),
-                    ));
-                }
+                let foreign = hand_edit(edited, &vs.name, line);
                 Some(Found {
                     reported: running(vs, &states),
                     one_packet: false,

@@ -6,7 +6,7 @@
 //! the file (keepalived takes a member whose check fails out of the table), their health from
 //! the table.
 
-use super::backend::{unsupported_finding, Found, Wanted};
+use super::backend::{hand_edit, unsupported_finding, Found, Wanted};
 use super::config_host::ConfigHost;
 use super::ipvs::Ipvs;
 use crate::backoff::Backoff;
@@ -69,14 +69,7 @@ impl Keepalived {
                 let edited = s.edited_by_hand();
                 let (line, one_packet) = (s.line, s.one_packet);
                 let vs = s.vs?;
-                let mut foreign = Vec::new();
-                if edited {
-                    // Shown as the id, so the plan says so and the apply writes the section again.
-                    foreign.push((
-                        "id",
-                        format!("{} (section edited by hand at line {line})", vs.name),
-                    ));
-                }
+                let foreign = hand_edit(edited, &vs.name, line);
                 let members = member_reports(&vs, kernel);
                 Some(Found {
                     reported: Reported { vs, members },
