@@ -6,6 +6,7 @@
 //!   [`process`]: daemons of the real components.
 //! - [`cms_mmp`]: a simulated Cisco Meeting Server MMP (SSH CLI) node.
 //! - [`f5`]: a simulated F5 BIG-IP (iControl REST over HTTPS).
+//! - [`cgp`]: a simulated CommuniGate Pro Dynamic Cluster (PWD CLI over TCP).
 //! - [`xop`]: XOP appliances: real MariaDB servers and a real OpenSSH sshd on loopback.
 //! - [`haproxy`]: load balancers: a real HAProxy on loopback and TCP member servers.
 //! - [`ipvs`]: IPVS directors: a real sshd in front of an ipvsadm 1.31 stand-in.
@@ -13,6 +14,7 @@
 //!   `known_hosts`, `lab-ca.pem`, `lab.auto.tfvars.json`) that tests and `terraform` use
 //!   to reach them; [`cli`]: the command line of `uccluster-lab`.
 
+pub mod cgp;
 pub mod cli;
 pub mod cms_mmp;
 pub mod device;

@@ -1,8 +1,9 @@
 //! The device families a lab can hold, in the order they start (and appear in `--help`).
 //!
-//! Adding a family (the IM&P SOAP simulator, the CGP CLI simulator) is implementing [`crate::device::StartDevice`] for it in its own module and
+//! Adding a family (the IM&P SOAP simulator) is implementing [`crate::device::StartDevice`] for it in its own module and
 //! adding its line here: the lab, its files and `uccluster-lab`'s flags come from this list.
 
+use crate::cgp::lab_device::CgpMembers;
 use crate::cms_mmp::lab_device::CmsNodes;
 use crate::device::Family;
 use crate::f5::lab_device::F5Devices;
@@ -17,6 +18,7 @@ pub const FAMILIES: &[Family] = &[
     Family::of::<F5Devices>(),
     Family::of::<HaproxyBalancers>(),
     Family::of::<IpvsDirectors>(),
+    Family::of::<CgpMembers>(),
 ];
 
 /// The family whose spec key is `key`.
