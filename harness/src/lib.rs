@@ -6,6 +6,7 @@
 //! A library of its own, so test binaries and benchmarks link it instead of including its source.
 //! Like the lab, it does not depend on the provider crate.
 
+mod cgp;
 mod cms;
 mod files;
 mod lb;
@@ -15,6 +16,7 @@ mod tf;
 mod validation;
 mod xop;
 
+pub use cgp::{cgp_members, cgp_provider};
 pub use cms::{
     callbridge, callbridge_import_id, cms_lab, cms_nodes, cms_provider, cms_unused_provider,
 };

@@ -2,4 +2,5 @@
 //! Each has the folder shape of a resource: `attributes.rs` (its declaration, see
 //! [`crate::resources::spec`]) and `mod.rs`.
 
+pub mod cgp_member_settings;
 pub mod lb_config;

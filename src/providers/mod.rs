@@ -1,5 +1,6 @@
 //! The five provider types. Each has its own provider block; all are built from this crate.
 
+pub mod cgp;
 pub mod empty;
 pub mod lb;
 pub mod ssh_device;
@@ -64,9 +65,7 @@ pub fn provider_for(type_name: &str) -> Option<Box<dyn DynamicProvider>> {
         "imp" => Some(Box::new(empty::EmptyProvider::new(
             "Cisco IM and Presence intercluster peering",
         ))),
-        "cgp" => Some(Box::new(empty::EmptyProvider::new(
-            "CommuniGate Pro SIP farms",
-        ))),
+        "cgp" => Some(Box::new(cgp::CgpProvider::new())),
         "lb" => Some(Box::new(lb::LbProvider::new())),
         _ => None,
     }

@@ -7,4 +7,13 @@ terraform {
   }
 }
 
-provider "cgp" {}
+variable "cgp_password" {
+  type      = string
+  sensitive = true
+}
+
+# The CLI account every member of the Dynamic Cluster accepts (or CGP_USERNAME / CGP_PASSWORD).
+provider "cgp" {
+  username = "postmaster"
+  password = var.cgp_password
+}

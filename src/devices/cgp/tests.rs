@@ -593,3 +593,35 @@ fn unknown_values_warn_and_known_ones_do_not() {
         None
     );
 }
+
+/// The key table as the provider's documentation lists it (templates/cgp/index.md.tmpl): one
+/// row per entry, so the page cannot drift from the table.
+fn documented_rows() -> Vec<String> {
+    use super::keys::{entry, Kind, Status, TABLE};
+    TABLE
+        .iter()
+        .map(|e| {
+            let read_by = match e.kind {
+                Kind::Command => "(command)".to_string(),
+                Kind::Key { get, .. } => format!("`{}`", entry(get).name),
+            };
+            let status = match e.status {
+                Status::Confirmed => "confirmed",
+                Status::Likely => "likely",
+                Status::Unconfirmed => "unconfirmed",
+            };
+            format!("| `{}` | {read_by} | `{}` | {status} |", e.stable_id, e.name)
+        })
+        .collect()
+}
+
+#[test]
+fn the_provider_page_lists_the_key_table() {
+    let page = include_str!("../../../templates/cgp/index.md.tmpl");
+    let rows = documented_rows();
+    for row in &rows {
+        assert!(page.contains(row.as_str()), "missing row {row}\nrows:\n{}", rows.join("\n"));
+    }
+    let listed = page.lines().filter(|l| l.starts_with("| `")).count();
+    assert_eq!(listed, rows.len(), "the page lists other rows:\n{}", rows.join("\n"));
+}

@@ -1,0 +1,242 @@
+//! The `cgp` provider: CommuniGate Pro cluster members, each reached on its own CLI (PWD)
+//! endpoint with the provider's credentials (devices::cgp: APOP when the banner offers a
+//! challenge, else USER/PASS; then INLINE), and the key table with the site's overrides of
+//! unconfirmed names.
+
+use crate::client::{Devices, LineTarget};
+use crate::data_sources::cgp_member_settings::MemberSettingsDataSource;
+use crate::devices::cgp::cli::CgpCli;
+use crate::devices::cgp::keys::{by_stable_id, KeyTable, Overrides, TABLE};
+use crate::devices::cms::prompt::MmpPrompt;
+use crate::duration::{parse_duration, DurationBounds};
+use crate::resources::node_checks::USERNAME;
+use crate::resources::spec::{attr, Check, DefaultValue, Presence, Spec, Type};
+use crate::resources::values::text;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tf_provider::schema::Schema;
+use tf_provider::value::{ValueEmpty, ValueList, ValueNumber, ValueString};
+use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
+
+/// `<stable id>=<key name>`: an entry of the key table (`devices::cgp::keys`) and the name
+/// this site's server uses for it.
+fn key_override(v: &str) -> Result<(), String> {
+    let (id, name) = v
+        .split_once('=')
+        .ok_or_else(|| format!("{v:?} is not <id>=<name>"))?;
+    by_stable_id(id.trim()).ok_or_else(|| {
+        let ids: Vec<&str> = TABLE.iter().map(|e| e.stable_id).collect();
+        format!(
+            "{:?} is not an entry of the key table ({})",
+            id.trim(),
+            ids.join(", ")
+        )
+    })?;
+    Overrides::new([(id.trim(), name.trim())]).map(drop)
+}
+
+const TIMEOUT_BOUNDS: DurationBounds = DurationBounds::secs(1, 3600);
+
+const SPEC: Spec = Spec {
+    description: "uccluster provider for CommuniGate Pro Dynamic Clusters, through each member's CLI (the PWD service, TCP port 106): APOP login when the server offers a challenge (the password never crosses the network), else USER/PASS. Data sources: `cgp_member_settings` dumps a member's settings dictionaries and checks the key table against them.",
+    attrs: &[
+        attr("username", Type::Text, Presence::Defaulted(DefaultValue::Text("postmaster")), "A CLI account with the Server Administrator rights on every member (default `postmaster`), or `CGP_USERNAME`.").check(USERNAME),
+        attr("password", Type::Text, Presence::Optional, "Its password, or `CGP_PASSWORD`.").sensitive(),
+        attr("port", Type::Number, Presence::Defaulted(DefaultValue::Number(106)), "The CLI port of the members (default 106); a member may give its own.").check(Check::Port),
+        attr("command_timeout", Type::Text, Presence::Defaulted(DefaultValue::Text("60s")), "Limit for one command's answer, from `1s` to `1h` (default `60s`)."),
+        attr("key_overrides", Type::TextList, Presence::Optional, "Names this site's server uses for entries of the key table that are not confirmed from CommuniGate's documents, as `<id>=<name>` (e.g. `server_wan_address=WANIPAddress`): see the docs' key table for the ids and what each is known from.").check(Check::Text { title: "Invalid key override", check: key_override }),
+    ],
+    blocks: &[],
+    timeouts: &[],
+};
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct CgpProviderConfig<'a> {
+    pub username: ValueString<'a>,
+    pub password: ValueString<'a>,
+    pub port: ValueNumber,
+    pub command_timeout: ValueString<'a>,
+    pub key_overrides: ValueList<ValueString<'a>>,
+}
+
+/// What the provider block configured, for its resources and data sources.
+pub struct Cgp {
+    pub devices: Devices,
+    pub username: String,
+    pub password: String,
+    pub port: u16,
+    pub command_timeout: Duration,
+    pub protocol: Arc<CgpCli>,
+}
+
+impl Cgp {
+    /// The CLI of the member at `host`, on `port` (or the provider's).
+    pub fn target(&self, host: &str, port: Option<u16>) -> LineTarget {
+        LineTarget {
+            host: host.to_string(),
+            port: port.unwrap_or(self.port),
+            tls: None,
+            username: self.username.clone(),
+            password: self.password.clone(),
+            protocol: self.protocol.clone(),
+            connect_timeout: Duration::from_secs(15),
+            reply_timeout: self.command_timeout,
+            // Below the server's idle limit of about 5 minutes (CLI.pm reconnects after 295 s).
+            idle_reconnect: Duration::from_secs(240),
+            max_reply_bytes: 16 << 20,
+        }
+    }
+
+    pub fn keys(&self) -> &KeyTable {
+        &self.protocol.keys
+    }
+}
+
+/// The configured provider, once `configure` has run.
+#[derive(Default)]
+pub struct CgpSlot(Mutex<Option<Arc<Cgp>>>);
+
+impl CgpSlot {
+    pub fn get(&self, diags: &mut Diagnostics) -> Option<Arc<Cgp>> {
+        let got = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if got.is_none() {
+            diags.root_error(
+                "Provider not configured",
+                "the cgp provider block has no usable credentials (see the errors above)",
+            );
+        }
+        got
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn overrides(config: &CgpProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Overrides> {
+    let entries: Vec<String> = config
+        .key_overrides
+        .as_ref_option()
+        .map(|l| l.iter().filter_map(text).collect())
+        .unwrap_or_default();
+    let pairs: Vec<(&str, &str)> = entries
+        .iter()
+        .filter_map(|e| e.split_once('='))
+        .map(|(id, name)| (id.trim(), name.trim()))
+        .collect();
+    Overrides::new(pairs)
+        .map_err(|e| {
+            diags.error(
+                "Invalid key override",
+                e,
+                AttributePath::new("key_overrides"),
+            )
+        })
+        .ok()
+}
+
+fn configured(config: &CgpProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Cgp> {
+    SPEC.check(config, diags);
+    // Unset: the environment's, else the default.
+    let username = text(&config.username)
+        .or_else(|| env("CGP_USERNAME"))
+        .unwrap_or_else(|| "postmaster".into());
+    let config = SPEC.with_defaults(config.clone()).ok()?;
+    let password = match config.password.is_unknown() {
+        true => String::new(),
+        false => match text(&config.password).or_else(|| env("CGP_PASSWORD")) {
+            Some(p) => p,
+            None => {
+                diags.error(
+                    "No password",
+                    "set password in the provider block, or CGP_PASSWORD",
+                    AttributePath::new("password"),
+                );
+                return None;
+            }
+        },
+    };
+    crate::secrets::register(&password);
+    let command_timeout = parse_duration(&text(&config.command_timeout)?, TIMEOUT_BOUNDS)
+        .map_err(|e| diags.error("Invalid duration", e, AttributePath::new("command_timeout")))
+        .ok()?;
+    let keys = KeyTable::new(overrides(&config, diags)?);
+    Some(Cgp {
+        devices: Devices::new(&MmpPrompt),
+        username,
+        password,
+        port: config
+            .port
+            .as_ref_option()
+            .and_then(|p| u16::try_from(*p).ok())
+            .unwrap_or(106),
+        command_timeout,
+        protocol: Arc::new(CgpCli { keys }),
+    })
+}
+
+pub struct CgpProvider {
+    slot: Arc<CgpSlot>,
+}
+
+impl CgpProvider {
+    pub fn new() -> Self {
+        CgpProvider {
+            slot: Arc::default(),
+        }
+    }
+}
+
+impl Default for CgpProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for CgpProvider {
+    type Config<'a> = CgpProviderConfig<'a>;
+    type MetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(SPEC.schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::Config<'a>) -> Option<()> {
+        SPEC.check(&config, diags);
+        Some(())
+    }
+
+    async fn configure<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        _terraform_version: String,
+        config: Self::Config<'a>,
+    ) -> Option<()> {
+        if let Some(cgp) = configured(&config, diags) {
+            *self.slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(cgp));
+        }
+        Some(())
+    }
+
+    fn get_resources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
+        Some(HashMap::new())
+    }
+
+    fn get_data_sources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
+        Some(HashMap::from([(
+            "member_settings".to_string(),
+            Box::new(MemberSettingsDataSource {
+                cgp: self.slot.clone(),
+            }) as Box<dyn DynamicDataSource>,
+        )]))
+    }
+}
