@@ -3,21 +3,22 @@
 //! challenge, else USER/PASS; then INLINE), and the key table with the site's overrides of
 //! unconfirmed names.
 
-use crate::client::{Devices, LineTarget};
+use super::tls_trust::{trust_policy, TRUST};
+use crate::client::{Devices, LineTarget, TrustPolicy};
 use crate::data_sources::cgp_member_settings::MemberSettingsDataSource;
 use crate::devices::cgp::cli::CgpCli;
 use crate::devices::cgp::keys::{by_stable_id, KeyTable, Overrides, TABLE};
 use crate::devices::cms::prompt::MmpPrompt;
 use crate::duration::{parse_duration, DurationBounds};
 use crate::resources::node_checks::USERNAME;
-use crate::resources::spec::{attr, Check, DefaultValue, Presence, Spec, Type};
+use crate::resources::spec::{attr, rows, Attr, Check, DefaultValue, Presence, Spec, Type};
 use crate::resources::values::text;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tf_provider::schema::Schema;
-use tf_provider::value::{ValueEmpty, ValueList, ValueNumber, ValueString};
+use tf_provider::value::{ValueBool, ValueEmpty, ValueList, ValueNumber, ValueString};
 use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 /// `<stable id>=<key name>`: an entry of the key table (`devices::cgp::keys`) and the name
@@ -41,24 +42,34 @@ const TIMEOUT_BOUNDS: DurationBounds = DurationBounds::secs(1, 3600);
 
 const SPEC: Spec = Spec {
     description: "uccluster provider for CommuniGate Pro Dynamic Clusters, through each member's CLI (the PWD service, TCP port 106): APOP login when the server offers a challenge (the password never crosses the network), else USER/PASS. Data sources: `cgp_member_settings` dumps a member's settings dictionaries and checks the key table against them.",
-    attrs: &[
-        attr("username", Type::Text, Presence::Defaulted(DefaultValue::Text("postmaster")), "A CLI account with the Server Administrator rights on every member (default `postmaster`), or `CGP_USERNAME`.").check(USERNAME),
-        attr("password", Type::Text, Presence::Optional, "Its password, or `CGP_PASSWORD`.").sensitive(),
-        attr("port", Type::Number, Presence::Defaulted(DefaultValue::Number(106)), "The CLI port of the members (default 106); a member may give its own.").check(Check::Port),
-        attr("command_timeout", Type::Text, Presence::Defaulted(DefaultValue::Text("60s")), "Limit for one command's answer, from `1s` to `1h` (default `60s`)."),
-        attr("key_overrides", Type::TextList, Presence::Optional, "Names this site's server uses for entries of the key table that are not confirmed from CommuniGate's documents, as `<id>=<name>` (e.g. `server_wan_address=WANIPAddress`): see the docs' key table for the ids and what each is known from.").check(Check::Text { title: "Invalid key override", check: key_override }),
-    ],
+    attrs: &ATTRS,
     blocks: &[],
     timeouts: &[],
 };
+
+const OWN: [Attr; 6] = [
+        attr("username", Type::Text, Presence::Defaulted(DefaultValue::Text("postmaster")), "A CLI account with the Server Administrator rights on every member (default `postmaster`), or `CGP_USERNAME`.").check(USERNAME),
+        attr("password", Type::Text, Presence::Optional, "Its password, or `CGP_PASSWORD`.").sensitive(),
+        attr("port", Type::Number, Presence::Optional, "The CLI port of the members: default 106, or 1106 with `tls`; a member may give its own.").check(Check::Port),
+        attr("tls", Type::Bool, Presence::Defaulted(DefaultValue::Bool(false)), "The CLI over TLS from the first byte (CommuniGate's secure CLI port, 1106 by default), the server's certificate checked by `ca_file`, `certificate_sha256`, or the system's trust store. Default `false`: plain TCP, where APOP still keeps the password off the network but the settings are sent in the clear."),
+        attr("command_timeout", Type::Text, Presence::Defaulted(DefaultValue::Text("60s")), "Limit for one command's answer, from `1s` to `1h` (default `60s`)."),
+        attr("key_overrides", Type::TextList, Presence::Optional, "Names this site's server uses for entries of the key table that are not confirmed from CommuniGate's documents, as `<id>=<name>` (e.g. `server_wan_address=WANIPAddress`): see the docs' key table for the ids and what each is known from.").check(Check::Text { title: "Invalid key override", check: key_override }),
+];
+
+/// The provider block's attributes: its own, then the trust of a TLS connection.
+const ATTRS: [Attr; 9] = rows(&OWN, &TRUST);
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
 pub struct CgpProviderConfig<'a> {
     pub username: ValueString<'a>,
     pub password: ValueString<'a>,
     pub port: ValueNumber,
+    pub tls: ValueBool,
     pub command_timeout: ValueString<'a>,
     pub key_overrides: ValueList<ValueString<'a>>,
+    pub ca_file: ValueString<'a>,
+    pub certificate_sha256: ValueString<'a>,
+    pub insecure_skip_tls_verify: ValueBool,
 }
 
 /// What the provider block configured, for its resources and data sources.
@@ -67,6 +78,8 @@ pub struct Cgp {
     pub username: String,
     pub password: String,
     pub port: u16,
+    /// TLS from the first byte, with this trust; `None`: plain TCP.
+    pub tls: Option<TrustPolicy>,
     pub command_timeout: Duration,
     pub protocol: Arc<CgpCli>,
 }
@@ -77,7 +90,7 @@ impl Cgp {
         LineTarget {
             host: host.to_string(),
             port: port.unwrap_or(self.port),
-            tls: None,
+            tls: self.tls.clone(),
             username: self.username.clone(),
             password: self.password.clone(),
             protocol: self.protocol.clone(),
@@ -163,6 +176,14 @@ fn configured(config: &CgpProviderConfig<'_>, diags: &mut Diagnostics) -> Option
         .map_err(|e| diags.error("Invalid duration", e, AttributePath::new("command_timeout")))
         .ok()?;
     let keys = KeyTable::new(overrides(&config, diags)?);
+    let tls = match config.tls.as_ref_option().copied().unwrap_or(false) {
+        true => Some(trust_policy(
+            &config.ca_file,
+            &config.certificate_sha256,
+            &config.insecure_skip_tls_verify,
+        )?),
+        false => None,
+    };
     Some(Cgp {
         devices: Devices::new(&MmpPrompt),
         username,
@@ -171,7 +192,8 @@ fn configured(config: &CgpProviderConfig<'_>, diags: &mut Diagnostics) -> Option
             .port
             .as_ref_option()
             .and_then(|p| u16::try_from(*p).ok())
-            .unwrap_or(106),
+            .unwrap_or(if tls.is_some() { 1106 } else { 106 }),
+        tls,
         command_timeout,
         protocol: Arc::new(CgpCli { keys }),
     })

@@ -2,9 +2,8 @@
 //! backend block it holds, and the data sources that need no balancer (`lb_config`).
 
 use super::ssh_settings::{settings_from_config, ssh_provider_attributes, SshProviderConfig};
-use crate::client::{
-    CertificateFingerprint, Devices, LineProtocol, LineTarget, NodeConnection, TrustPolicy,
-};
+use super::tls_trust::{trust_policy, TRUST};
+use crate::client::{Devices, LineProtocol, LineTarget, NodeConnection};
 use crate::data_sources::lb_config::LbConfigDataSource;
 use crate::devices::cms::prompt::MmpPrompt;
 use crate::devices::lb::haproxy::{MasterCli, RuntimeApi};
@@ -20,7 +19,7 @@ use crate::resources::lb_virtual_server::keepalived::Keepalived;
 use crate::resources::lb_virtual_server::{Balancers, VirtualServerResource};
 use crate::resources::node_checks::{ADDRESS, FINGERPRINT, USERNAME};
 use crate::resources::spec::{
-    attr, Attr, BlockSpec, Check, DefaultValue, Nesting, Presence, Spec, Type,
+    attr, rows, Attr, BlockSpec, Check, DefaultValue, Nesting, Presence, Spec, Type,
 };
 use crate::resources::values::text;
 use serde::{Deserialize, Serialize};
@@ -91,27 +90,20 @@ const KEEPALIVED: BlockSpec = BlockSpec {
 /// The HAProxy host, when it is not the machine Terraform runs on.
 const HAPROXY_SSH: BlockSpec = ssh_block("HAProxy runs on another host: its configuration file is read and replaced, and `haproxy -c` run, over SSH (the SSH user must be allowed to write the file and run the program); the runtime API and the master CLI are then TCP addresses. The SSH settings are those of the other uccluster providers.");
 
-fn fingerprint(v: &str) -> Result<(), String> {
-    CertificateFingerprint::parse(v).map(|_| ())
-}
-
 const TLS_BOUNDS: DurationBounds = DurationBounds::secs(1, 3600);
 
 const F5: BlockSpec = BlockSpec {
     name: "f5",
     nesting: Nesting::Optional,
     description: "An F5 BIG-IP, through iControl REST over HTTPS with a token login (`/mgmt/shared/authn/login`, the `X-F5-Auth-Token` renewed when BIG-IP expires it). The device's certificate is checked: against `ca_file`, or pinned with `certificate_sha256`, or else against the system's trust store.",
-    attrs: &[
+    attrs: &rows::<9>(&TRUST, &[
         attr("address", Type::Text, Presence::Required, "Address (IP or host name) of the BIG-IP's management interface; the certificate must name it unless `certificate_sha256` pins it.").check(ADDRESS),
         attr("port", Type::Number, Presence::Defaulted(DefaultValue::Number(443)), "HTTPS port (default 443).").check(Check::Port),
         attr("username", Type::Text, Presence::Defaulted(DefaultValue::Text("admin")), "BIG-IP user with the Manager role or above on the partition (default `admin`), or `LB_F5_USERNAME`.").check(USERNAME),
         attr("password", Type::Text, Presence::Optional, "Its password, or `LB_F5_PASSWORD`.").sensitive(),
         attr("partition", Type::Text, Presence::Defaulted(DefaultValue::Text("Common")), "Administrative partition of the objects (default `Common`).").check(NAME),
-        attr("ca_file", Type::Text, Presence::Optional, "PEM file of the CAs that issued the BIG-IP's certificate.").check(Check::Text { title: "Invalid path", check: crate::grammar::check_no_control }),
-        attr("certificate_sha256", Type::Text, Presence::Optional, "SHA-256 fingerprint of the BIG-IP's own certificate (64 hex digits, colons allowed), for a self-signed device certificate: exactly that certificate is accepted.").check(Check::Text { title: "Invalid fingerprint", check: fingerprint }),
-        attr("insecure_skip_tls_verify", Type::Bool, Presence::Defaulted(DefaultValue::Bool(false)), "**Insecure.** Accept any certificate, so anyone on the path can read the credentials. Default `false`; for labs only."),
         attr("request_timeout", Type::Text, Presence::Defaulted(DefaultValue::Text("60s")), "Limit for one request's answer, from `1s` to `1h` (default `60s`)."),
-    ],
+    ]),
     blocks: &[],
 };
 
@@ -292,20 +284,11 @@ fn f5(config: &F5Config<'_>, diags: &mut Diagnostics) -> Option<Box<dyn Balancer
     let request_timeout = parse_duration(&text(&config.request_timeout)?, TLS_BOUNDS)
         .map_err(|e| diags.error("Invalid duration", e, at("request_timeout")))
         .ok()?;
-    let trust = match (
-        text(&config.certificate_sha256),
-        text(&config.ca_file),
-        config
-            .insecure_skip_tls_verify
-            .as_ref_option()
-            .copied()
-            .unwrap_or(false),
-    ) {
-        (Some(pin), _, _) => TrustPolicy::PinnedSha256(CertificateFingerprint::parse(&pin).ok()?),
-        (None, Some(ca), _) => TrustPolicy::CaBundle(ca.into()),
-        (None, None, true) => TrustPolicy::InsecureAcceptAnyCertificate,
-        (None, None, false) => TrustPolicy::SystemStore,
-    };
+    let trust = trust_policy(
+        &config.ca_file,
+        &config.certificate_sha256,
+        &config.insecure_skip_tls_verify,
+    )?;
     let address = text(&config.address)?;
     let host = match address.contains(':') {
         true => format!("[{address}]"),

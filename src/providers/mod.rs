@@ -5,6 +5,7 @@ pub mod empty;
 pub mod lb;
 pub mod ssh_device;
 pub mod ssh_settings;
+pub mod tls_trust;
 
 use crate::client::Devices;
 use crate::devices::cms::prompt::MmpPrompt;
