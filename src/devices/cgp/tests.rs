@@ -610,7 +610,10 @@ fn documented_rows() -> Vec<String> {
                 Status::Likely => "likely",
                 Status::Unconfirmed => "unconfirmed",
             };
-            format!("| `{}` | {read_by} | `{}` | {status} |", e.stable_id, e.name)
+            format!(
+                "| `{}` | {read_by} | `{}` | {status} |",
+                e.stable_id, e.name
+            )
         })
         .collect()
 }
@@ -620,8 +623,17 @@ fn the_provider_page_lists_the_key_table() {
     let page = include_str!("../../../templates/cgp/index.md.tmpl");
     let rows = documented_rows();
     for row in &rows {
-        assert!(page.contains(row.as_str()), "missing row {row}\nrows:\n{}", rows.join("\n"));
+        assert!(
+            page.contains(row.as_str()),
+            "missing row {row}\nrows:\n{}",
+            rows.join("\n")
+        );
     }
     let listed = page.lines().filter(|l| l.starts_with("| `")).count();
-    assert_eq!(listed, rows.len(), "the page lists other rows:\n{}", rows.join("\n"));
+    assert_eq!(
+        listed,
+        rows.len(),
+        "the page lists other rows:\n{}",
+        rows.join("\n")
+    );
 }
