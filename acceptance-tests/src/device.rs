@@ -55,7 +55,7 @@ pub struct DeviceTrust {
     /// Its line in the lab's `known_hosts` (SSH devices).
     pub known_hosts: Option<String>,
     /// The `SHA256:...` fingerprint of its SSH host key, for a pinned-key setting; for a TLS
-    /// device with no SSH (the F5 simulator), the SHA-256 of its leaf certificate's DER as
+    /// device with no SSH (the F5 and CGP simulators), the SHA-256 of its leaf certificate's DER as
     /// `AB:CD:...` (what `openssl x509 -fingerprint -sha256` prints), for a pinned-certificate
     /// setting.
     pub pin: Option<String>,

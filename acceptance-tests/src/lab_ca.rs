@@ -8,12 +8,16 @@
 
 use std::net::IpAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
 use rcgen::{
     BasicConstraints, Certificate, CertificateParams, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType, PKCS_ECDSA_P256_SHA256,
 };
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use sha2::{Digest, Sha256};
 
 /// How long a lab certificate is valid.
 const VALIDITY_DAYS: i64 = 30;
@@ -103,6 +107,45 @@ impl IssuedCert {
         std::fs::write(cert, &self.cert_pem)
             .with_context(|| format!("writing {}", cert.display()))?;
         crate::process::write_private(key, &self.key_pem)
+    }
+}
+
+/// The certificate a simulated TLS device presents, and what a client pins of it (the F5 and
+/// CGP simulators).
+pub(crate) struct Identity {
+    pub server: Arc<rustls::ServerConfig>,
+    pub cert_pem: String,
+    /// SHA-256 of the leaf's DER, `AB:CD:...` as `openssl x509 -fingerprint -sha256` prints.
+    pub sha256: String,
+}
+
+impl Identity {
+    /// A fresh certificate (and key) for 127.0.0.1 from the lab CA.
+    pub(crate) fn issue(ca: &LabCa) -> anyhow::Result<Identity> {
+        let issued: IssuedCert = ca.issue_server_cert(&[std::net::Ipv4Addr::LOCALHOST.into()])?;
+        let cert = CertificateDer::from_pem_slice(issued.cert_pem.as_bytes())
+            .context("reading the issued certificate")?;
+        let key = PrivateKeyDer::from_pem_slice(issued.key_pem.as_bytes())
+            .context("reading the issued key")?;
+        let digest = Sha256::digest(cert.as_ref());
+        let sha256 = digest
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":");
+        let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .context("TLS versions")?
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .context("the server's TLS configuration")?;
+        Ok(Identity {
+            server: Arc::new(server),
+            cert_pem: issued.cert_pem,
+            sha256,
+        })
     }
 }
 

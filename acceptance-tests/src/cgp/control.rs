@@ -1,5 +1,5 @@
 //! The state of the simulated cluster (per-member stores, the one cluster-wide store, counters,
-//! faults) and the handles tests use to look at it and change it while it runs:
+//! faults, TLS identity) and the handles tests use to look at it and change it while it runs:
 //! [`CgpMember`] for one member, [`CgpControl`] for the whole cluster.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::data::StoredDict;
 use super::keys;
 use crate::faults::Faults;
+use crate::lab_ca::{Identity, LabCa};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -37,6 +38,9 @@ pub(crate) struct MemberInner {
     pub idle_timeout_ms: AtomicU64,
     /// Numbers the banner challenges (`<N.timestamp@host>`).
     pub next_challenge: AtomicU64,
+    /// The certificate of the TLS listener and of `STLS`, from the lab CA (as the F5 simulator's).
+    pub identity: Mutex<Identity>,
+    pub ca: Arc<LabCa>,
     pub stopping: AtomicBool,
 }
 
@@ -54,8 +58,10 @@ impl CgpMember {
         password: String,
         idle_timeout: Duration,
         cluster_network: Arc<Mutex<StoredDict>>,
-    ) -> CgpMember {
-        CgpMember {
+        ca: Arc<LabCa>,
+    ) -> anyhow::Result<CgpMember> {
+        let identity = Identity::issue(&ca)?;
+        Ok(CgpMember {
             inner: Arc::new(MemberInner {
                 name,
                 role,
@@ -69,9 +75,38 @@ impl CgpMember {
                 refreshes: AtomicUsize::new(0),
                 idle_timeout_ms: AtomicU64::new(idle_timeout.as_millis() as u64),
                 next_challenge: AtomicU64::new(1),
+                identity: Mutex::new(identity),
+                ca,
                 stopping: AtomicBool::new(false),
             }),
-        }
+        })
+    }
+
+    pub(crate) fn tls(&self) -> Arc<rustls::ServerConfig> {
+        lock(&self.inner.identity).server.clone()
+    }
+
+    /// The certificate presented now (PEM), on the TLS listener and after `STLS`.
+    pub fn cert_pem(&self) -> String {
+        lock(&self.inner.identity).cert_pem.clone()
+    }
+
+    /// SHA-256 of the certificate presented now, `AB:CD:...`.
+    pub fn cert_sha256(&self) -> String {
+        lock(&self.inner.identity).sha256.clone()
+    }
+
+    /// The CA that issued it (PEM): the lab CA.
+    pub fn ca_pem(&self) -> String {
+        self.inner.ca.cert_pem()
+    }
+
+    /// A new certificate with a new key from the lab CA, presented to every new handshake (what
+    /// the F5 simulator does for a rotated identity: the CA still vouches for it, the pin changes).
+    pub fn rotate_certificate(&self) -> anyhow::Result<()> {
+        let identity = Identity::issue(&self.inner.ca)?;
+        *lock(&self.inner.identity) = identity;
+        Ok(())
     }
 
     pub fn name(&self) -> &str {

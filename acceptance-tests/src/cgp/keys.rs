@@ -183,6 +183,7 @@ pub enum Command {
     Apop,
     Inline,
     Quit,
+    Stls,
     GetClusterSettings,
     SetClusterSettings,
     GetNetwork,
@@ -224,6 +225,15 @@ pub const COMMANDS: &[(&str, Command, Confidence, &str)] = &[
         Command::Quit,
         Confidence::Confirmed,
         "S1 sample session",
+    ),
+    // In-band upgrade before authentication: S14 only (cgp-interface.md §2); no CGP document
+    // found names it for PWD. The word is POP3's (RFC 2595 §4), whose poppwd the PWD module
+    // extends (CGP PWD.html).
+    (
+        "STLS",
+        Command::Stls,
+        Confidence::Likely,
+        "S14 (cgp-interface.md §2); RFC 2595 §4's POP3 command",
     ),
     (
         "GETCLUSTERSETTINGS",

@@ -1,7 +1,10 @@
 //! The simulated CommuniGate Pro cluster as a lab device family (`cgp_members`): every member of
 //! the spec in ONE Dynamic Cluster (they share the cluster-wide Network store), each with its own
-//! CLI listener on 127.0.0.1 (a free port), user `postmaster` (the account the doc's sample
-//! session logs in with, S1), the lab's password.
+//! CLI listeners on 127.0.0.1 (free ports: clear text with `STLS`, and implicit TLS with a
+//! certificate from the lab CA), user `postmaster` (the account the doc's sample session logs in
+//! with, S1), the lab's password.
+
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -12,7 +15,7 @@ use crate::device::{
     StartContext, StartDevice,
 };
 use crate::faults::{Fault, SessionCounts};
-use crate::lab::{Lab, LabSpec};
+use crate::lab::{Lab, LabSpec, CA_FILE};
 
 /// The CLI user of every lab member: CGP's built-in administrator (S1's sample session).
 pub const CGP_USERNAME: &str = "postmaster";
@@ -34,12 +37,14 @@ fn frontend() -> String {
 pub struct CgpMembers {
     cluster: CgpCluster,
     password: String,
+    /// The lab's CA bundle, named in `lab.json` and the variables (as the F5 family's).
+    ca_file: PathBuf,
 }
 
 impl StartDevice for CgpMembers {
     const KEY: &'static str = "cgp_members";
     const DESCRIPTION: &'static str =
-        "simulated CommuniGate Pro cluster members (PWD CLI over TCP; one cluster of all)";
+        "simulated CommuniGate Pro cluster members (PWD CLI over TCP, STLS and implicit TLS; one cluster of all)";
     type Spec = Vec<CgpMemberSpec>;
 
     /// `cgp1..cgpN`: the first half frontends, the rest backends (a farm needs both).
@@ -75,14 +80,16 @@ impl StartDevice for CgpMembers {
                 name: m.name,
                 role: m.role,
                 port: 0,
+                tls_port: 0,
                 username: CGP_USERNAME.into(),
                 password: ctx.password.to_string(),
                 idle_timeout: DEFAULT_IDLE_TIMEOUT,
             })
             .collect();
         Ok(CgpMembers {
-            cluster: CgpCluster::start(configs).await?,
+            cluster: CgpCluster::start(configs, ctx.ca.clone()).await?,
             password: ctx.password.to_string(),
+            ca_file: ctx.out_dir.join(CA_FILE),
         })
     }
 }
@@ -96,19 +103,25 @@ impl LabDevice for CgpMembers {
             .collect()
     }
 
-    /// `[{"name","role","host","port","username","password"}]`.
+    /// `[{"name","role","host","port","tls_port","username","password","ca_file",
+    /// "cert_sha256"}]`: `port` in the clear (`STLS` there), `tls_port` implicit TLS, the lab CA
+    /// file and the current leaf's SHA-256 (`AB:CD:...`).
     fn endpoints(&self) -> Value {
         self.cluster
             .members()
             .iter()
             .map(|(m, addr)| {
+                let tls_port = self.cluster.tls_addr(m.name()).map(|a| a.port());
                 json!({
                     "name": m.name(),
                     "role": m.role(),
                     "host": addr.ip().to_string(),
                     "port": addr.port(),
+                    "tls_port": tls_port,
                     "username": CGP_USERNAME,
                     "password": self.password,
+                    "ca_file": self.ca_file.to_string_lossy(),
+                    "cert_sha256": m.cert_sha256(),
                 })
             })
             .collect()
@@ -125,9 +138,19 @@ impl LabDevice for CgpMembers {
         vars
     }
 
-    /// Plain TCP: nothing to trust.
+    /// The lab CA and the pinned leaf's SHA-256 (`AB:CD:...`) per member, current certificate
+    /// (as the F5 family's).
     fn trust(&self) -> Vec<DeviceTrust> {
-        Vec::new()
+        self.cluster
+            .members()
+            .iter()
+            .map(|(m, _)| DeviceTrust {
+                device: m.name().to_string(),
+                known_hosts: None,
+                pin: Some(m.cert_sha256()),
+                ca_pem: Some(m.ca_pem()),
+            })
+            .collect()
     }
 
     fn faults(&self, name: &str) -> Option<Box<dyn FaultControl + '_>> {
@@ -140,16 +163,14 @@ impl LabDevice for CgpMembers {
     }
 }
 
-/// Every shared fault through [`crate::faults::Faults`]; a rotated identity is refused: the
-/// simulator has no TLS (CGP's port 1106 / `STLS`), so it has no identity to rotate.
+/// Every fault: the shared ones through [`crate::faults::Faults`], a rotated identity as a new
+/// certificate (new key) from the lab CA, exactly as the F5 simulator does.
 impl FaultControl for CgpMember {
     fn inject(&self, fault: Fault) -> Pending<'_, Result<(), FaultError>> {
-        let name = fault.name();
-        let result = self.faults().inject(fault).map_err(|_| FaultError::Unsupported {
-            device: self.name().to_string(),
-            fault: name,
-            why: "the CGP simulator speaks plain TCP (no TLS on 1106, no STLS), so it has no identity",
-        });
+        let result = match self.faults().inject(fault) {
+            Ok(()) => Ok(()),
+            Err(_) => self.rotate_certificate().map_err(FaultError::from),
+        };
         Box::pin(async move { result })
     }
 
@@ -182,6 +203,14 @@ impl Lab {
     /// The whole cluster: every member's stores by name and the cluster-wide store.
     pub fn cgp_cluster(&self) -> CgpControl {
         self.family::<CgpMembers>().cluster.control()
+    }
+
+    /// The address of the member's implicit-TLS listener. Panics on an unknown name.
+    pub fn cgp_tls_addr(&self, name: &str) -> std::net::SocketAddr {
+        self.family::<CgpMembers>()
+            .cluster
+            .tls_addr(name)
+            .unwrap_or_else(|| panic!("no CGP member named {name:?} in this lab"))
     }
 
     /// Names of the members, in spec order.

@@ -56,6 +56,29 @@ pub const NOT_LOGGED_IN: Reply = reply(
     false,
     "code LIKELY (§8), wording GUESS",
 );
+/// `STLS` accepted: the TLS handshake starts on the same connection right after this line. The
+/// code follows every PWD success (S1); the wording is RFC 2595 §4's POP3 example
+/// (`+OK Begin TLS negotiation`), not seen from CGP.
+pub const STLS_OK: Reply = reply(
+    200,
+    "begin TLS negotiation",
+    false,
+    "command: S14 (LIKELY); wording after RFC 2595 §4, GUESS",
+);
+/// `STLS` after a login: RFC 2595 §4 allows it in the AUTHORIZATION state only.
+pub const STLS_AFTER_LOGIN: Reply = reply(
+    500,
+    "STLS is not allowed after login",
+    false,
+    "rule: RFC 2595 §4 (AUTHORIZATION state only); code per §8 (5xx); wording GUESS",
+);
+/// `STLS` on a connection already in TLS (implicit or upgraded).
+pub const STLS_ACTIVE: Reply = reply(
+    500,
+    "TLS is already active",
+    false,
+    "rule: RFC 2595 §4 (\"-ERR Command not permitted when TLS active\"); wording GUESS",
+);
 /// A success with no data.
 pub const OK: Reply = reply(200, "OK", true, "S1 sample session (`200 OK`)");
 /// Before a non-INLINE data reply; the object follows on the next line(s).

@@ -1,14 +1,17 @@
-//! One member's PWD CLI listener (cgp-interface.md §2, §3, §8): the banner with an APOP
+//! One member's PWD CLI listeners (cgp-interface.md §2, §3, §8): the banner with an APOP
 //! challenge, `USER`/`PASS` and `APOP` logins, `INLINE`, the settings commands, `QUIT`, the idle
 //! timeout, and the shared faults per command line (logged, maybe cut before or after it is
-//! applied, its reply delayed) plus the CGP-specific chosen reply.
+//! applied, its reply delayed) plus the CGP-specific chosen reply. The same session runs in the
+//! clear (port 106's role), after `STLS` on that connection, or under implicit TLS (1106's role:
+//! the handshake first, then the banner, as CGP's secure listener sockets do, Listener.html).
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use md5::{Digest, Md5};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::server::TlsStream;
 
 use super::control::CgpMember;
 use super::data::{parse_stored_dict, Lines, StoredDict};
@@ -23,8 +26,20 @@ const MAX_LINE: usize = 1 << 20;
 /// The product version in the banner (the brief's 6.4.1; S11 saw 7.1.10, S1 5.3).
 pub const VERSION: &str = msg::VERSION;
 
+/// A TLS handshake that takes longer is dropped (as the F5 simulator's).
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a listener speaks first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Transport {
+    /// Clear text, `STLS` before login (106's role).
+    Plain,
+    /// The TLS handshake, then the same session (1106's role).
+    ImplicitTls,
+}
+
 /// Accepts connections until the task is aborted.
-pub(crate) async fn accept_loop(listener: TcpListener, member: CgpMember) {
+pub(crate) async fn accept_loop(listener: TcpListener, member: CgpMember, transport: Transport) {
     loop {
         let Ok((socket, _peer)) = listener.accept().await else {
             // Out of descriptors or the like: wait a little rather than spin.
@@ -33,12 +48,12 @@ pub(crate) async fn accept_loop(listener: TcpListener, member: CgpMember) {
         };
         let member = member.clone();
         tokio::spawn(async move {
-            serve_connection(member, socket).await;
+            serve_connection(member, socket, transport).await;
         });
     }
 }
 
-async fn serve_connection(member: CgpMember, socket: TcpStream) {
+async fn serve_connection(member: CgpMember, socket: TcpStream, transport: Transport) {
     let faults = member.faults();
     let _open = faults.session_opened();
     let _ = socket.set_nodelay(true);
@@ -47,7 +62,7 @@ async fn serve_connection(member: CgpMember, socket: TcpStream) {
         return;
     };
     if !member.inner.stopping.load(Ordering::SeqCst) {
-        let _ = serve_session(&member, socket).await;
+        let _ = serve_session(&member, socket, transport).await;
     }
     faults.cut_connection(conn_id);
 }
@@ -61,17 +76,30 @@ struct Session {
     user: Option<String>,
     logged_in: bool,
     inline: bool,
+    /// The connection runs under TLS (implicit, or after `STLS`).
+    tls: bool,
 }
 
 /// What a command does to the connection after its reply.
 enum After {
     Continue,
     Close,
+    /// `STLS` was accepted: the TLS handshake follows on this connection.
+    StartTls,
 }
 
-async fn serve_session(member: &CgpMember, socket: TcpStream) -> std::io::Result<()> {
-    let (read, mut write) = socket.into_split();
-    let mut reader = BufReader::new(read);
+/// How a run of commands on one stream ended.
+enum Ended<S> {
+    Closed,
+    /// `STLS`: the stream back, for the handshake.
+    StartTls(BufReader<S>),
+}
+
+async fn serve_session(
+    member: &CgpMember,
+    socket: TcpStream,
+    transport: Transport,
+) -> std::io::Result<()> {
     let host = member.name().to_string();
     let n = member.inner.next_challenge.fetch_add(1, Ordering::SeqCst);
     let now = SystemTime::now()
@@ -87,14 +115,64 @@ async fn serve_session(member: &CgpMember, socket: TcpStream) -> std::io::Result
         "{host} CommuniGate Pro PWD Server {VERSION} ready {}",
         session.challenge
     );
-    write_lines(&mut write, &[msg::BANNER.line(&banner)]).await?;
+    let banner = msg::BANNER.line(&banner);
+    if transport == Transport::ImplicitTls {
+        let Some(tls) = handshake(member, socket).await else {
+            return Ok(());
+        };
+        session.tls = true;
+        let mut tls = BufReader::new(tls);
+        write_lines(tls.get_mut(), &[banner]).await?;
+        run_commands(member, &mut session, tls).await?;
+        return Ok(());
+    }
+    let mut plain = BufReader::new(socket);
+    write_lines(plain.get_mut(), &[banner]).await?;
+    let Ended::StartTls(plain) = run_commands(member, &mut session, plain).await? else {
+        return Ok(());
+    };
+    // Bytes the client sent after `STLS` and before the handshake were not under TLS: a client
+    // that pipelines them is not trusted with the session (the STARTTLS command injection
+    // problem, RFC 3207 §4.2's "discard any knowledge obtained from the client" rule, and
+    // RFC 2595 §4's "further commands are under TLS layer").
+    if !plain.buffer().is_empty() {
+        return Ok(());
+    }
+    let Some(tls) = handshake(member, plain.into_inner()).await else {
+        return Ok(());
+    };
+    session.tls = true;
+    // No new banner after the upgrade (POP3's STLS sends none, RFC 2595 §4 [GUESS for PWD]);
+    // the banner's APOP challenge stays the session's; a `USER` sent in the clear is forgotten.
+    session.user = None;
+    run_commands(member, &mut session, BufReader::new(tls)).await?;
+    Ok(())
+}
+
+/// The TLS handshake with the member's current certificate, or `None` when the client refused
+/// it, spoke no TLS or took too long.
+async fn handshake(member: &CgpMember, socket: TcpStream) -> Option<TlsStream<TcpStream>> {
+    let acceptor = tokio_rustls::TlsAcceptor::from(member.tls());
+    tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(socket))
+        .await
+        .ok()?
+        .ok()
+}
+
+/// Command lines on one stream until the client or the server ends the session, or `STLS`
+/// hands the stream back.
+async fn run_commands<S: AsyncRead + AsyncWrite + Unpin>(
+    member: &CgpMember,
+    session: &mut Session,
+    mut stream: BufReader<S>,
+) -> std::io::Result<Ended<S>> {
     let faults = member.faults();
     loop {
-        let line = match tokio::time::timeout(member.idle_timeout(), read_line(&mut reader)).await {
+        let line = match tokio::time::timeout(member.idle_timeout(), read_line(&mut stream)).await {
             // Idle too long: the server closes the connection (S7 reconnects after 295 s idle).
-            Err(_) => return Ok(()),
+            Err(_) => return Ok(Ended::Closed),
             Ok(Err(e)) => return Err(e),
-            Ok(Ok(None)) => return Ok(()),
+            Ok(Ok(None)) => return Ok(Ended::Closed),
             Ok(Ok(Some(l))) => l,
         };
         if line.trim().is_empty() {
@@ -104,20 +182,24 @@ async fn serve_session(member: &CgpMember, socket: TcpStream) -> std::io::Result
         faults.log_command(&masked(&line));
         let cut = faults.take_drop(&line);
         if cut == Some(Cut::BeforeApplying) {
-            return Ok(());
+            return Ok(Ended::Closed);
         }
         let (reply, after) = match member.take_chosen(&line) {
             Some(c) => (vec![format!("{} {}", c.code, c.text)], After::Continue),
-            None => handle(member, &mut session, &line),
+            None => handle(member, session, &line),
         };
         if cut == Some(Cut::AfterApplying) {
-            return Ok(());
+            return Ok(Ended::Closed);
         }
         faults.delay_reply().await;
-        write_lines(&mut write, &reply).await?;
-        if let After::Close = after {
-            let _ = write.shutdown().await;
-            return Ok(());
+        write_lines(stream.get_mut(), &reply).await?;
+        match after {
+            After::Continue => {}
+            After::Close => {
+                let _ = stream.get_mut().shutdown().await;
+                return Ok(Ended::Closed);
+            }
+            After::StartTls => return Ok(Ended::StartTls(stream)),
         }
     }
 }
@@ -198,6 +280,10 @@ fn handle(member: &CgpMember, s: &mut Session, line: &str) -> (Vec<String>, Afte
     };
     match command {
         Command::Quit => (vec![msg::BYE.line("")], After::Close),
+        // Before authentication only (S14, cgp-interface.md §2; RFC 2595 §4's rule for POP3).
+        Command::Stls if s.tls => one(msg::STLS_ACTIVE.line("")),
+        Command::Stls if s.logged_in => one(msg::STLS_AFTER_LOGIN.line("")),
+        Command::Stls => (vec![msg::STLS_OK.line("")], After::StartTls),
         Command::User => {
             s.user = Some(arg.to_string());
             one(msg::SEND_PASS.line(""))

@@ -4,56 +4,14 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use anyhow::Context;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::auth::Tokens;
 use super::names::FullName;
 use super::schema::Collection;
 use super::state::Config;
 use crate::faults::Faults;
-use crate::lab_ca::{IssuedCert, LabCa};
-
-/// The certificate the box presents, and what a client pins of it.
-pub(crate) struct Identity {
-    pub server: Arc<rustls::ServerConfig>,
-    pub cert_pem: String,
-    /// SHA-256 of the leaf's DER, `AB:CD:...` as `openssl x509 -fingerprint -sha256` prints.
-    pub sha256: String,
-}
-
-impl Identity {
-    /// A fresh certificate (and key) for 127.0.0.1 from the lab CA.
-    fn issue(ca: &LabCa) -> anyhow::Result<Identity> {
-        let issued: IssuedCert = ca.issue_server_cert(&[std::net::Ipv4Addr::LOCALHOST.into()])?;
-        let cert = CertificateDer::from_pem_slice(issued.cert_pem.as_bytes())
-            .context("reading the issued certificate")?;
-        let key = PrivateKeyDer::from_pem_slice(issued.key_pem.as_bytes())
-            .context("reading the issued key")?;
-        let digest = Sha256::digest(cert.as_ref());
-        let sha256 = digest
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(":");
-        let server = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .context("TLS versions")?
-        .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
-        .context("the server's TLS configuration")?;
-        Ok(Identity {
-            server: Arc::new(server),
-            cert_pem: issued.cert_pem,
-            sha256,
-        })
-    }
-}
+use crate::lab_ca::{Identity, LabCa};
 
 pub(crate) struct Inner {
     pub name: String,
