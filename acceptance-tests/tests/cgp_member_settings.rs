@@ -135,3 +135,38 @@ async fn bad_overrides_wrong_passwords_and_refusals_are_clear_errors() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_the_members_certificate_is_checked() {
+    on_each_terraform("cgp-settings-tls", |tf| async move {
+        let lab = cluster(&tf).await;
+        let member = &lab.endpoints()["cgp_members"][0];
+        let (tls_port, ca_file) = (member["tls_port"].clone(), member["ca_file"].clone());
+        let pin = lab.cgp("cgp1").cert_sha256();
+        let tls = |trust: &str| {
+            settings(&lab, &format!("  tls = true\n{trust}")).replace(
+                &format!("port    = {}", member["port"]),
+                &format!("port    = {tls_port}"),
+            )
+        };
+        tf.write("main.tf", &tls(&format!("  ca_file = {ca_file}\n")));
+        tf.init().await;
+        tf.apply_ok().await;
+        assert!(
+            key_line(&outputs(&tf).await, "sip_farm_mode").ends_with("found in GetClusterSettings"),
+            "read over TLS"
+        );
+
+        // A member that presents another certificate than the pinned one is refused.
+        tf.write(
+            "main.tf",
+            &tls(&format!("  certificate_sha256 = \"{pin}\"\n")),
+        );
+        tf.apply_ok().await;
+        lab.cgp("cgp1").rotate_certificate().expect("rotation");
+        let out = tf.run(&["plan", "-input=false", "-no-color"]).await;
+        out.assert_error(&["Cannot read", "certificate"]);
+        lab.stop().await;
+    })
+    .await;
+}
