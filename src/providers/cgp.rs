@@ -10,6 +10,8 @@ use crate::devices::cgp::cli::CgpCli;
 use crate::devices::cgp::keys::{by_stable_id, KeyTable, Overrides, TABLE};
 use crate::devices::cms::prompt::MmpPrompt;
 use crate::duration::{parse_duration, DurationBounds};
+use crate::resources::adapter::Adapted;
+use crate::resources::cgp_sip_farm::SipFarmResource;
 use crate::resources::node_checks::USERNAME;
 use crate::resources::spec::{attr, rows, Attr, Check, DefaultValue, Presence, Spec, Type};
 use crate::resources::values::text;
@@ -41,7 +43,7 @@ fn key_override(v: &str) -> Result<(), String> {
 const TIMEOUT_BOUNDS: DurationBounds = DurationBounds::secs(1, 3600);
 
 const SPEC: Spec = Spec {
-    description: "uccluster provider for CommuniGate Pro Dynamic Clusters, through each member's CLI (the PWD service, TCP port 106): APOP login when the server offers a challenge (the password never crosses the network), else USER/PASS. Data sources: `cgp_member_settings` dumps a member's settings dictionaries and checks the key table against them.",
+    description: "uccluster provider for CommuniGate Pro Dynamic Clusters, through each member's CLI (the PWD service, TCP port 106): APOP login when the server offers a challenge (the password never crosses the network), else USER/PASS. Resources: `cgp_sip_farm` (SIP farm membership, call-leg and signal placement, WAN addresses). Data sources: `cgp_member_settings` dumps a member's settings dictionaries and checks the key table against them.",
     attrs: &ATTRS,
     blocks: &[],
     timeouts: &[],
@@ -247,7 +249,10 @@ impl Provider for CgpProvider {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
-        Some(HashMap::new())
+        Some(HashMap::from([(
+            "sip_farm".to_string(),
+            Box::new(Adapted(SipFarmResource::new(self.slot.clone()))) as Box<dyn DynamicResource>,
+        )]))
     }
 
     fn get_data_sources(

@@ -6,6 +6,7 @@
 //! large.
 
 pub mod adapter;
+pub mod cgp_sip_farm;
 pub mod cms_database_cluster;
 pub mod cms_xmpp_callbridge;
 pub mod image;
