@@ -7,7 +7,7 @@ use super::tls_trust::{trust_policy, TRUST};
 use crate::client::{Devices, LineTarget, TrustPolicy};
 use crate::data_sources::cgp_member_settings::MemberSettingsDataSource;
 use crate::devices::cgp::cli::CgpCli;
-use crate::devices::cgp::keys::{by_stable_id, KeyTable, Overrides, TABLE};
+use crate::devices::cgp::keys::{by_stable_id, Id, KeyTable, Overrides, TABLE};
 use crate::devices::cms::prompt::MmpPrompt;
 use crate::duration::{parse_duration, DurationBounds};
 use crate::resources::adapter::Adapted;
@@ -84,6 +84,54 @@ pub struct Cgp {
     pub tls: Option<TrustPolicy>,
     pub command_timeout: Duration,
     pub protocol: Arc<CgpCli>,
+    /// The members' dictionaries read in this run, shared until a write.
+    pub reads: Reads,
+}
+
+/// Where a cached read came from: the member's CLI endpoint and the `Get` command.
+type ReadKey = (String, u16, Id);
+
+/// One run's reads of the members' settings dictionaries (each `Get...` reply, or its error),
+/// shared by every resource and step that asks until something is written to that member, as
+/// `lb_virtual_server`'s `LbDevice` shares a balancer's read: a refresh reads each dictionary of
+/// each member once per run, over the one CLI session the pool keeps per member.
+#[derive(Default)]
+pub struct Reads(tokio::sync::Mutex<HashMap<ReadKey, Result<String, String>>>);
+
+fn read_key(target: &LineTarget, id: Id) -> ReadKey {
+    (target.host.to_ascii_lowercase(), target.port, id)
+}
+
+impl Reads {
+    /// `id`'s reply from `target`: the run's earlier read, or `read` (held while reading, so
+    /// the others wait for this read instead of starting their own).
+    pub async fn get<F>(&self, target: &LineTarget, id: Id, read: F) -> Result<String, String>
+    where
+        F: std::future::Future<Output = Result<String, String>>,
+    {
+        let mut cached = self.0.lock().await;
+        let key = read_key(target, id);
+        if let Some(r) = cached.get(&key) {
+            return r.clone();
+        }
+        let r = read.await;
+        cached.insert(key, r.clone());
+        r
+    }
+
+    /// The next read of `id` from `target` asks the member again (before a read-modify-write).
+    pub async fn forget(&self, target: &LineTarget, id: Id) {
+        self.0.lock().await.remove(&read_key(target, id));
+    }
+
+    /// Something was written to `target` (or sent and its reply lost): its reads are stale;
+    /// a cluster-wide write makes every member's read of the cluster-wide dictionary stale.
+    pub async fn written(&self, target: &LineTarget, cluster_wide: bool) {
+        let (host, port, _) = read_key(target, Id::GetClusterNetwork);
+        self.0.lock().await.retain(|(h, p, id), _| {
+            !((*h == host && *p == port) || (cluster_wide && *id == Id::GetClusterNetwork))
+        });
+    }
 }
 
 impl Cgp {
@@ -198,6 +246,7 @@ fn configured(config: &CgpProviderConfig<'_>, diags: &mut Diagnostics) -> Option
         tls,
         command_timeout,
         protocol: Arc::new(CgpCli { keys }),
+        reads: Reads::default(),
     })
 }
 

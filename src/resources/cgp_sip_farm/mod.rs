@@ -134,13 +134,19 @@ async fn send(cgp: &Cgp, link: &Link, id: Id, line: &str) -> Result<String, Stri
     }
 }
 
+/// `id`'s dictionary from the member: read once per run and shared until a write
+/// (`Cgp::reads`).
 async fn get(cgp: &Cgp, link: &Link, id: Id) -> Result<String, String> {
-    let line = simple(cgp.keys(), id).map_err(|e| e.to_string())?;
-    let text = send(cgp, link, id, &line).await?;
-    match text.is_empty() {
-        true => Ok("{}".into()),
-        false => Ok(text),
-    }
+    cgp.reads
+        .get(&link.target, id, async {
+            let line = simple(cgp.keys(), id).map_err(|e| e.to_string())?;
+            let text = send(cgp, link, id, &line).await?;
+            match text.is_empty() {
+                true => Ok("{}".into()),
+                false => Ok(text),
+            }
+        })
+        .await
 }
 
 fn parsed<'t>(cgp: &Cgp, link: &Link, id: Id, text: &'t str) -> Result<RawDict<'t>, String> {
@@ -304,6 +310,8 @@ async fn run_steps(
             Target::Cluster => links.first().ok_or("the farm has no member")?,
         };
         let (get_id, set_id, changes) = step_changes(farm, step, deleting);
+        // A read-modify-write starts from what the member holds now, not the run's earlier read.
+        cgp.reads.forget(&link.target, get_id).await;
         let text = get(cgp, link, get_id).await?;
         let dict = parsed(cgp, link, get_id, &text)?;
         let mut edits: Vec<(&str, Option<CgpValue>)> = Vec::new();
@@ -333,7 +341,11 @@ async fn run_steps(
             crate::secrets::mask(&format!("{} on {}: {e}", keys.name(get_id), where_(link)))
         })?;
         let line = set_with_text(keys, set_id, &edited).map_err(|e| e.to_string())?;
-        send(cgp, link, set_id, &line).await?;
+        let sent = send(cgp, link, set_id, &line).await;
+        cgp.reads
+            .written(&link.target, set_id == Id::SetClusterNetwork)
+            .await;
+        sent?;
     }
     Ok(())
 }
