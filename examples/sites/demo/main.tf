@@ -2,7 +2,9 @@
 # database cluster, each running the XMPP server with one account per Call Bridge; and three XOP
 # Networks appliances (real MariaDB and sshd in the lab) forming one HA cluster, a primary and two
 # secondaries replicating from it; and the load-balanced fronts: a TCP VIP on a real HAProxy and
-# the SIP farm's VIP on an F5 BIG-IP (simulated, iControl REST).
+# the SIP farm's VIP on an F5 BIG-IP (simulated, iControl REST); and the CommuniGate Pro cluster
+# behind that VIP (four simulated members, their CLI over TLS): the frontends in the SIP farm,
+# the backends relaying through them.
 terraform {
   required_providers {
     cms = {
@@ -15,6 +17,10 @@ terraform {
     }
     lb = {
       source  = "uccluster/lb"
+      version = "0.1.0"
+    }
+    cgp = {
+      source  = "uccluster/cgp"
       version = "0.1.0"
     }
   }
@@ -272,4 +278,70 @@ output "web_members" {
 
 output "sip_members" {
   value = { for m in lb_virtual_server.sip.member : m.name => m.health }
+}
+
+# The CommuniGate Pro cluster (lab.auto.tfvars.json): every member's CLI, in the clear (`port`)
+# and over TLS (`tls_port`, the certificate issued by the lab CA in `ca_file`), with the same
+# Server Administrator account.
+variable "cgp_username" {
+  type    = string
+  default = "postmaster"
+}
+
+variable "cgp_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "cgp_members" {
+  type = list(object({
+    name        = string
+    role        = string
+    host        = string
+    port        = number
+    tls_port    = number
+    ca_file     = string
+    cert_sha256 = string
+    username    = string
+    password    = string
+  }))
+  sensitive = true
+}
+
+# The CLI over TLS from the first byte, each member's certificate checked by the lab CA.
+provider "cgp" {
+  username = var.cgp_username
+  password = var.cgp_password
+  tls      = true
+  ca_file  = nonsensitive(var.cgp_members[0].ca_file)
+}
+
+# The seed's cluster (communigate-cluster-sip-farm-lb) on the lab's four members: the frontends
+# in the SIP farm, the backends sending SIP through them (relays). The single-IP media method:
+# the BIG-IP's SIP VIP above is the Cluster-wide WAN IP Address (G0), so the farm follows the
+# balancer that fronts it. Call legs only on the frontends, signals anywhere (the defaults).
+resource "cgp_sip_farm" "cluster" {
+  name                = "sip"
+  media_method        = "single_vip"
+  cluster_wan_address = lb_virtual_server.sip.address
+
+  dynamic "member" {
+    for_each = nonsensitive([for m in var.cgp_members : { name = m.name, role = m.role, host = m.host, tls_port = m.tls_port }])
+    content {
+      name     = member.value.name
+      address  = member.value.host
+      port     = member.value.tls_port
+      role     = member.value.role
+      sip_farm = member.value.role == "frontend" ? "member" : "relay"
+    }
+  }
+}
+
+# What each member reports after the apply: its SIPFarmMode and LegHostMode.
+output "cgp_farm_modes" {
+  value = { for m in cgp_sip_farm.cluster.member : m.name => { sip_farm_mode = m.sip_farm_mode, leg_host_mode = m.leg_host_mode } }
+}
+
+output "cgp_sip_vip" {
+  value = "${cgp_sip_farm.cluster.cluster_wan_address_reported} (${lb_virtual_server.sip.name} on the BIG-IP, port ${lb_virtual_server.sip.port})"
 }
