@@ -197,14 +197,13 @@ pub fn findings(farm: &Farm) -> Vec<Finding> {
                 ),
             ));
         }
-        if let Some(why) = m.wan_address.as_ref().and_then(unroutable) {
+        if let Some((address, why)) = m.wan_address.and_then(|a| unroutable(&a).map(|w| (a, w))) {
             out.push(member_at(
                 i,
                 "wan_address",
                 "Unroutable WAN address",
                 format!(
-                    "{} is {why}; a WAN address is where clients on the Internet send media",
-                    m.wan_address.unwrap()
+                    "{address} is {why}; a WAN address is where clients on the Internet send media"
                 ),
             ));
         }
@@ -301,13 +300,15 @@ pub fn findings(farm: &Farm) -> Vec<Finding> {
             }
         }
     }
-    if let Some(why) = farm.cluster_wan_address.as_ref().and_then(unroutable) {
+    if let Some((address, why)) = farm
+        .cluster_wan_address
+        .and_then(|a| unroutable(&a).map(|w| (a, w)))
+    {
         out.push(Finding {
             at: At::Attribute("cluster_wan_address"),
             summary: "Unroutable WAN address",
             detail: format!(
-                "{} is {why}; a WAN address is where clients on the Internet send media",
-                farm.cluster_wan_address.unwrap()
+                "{address} is {why}; a WAN address is where clients on the Internet send media"
             ),
         });
     }
