@@ -3,6 +3,7 @@
 
 pub mod cgp;
 pub mod cms;
+pub mod imp;
 pub mod lb;
 pub mod marked;
 pub mod pem;
