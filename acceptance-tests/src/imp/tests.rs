@@ -79,14 +79,14 @@ async fn connect(cluster: &ImpCluster, node: usize, creds: &Credentials) -> Clie
 }
 
 impl Client {
-    fn peer_serial_len(&self) -> usize {
+    fn peer_cert(&self) -> Vec<u8> {
         self.stream
             .get_ref()
             .get_ref()
             .1
             .peer_certificates()
             .unwrap()[0]
-            .len()
+            .to_vec()
     }
 
     async fn try_request(
@@ -410,7 +410,10 @@ async fn throttles_and_shared_faults() {
     assert_ne!(imp.cert_sha256("imp1-pub.lab.example"), sha);
     assert_ne!(imp.tomcat_serial("imp1-pub.lab.example"), serial);
     let a = connect(imp, 0, imp.admin()).await;
-    assert!(a.peer_serial_len() > 0);
+    assert_eq!(
+        der_serial(&a.peer_cert()),
+        imp.tomcat_serial("imp1-pub.lab.example")
+    );
     assert!(f.sessions().unwrap().logins >= 5);
 }
 
@@ -614,4 +617,93 @@ async fn tls_peers_copy_tomcat_trust_which_goes_stale() {
     )
     .await;
     assert_eq!(two.trusted_serials().len(), 2);
+}
+
+/// The serial number of a DER certificate, lower-case hex (Certificate ::= SEQUENCE {
+/// tbsCertificate SEQUENCE { [0] version, serialNumber INTEGER, ... } ...}).
+fn der_serial(der: &[u8]) -> String {
+    // (header length, content length) of the element at `i`.
+    fn header(b: &[u8], i: usize) -> (usize, usize) {
+        let l = b[i + 1] as usize;
+        if l < 0x80 {
+            (2, l)
+        } else {
+            let n = l & 0x7f;
+            let len = b[i + 2..i + 2 + n]
+                .iter()
+                .fold(0usize, |a, x| (a << 8) | *x as usize);
+            (2 + n, len)
+        }
+    }
+    let (h, _) = header(der, 0);
+    let tbs = h;
+    let (h, _) = header(der, tbs);
+    let mut i = tbs + h;
+    if der[i] == 0xa0 {
+        let (h, l) = header(der, i);
+        i += h + l;
+    }
+    assert_eq!(der[i], 0x02, "an INTEGER serial");
+    let (h, l) = header(der, i);
+    der[i + h..i + h + l]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_tomcat_row_is_the_presented_certificate_serial() {
+    let c = start(1).await;
+    let imp = &c[0];
+    let node = "imp1-sub1.lab.example";
+    let a = connect(imp, 1, imp.admin()).await;
+    assert_eq!(der_serial(&a.peer_cert()), imp.tomcat_serial(node));
+    let fresh = imp.regenerate_tomcat(node);
+    let a = connect(imp, 1, imp.admin()).await;
+    assert_eq!(der_serial(&a.peer_cert()), fresh);
+}
+
+#[tokio::test]
+async fn a_lab_exposes_clusters_in_lab_json_and_tfvars() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = crate::lab::Lab::start(
+        &crate::lab::LabSpec::default().with_imp_clusters(2),
+        dir.path(),
+    )
+    .await
+    .unwrap();
+    let imp2 = lab.imp("imp2");
+    assert_eq!(imp2.publisher_name(), "imp2-pub.lab.example");
+    let vars = lab.tfvars();
+    let v = &vars["imp_clusters"]["imp2"];
+    assert_eq!(v["publisher"], "imp2-pub.lab.example");
+    assert_eq!(v["nodes"][1]["name"], "imp2-sub1.lab.example");
+    assert_eq!(
+        v["nodes"][1]["endpoint"],
+        imp2.nodes()[1].1.to_string().as_str()
+    );
+    assert_eq!(v["admin_username"], "admin");
+    assert_eq!(v["admin_password"], lab.password());
+    assert_eq!(v["intercluster_username"], "imp2-icsa");
+    assert_eq!(
+        v["intercluster_password"],
+        imp2.intercluster().password.as_str()
+    );
+    assert!(imp2
+        .intercluster()
+        .password
+        .contains(crate::secrets::SECRET_MARKER));
+    let e = &lab.endpoints()["imp_clusters"][0];
+    assert_eq!(e["name"], "imp1");
+    assert_eq!(
+        e["nodes"][0]["cert_sha256"],
+        lab.imp("imp1").cert_sha256("imp1-pub.lab.example").as_str()
+    );
+    let f = lab.faults("imp1-sub1.lab.example").unwrap();
+    f.inject(Fault::ReplyDelay(Duration::from_millis(1)))
+        .await
+        .unwrap();
+    assert!(f.command_log().unwrap().is_empty());
+    drop(f);
+    lab.stop().await;
 }
