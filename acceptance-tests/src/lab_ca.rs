@@ -13,7 +13,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use rcgen::{
     BasicConstraints, Certificate, CertificateParams, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType, PKCS_ECDSA_P256_SHA256,
+    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType, SerialNumber,
+    PKCS_ECDSA_P256_SHA256,
 };
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -71,13 +72,37 @@ impl LabCa {
     /// A server certificate for `addresses` (subjectAltName IP entries; the first is also the
     /// common name), with a fresh key.
     pub fn issue_server_cert(&self, addresses: &[IpAddr]) -> anyhow::Result<IssuedCert> {
-        let first = addresses
-            .first()
-            .context("a server certificate needs an address")?;
+        self.issue_named_server_cert(&[], addresses, None)
+    }
+
+    /// A server certificate for the DNS `names` and `addresses` (subjectAltName entries; the
+    /// first name, else the first address, is the common name), with a fresh key and, when
+    /// given, the serial number `serial` (big-endian bytes, the first below 0x80).
+    pub fn issue_named_server_cert(
+        &self,
+        names: &[&str],
+        addresses: &[IpAddr],
+        serial: Option<&[u8]>,
+    ) -> anyhow::Result<IssuedCert> {
+        let first = match names.first() {
+            Some(name) => name.to_string(),
+            None => addresses
+                .first()
+                .context("a server certificate needs an address")?
+                .to_string(),
+        };
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).context("a server key")?;
         let mut params = CertificateParams::default();
-        params.distinguished_name = common_name(&first.to_string());
-        params.subject_alt_names = addresses.iter().map(|ip| SanType::IpAddress(*ip)).collect();
+        params.distinguished_name = common_name(&first);
+        params.serial_number = serial.map(SerialNumber::from_slice);
+        let mut sans = Vec::new();
+        for name in names {
+            sans.push(SanType::DnsName(
+                (*name).try_into().context("a DNS name for a certificate")?,
+            ));
+        }
+        sans.extend(addresses.iter().map(|ip| SanType::IpAddress(*ip)));
+        params.subject_alt_names = sans;
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = vec![
             KeyUsagePurpose::DigitalSignature,
@@ -123,6 +148,21 @@ impl Identity {
     /// A fresh certificate (and key) for 127.0.0.1 from the lab CA.
     pub(crate) fn issue(ca: &LabCa) -> anyhow::Result<Identity> {
         let issued: IssuedCert = ca.issue_server_cert(&[std::net::Ipv4Addr::LOCALHOST.into()])?;
+        Identity::from_issued(issued)
+    }
+
+    /// A fresh certificate (and key) for the DNS name `name` and 127.0.0.1 from the lab CA,
+    /// with the serial number `serial` (big-endian, first byte below 0x80): the IM&P nodes.
+    pub(crate) fn issue_named(ca: &LabCa, name: &str, serial: &[u8]) -> anyhow::Result<Identity> {
+        let issued = ca.issue_named_server_cert(
+            &[name],
+            &[std::net::Ipv4Addr::LOCALHOST.into()],
+            Some(serial),
+        )?;
+        Identity::from_issued(issued)
+    }
+
+    fn from_issued(issued: IssuedCert) -> anyhow::Result<Identity> {
         let cert = CertificateDer::from_pem_slice(issued.cert_pem.as_bytes())
             .context("reading the issued certificate")?;
         let key = PrivateKeyDer::from_pem_slice(issued.key_pem.as_bytes())

@@ -21,6 +21,8 @@ pub mod device;
 pub mod f5;
 pub mod faults;
 pub mod haproxy;
+pub mod http;
+pub mod imp;
 pub mod ipvs;
 pub mod lab;
 pub mod lab_ca;

@@ -8,6 +8,7 @@ use crate::cms_mmp::lab_device::CmsNodes;
 use crate::device::Family;
 use crate::f5::lab_device::F5Devices;
 use crate::haproxy::lab_device::HaproxyBalancers;
+use crate::imp::lab_device::ImpClusters;
 use crate::ipvs::lab_device::IpvsDirectors;
 use crate::xop::lab_device::XopServers;
 
@@ -19,6 +20,7 @@ pub const FAMILIES: &[Family] = &[
     Family::of::<HaproxyBalancers>(),
     Family::of::<IpvsDirectors>(),
     Family::of::<CgpMembers>(),
+    Family::of::<ImpClusters>(),
 ];
 
 /// The family whose spec key is `key`.

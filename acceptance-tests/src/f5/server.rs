@@ -11,7 +11,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::api::{self, ConnectionState};
 use super::control::F5Control;
-use super::http::{read_request, write_response};
+use super::http::{read_request, reason, write_response};
 use crate::faults::Cut;
 
 /// A TLS handshake that takes longer is dropped.
@@ -64,7 +64,7 @@ async fn serve_tls(control: &F5Control, socket: TcpStream) {
             Err(_) => return,
             Ok(Err(e)) => {
                 if let Some(answer) = e.response() {
-                    let _ = write_response(stream.get_mut(), &answer, false).await;
+                    let _ = write_response(stream.get_mut(), &answer, false, reason).await;
                     let _ = stream.get_mut().shutdown().await;
                 }
                 return;
@@ -82,7 +82,7 @@ async fn serve_tls(control: &F5Control, socket: TcpStream) {
             return;
         }
         faults.delay_reply().await;
-        if write_response(stream.get_mut(), &answer, request.keep_alive)
+        if write_response(stream.get_mut(), &answer, request.keep_alive, reason)
             .await
             .is_err()
         {

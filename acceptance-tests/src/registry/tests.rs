@@ -16,7 +16,8 @@ fn every_family_has_its_own_key_and_flag() {
             "--f5-devices",
             "--haproxy-balancers",
             "--ipvs-directors",
-            "--cgp-members"
+            "--cgp-members",
+            "--imp-clusters"
         ]
     );
     assert_eq!(family("xop_servers").unwrap().flag(), "--xop-servers");
@@ -43,7 +44,7 @@ async fn a_spec_is_refused_whole_before_anything_starts() {
     let e = Lab::start(&spec, &out).await.err().expect("unknown family");
     assert!(
         e.to_string().contains(
-            "\"imp_nodes\", which is no device family (known: cms_nodes, xop_servers, f5_devices, haproxy_balancers, ipvs_directors, cgp_members)"
+            "\"imp_nodes\", which is no device family (known: cms_nodes, xop_servers, f5_devices, haproxy_balancers, ipvs_directors, cgp_members, imp_clusters)"
         ),
         "{e}"
     );
