@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueBool, ValueEmpty, ValueList, ValueString};
-use tf_provider::{DataSource, Diagnostics};
+use tf_provider::{AttributePath, DataSource, Diagnostics};
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct DatabaseTablesState<'a> {
@@ -50,10 +50,26 @@ impl DataSource for DatabaseTablesDataSource {
     ) -> Option<Self::State<'a>> {
         let imp = self.imp.get(diags)?;
         let config = SPEC.with_defaults(config).ok()?;
-        let address = text(&config.address)?;
-        let (host, port) = crate::grammar::parse_endpoint(&address).ok()?;
-        let pattern = text(&config.pattern)?;
-        let sql = tables_like(&pattern).ok()?;
+        let address = text(&config.address).unwrap_or_default();
+        let pattern = text(&config.pattern).unwrap_or_default();
+        let checked = crate::grammar::parse_endpoint(&address)
+            .map_err(|e| ("address", e))
+            .and_then(|endpoint| {
+                tables_like(&pattern)
+                    .map(|sql| (endpoint, sql))
+                    .map_err(|e| ("pattern", e))
+            });
+        let ((host, port), sql) = match checked {
+            Ok(c) => c,
+            Err((attribute, e)) => {
+                diags.error(
+                    format!("Invalid {attribute}"),
+                    e,
+                    AttributePath::new(attribute),
+                );
+                return None;
+            }
+        };
         let target = imp.target(&host, port.unwrap_or(HTTPS_PORT));
         let rows = match query(&imp.devices, &target, &imp.axl_version, &sql).await {
             Ok(rows) => rows,

@@ -19,6 +19,8 @@ use crate::providers::imp::Imp;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const PRESENT: &str = "present";
+/// `status.peer` in `verify` mode while the publisher has no such peer.
+pub const ABSENT: &str = "absent";
 pub const REACHABLE: &str = "reachable";
 pub const POINTS_BACK: &str = "points back";
 pub const IN_SYNC: &str = "in sync";
@@ -257,7 +259,8 @@ async fn certificates(
 /// What the devices report of a peer.
 #[derive(Clone, Debug)]
 pub struct Seen {
-    pub row: PeerRow,
+    /// `None`: the publisher has no such peer (reported in `verify` mode only).
+    pub row: Option<PeerRow>,
     pub services: BTreeMap<String, String>,
     pub connectivity: String,
     pub far_side: String,
@@ -267,18 +270,23 @@ pub struct Seen {
 }
 
 /// The peer as the devices report it, checked with the credentials its row holds (as the
-/// Sync Agent uses them); `None` when the publisher has no such peer.
-pub async fn observe(imp: &Imp, peer: &Peer) -> Result<Option<Seen>, String> {
+/// Sync Agent uses them); when the publisher has no such peer, `None`, or with `absent_too`
+/// the checks with the configured credentials.
+pub async fn observe(imp: &Imp, peer: &Peer, absent_too: bool) -> Result<Option<Seen>, String> {
     let rows = peer_table(imp, &local(imp, peer.publisher()), false).await?;
-    let Some(row) = row_of(&rows, &peer.address).cloned() else {
-        return Ok(None);
-    };
-    crate::secrets::register(&row.password);
-    let as_stored = Peer {
-        username: row.username.clone(),
-        password: row.password.clone(),
-        tls: row.protocol == "tls",
-        ..peer.clone()
+    let row = row_of(&rows, &peer.address).cloned();
+    let as_stored = match &row {
+        None if !absent_too => return Ok(None),
+        None => peer.clone(),
+        Some(row) => {
+            crate::secrets::register(&row.password);
+            Peer {
+                username: row.username.clone(),
+                password: row.password.clone(),
+                tls: row.protocol == "tls",
+                ..peer.clone()
+            }
+        }
     };
     let services = service_states(imp, &peer.nodes).await;
     let reach = connectivity(imp, &as_stored).await;

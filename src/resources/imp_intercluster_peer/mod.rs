@@ -26,7 +26,9 @@ use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
 use crate::resources::spec::Spec;
 use crate::resources::values::{known, text};
 use attributes::SPEC;
-use checks::{service_key, services_of, Seen, IN_SYNC, NOT_USED, POINTS_BACK, PRESENT, REACHABLE};
+use checks::{
+    service_key, services_of, Seen, ABSENT, IN_SYNC, NOT_USED, POINTS_BACK, PRESENT, REACHABLE,
+};
 use state::{default_endpoint, peer_of, NodeState, NotYet, Peer, PeerState};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -37,7 +39,7 @@ use tf_provider::{AttributePath, Diagnostics};
 use tokio::time::Instant;
 
 /// The facts every peer reads or writes.
-const USED: [Id; 9] = [
+const USED: [Id; 11] = [
     Id::PeerTable,
     Id::PeerAddress,
     Id::PeerUsername,
@@ -47,6 +49,8 @@ const USED: [Id; 9] = [
     Id::CertificateServer,
     Id::CertificateSerial,
     Id::CertificateRole,
+    Id::UserTable,
+    Id::UserHome,
 ];
 
 pub struct InterclusterPeerResource {
@@ -82,26 +86,43 @@ fn status_value<'a>(state: &'a PeerState<'_>, key: &str) -> Option<&'a str> {
         .map(|s| s.as_ref())
 }
 
+/// `status.peer`: the entry as the last apply left it (`present`), or in `verify` mode, where
+/// the operator edits it in the GUI, `absent` or what differs from the state's values, so
+/// the apply after a GUI change knows the XCP Routers still run with the old entry.
+fn peer_status(seen: &Seen, peer: &Peer, from_row: bool) -> String {
+    match &seen.row {
+        None => ABSENT.into(),
+        Some(_) if from_row => PRESENT.into(),
+        Some(row) => match steps::differences(row, &steps::wanted_row(peer)) {
+            d if d.is_empty() => PRESENT.into(),
+            d => format!("differs: {}", d.join(", ")),
+        },
+    }
+}
+
 /// `(key, value)` of each status check.
-fn status_entries(seen: &Seen) -> Vec<(String, String)> {
+fn status_entries(seen: &Seen, peer: &Peer, from_row: bool) -> Vec<(String, String)> {
     vec![
-        ("peer".into(), PRESENT.into()),
+        ("peer".into(), peer_status(seen, peer, from_row)),
         ("connectivity".into(), seen.connectivity.clone()),
         ("far_side".into(), seen.far_side.clone()),
         ("sync".into(), seen.sync.clone()),
     ]
 }
 
-/// The state the devices report: the peer entry's values, every check and service.
-fn observed<'a>(base: &PeerState<'a>, peer: &Peer, seen: &Seen) -> PeerState<'a> {
+/// The state the devices report: every check and service, and `from_row` (`axl_sql`, and an
+/// import) the peer entry's values; else `base`'s, with `status.peer` saying what differs.
+fn observed<'a>(base: &PeerState<'a>, peer: &Peer, seen: &Seen, from_row: bool) -> PeerState<'a> {
     let mut state = base.clone();
-    state.peer_axl_username = known(seen.row.username.clone());
-    state.peer_axl_password = known(seen.row.password.clone());
-    state.protocol = known(seen.row.protocol.clone());
+    if let Some(row) = seen.row.as_ref().filter(|_| from_row) {
+        state.peer_axl_username = known(row.username.clone());
+        state.peer_axl_password = known(row.password.clone());
+        state.protocol = known(row.protocol.clone());
+    }
     if state.peer_endpoint.is_null() {
         state.peer_endpoint = known(default_endpoint(&peer.address));
     }
-    state.status = map(status_entries(seen));
+    state.status = map(status_entries(seen, peer, from_row));
     state.service_states = map(seen.services.clone());
     state.associated_users = seen
         .associated_users
@@ -208,13 +229,6 @@ impl DeviceResource for InterclusterPeerResource {
     const NOUN: &'static str = "intercluster peer";
 
     fn validate(&self, diags: &mut Diagnostics, config: &Self::State<'_>) {
-        if config.publisher.is_null() {
-            diags.error(
-                "Missing publisher",
-                "a publisher block names the local cluster's database publisher, where the peer is configured",
-                AttributePath::new("publisher"),
-            );
-        }
         let Ok(peer) = peer_of(config) else { return };
         let mut seen = std::collections::BTreeSet::new();
         for (i, n) in peer.nodes.iter().enumerate() {
@@ -321,8 +335,11 @@ impl DeviceResource for InterclusterPeerResource {
         let Some(peer) = peer_or_error(base, "read", diags) else {
             return Observed::Unreadable;
         };
-        match before(deadline, "reading the peer", checks::observe(&imp, &peer)).await {
-            Ok(Some(seen)) => Observed::Present(observed(base, &peer, &seen)),
+        // In verify mode a missing entry is the operator's to add: kept, and drift.
+        let absent_too = !peer.axl_sql;
+        let read = checks::observe(&imp, &peer, absent_too);
+        match before(deadline, "reading the peer", read).await {
+            Ok(Some(seen)) => Observed::Present(observed(base, &peer, &seen, peer.axl_sql)),
             Ok(None) => Observed::Gone,
             Err(e) => {
                 diags.root_error("Cannot read the intercluster peer", e);
@@ -334,6 +351,9 @@ impl DeviceResource for InterclusterPeerResource {
     fn report_drift(&self, diags: &mut Diagnostics, observed: &Self::State<'_>) {
         let Ok(peer) = peer_of(observed) else { return };
         let mut failed = Vec::new();
+        if let Some(v) = status_value(observed, "peer").filter(|v| *v != PRESENT) {
+            failed.push(format!("status.peer: {v}"));
+        }
         for (key, good) in [
             ("connectivity", REACHABLE),
             ("far_side", POINTS_BACK),
@@ -423,10 +443,10 @@ impl DeviceResource for InterclusterPeerResource {
         change: &Change<'_, 'a, Self::State<'a>, Self::Private<'a>>,
     ) -> Outcome {
         let Some(imp) = self.imp.get(diags) else {
-            return Outcome::FailedKeepingPrior;
+            return Outcome::Refused;
         };
         let Some(peer) = peer_or_error(change.planned, "apply", diags) else {
-            return Outcome::FailedKeepingPrior;
+            return Outcome::Refused;
         };
         let prior = change.prior.and_then(|p| peer_of(p).ok());
         let deadline = change.deadline;
@@ -444,18 +464,28 @@ impl DeviceResource for InterclusterPeerResource {
         })
         .await;
         if let Err(e) = checked {
-            return fail(diags, e, Outcome::FailedKeepingPrior);
+            return fail(diags, e, Outcome::Refused);
         }
+        // One statement, or none and the GUI steps: a failure changed nothing.
         let wrote = match before(deadline, "writing the peer", steps::put_peer(&imp, &peer)).await {
             Ok(w) => w,
-            Err(e) => return fail(diags, e, Outcome::FailedKeepingPrior),
+            Err(e) => return fail(diags, e, Outcome::Refused),
         };
+        // The XCP Routers run with the entry of the last restart: the prior state's, unless
+        // the GUI changed it since (`status.peer` not `present`).
         let row_changed = wrote
             || prior
                 .as_ref()
-                .is_none_or(|p| steps::wanted_row(p) != steps::wanted_row(&peer));
-        if peer.restart_xcp_router && row_changed {
-            if let Err(e) = steps::restart_xcp_routers(&imp, &peer, deadline).await {
+                .is_none_or(|p| steps::wanted_row(p) != steps::wanted_row(&peer))
+            || change
+                .prior
+                .is_some_and(|p| status_value(p, "peer") != Some(PRESENT));
+        if peer.restart_xcp_router {
+            let restarted = match row_changed {
+                true => steps::restart_xcp_routers(&imp, &peer, deadline).await,
+                false => steps::restart_stopped_xcp_routers(&imp, &peer, deadline).await,
+            };
+            if let Err(e) = restarted {
                 return fail(diags, e, Outcome::Failed);
             }
         }
@@ -575,14 +605,14 @@ impl DeviceResource for InterclusterPeerResource {
                 tls: row.protocol == "tls",
                 ..peer.clone()
             };
-            checks::observe(&imp, &peer)
+            checks::observe(&imp, &peer, false)
                 .await?
                 .map(|seen| (peer, seen))
                 .ok_or_else(|| format!("the peer {address} went away while it was read"))
         })
         .await;
         match read {
-            Ok((peer, seen)) => Some((observed(&state, &peer, &seen), ValueEmpty::default())),
+            Ok((peer, seen)) => Some((observed(&state, &peer, &seen, true), ValueEmpty::default())),
             Err(e) => {
                 diags.root_error("Cannot import the intercluster peer", e);
                 None

@@ -20,31 +20,10 @@ pub const MAX_CLUSTERS: usize = 30;
 
 const CONTROL_CENTER: &str = "Start it in Cisco Unified IM and Presence Serviceability > Tools > Control Center - Feature Services (Cisco XCP Router: Network Services); a service that is not activated is activated in Tools > Service Activation";
 
-/// The prerequisites, each missing one named with its node; `creating`: also the mesh limit.
+/// The prerequisites: the publisher is the database publisher (first: every other check is
+/// per node of its cluster), the services, each missing one named with its node; `creating`:
+/// also the mesh limit.
 pub async fn prerequisites(imp: &Imp, peer: &Peer, creating: bool) -> Result<(), String> {
-    let mut missing = Vec::new();
-    for (i, node) in peer.nodes.iter().enumerate() {
-        match service_report(imp, node, false).await {
-            Err(e) => missing.push(format!("the services of {} cannot be read: {e}", node.name)),
-            Ok(report) => {
-                for service in services_of(i) {
-                    match report.service(service) {
-                        Some(s) if s.state == State::Started => {}
-                        Some(s) => {
-                            missing.push(format!("{service} on {} is {}", node.name, s.describe()))
-                        }
-                        None => missing.push(format!("{service} is not on {}", node.name)),
-                    }
-                }
-            }
-        }
-    }
-    if !missing.is_empty() {
-        return Err(format!(
-            "not every service the peer needs runs:\n  - {}\n{CONTROL_CENTER}. Nothing was changed.",
-            missing.join("\n  - ")
-        ));
-    }
     let publisher = peer.publisher();
     let target = local(imp, publisher);
     let names: Vec<String> = query(&imp.devices, &target, &imp.axl_version, sql::PUBLISHER)
@@ -64,6 +43,30 @@ pub async fn prerequisites(imp: &Imp, peer: &Peer, creating: bool) -> Result<(),
                 true => "no node".to_string(),
                 false => names.join(", "),
             }
+        ));
+    }
+    let mut missing = Vec::new();
+    for (i, node) in peer.nodes.iter().enumerate() {
+        match service_report(imp, node, false).await {
+            Err(e) => missing.push(format!("the services of {} cannot be read: {e}", node.name)),
+            Ok(report) => {
+                // The XCP Router is not a prerequisite: the apply restarts it.
+                for service in services_of(i).into_iter().filter(|s| *s != XCP_ROUTER) {
+                    match report.service(service) {
+                        Some(s) if s.state == State::Started => {}
+                        Some(s) => {
+                            missing.push(format!("{service} on {} is {}", node.name, s.describe()))
+                        }
+                        None => missing.push(format!("{service} is not on {}", node.name)),
+                    }
+                }
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "not every service the peer needs runs:\n  - {}\n{CONTROL_CENTER}. Nothing was changed.",
+            missing.join("\n  - ")
         ));
     }
     if creating {
@@ -253,6 +256,25 @@ pub async fn restart_xcp_routers(imp: &Imp, peer: &Peer, deadline: Instant) -> R
     Ok(())
 }
 
+/// Cisco XCP Router restarted on the nodes where it is not Started (stopped behind the
+/// provider's back); a Restart also starts a stopped router [DEP91].
+pub async fn restart_stopped_xcp_routers(
+    imp: &Imp,
+    peer: &Peer,
+    deadline: Instant,
+) -> Result<(), String> {
+    for node in &peer.nodes {
+        let report = service_report(imp, node, false).await?;
+        if report
+            .service(XCP_ROUTER)
+            .is_none_or(|s| s.state != State::Started)
+        {
+            restart(imp, node, XCP_ROUTER, deadline).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Force Sync's documented fallback: Cisco Intercluster Sync Agent restarted on the publisher.
 pub async fn force_sync(imp: &Imp, peer: &Peer, deadline: Instant) -> Result<(), String> {
     restart(imp, peer.publisher(), INTERCLUSTER_SYNC_AGENT, deadline).await
@@ -265,7 +287,7 @@ pub async fn wait_for_sync(imp: &Imp, peer: &Peer, deadline: Instant) -> Result<
     loop {
         let remote = checks::key(&checks::remote(imp, peer));
         imp.reads.peers.forget(&remote).await;
-        let seen = checks::observe(imp, peer).await?;
+        let seen = checks::observe(imp, peer, false).await?;
         let pending: Vec<String> = match &seen {
             None => vec![format!(
                 "{} has no peer {}",
