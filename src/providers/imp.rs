@@ -3,6 +3,7 @@
 //! ControlCenterServices on every node, HTTP Basic on each request, one request at a time per
 //! node (AXL's write throttle is per node), throttled answers asked again with backoff.
 
+use super::slot::{env, Slot};
 use super::tls_trust::{trust_policy, TRUST};
 use crate::backoff::Backoff;
 use crate::client::imp::ImpBusy;
@@ -22,7 +23,7 @@ use crate::resources::values::text;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tf_provider::schema::Schema;
 use tf_provider::value::{ValueBool, ValueEmpty, ValueList, ValueString};
@@ -158,25 +159,7 @@ impl Imp {
 }
 
 /// The configured provider, once `configure` has run.
-#[derive(Default)]
-pub struct ImpSlot(Mutex<Option<Arc<Imp>>>);
-
-impl ImpSlot {
-    pub fn get(&self, diags: &mut Diagnostics) -> Option<Arc<Imp>> {
-        let got = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        if got.is_none() {
-            diags.root_error(
-                "Provider not configured",
-                "the imp provider block has no usable credentials (see the errors above)",
-            );
-        }
-        got
-    }
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
+pub type ImpSlot = Slot<Imp>;
 
 fn names(config: &ImpProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Names> {
     let entries: Vec<String> = config
@@ -257,7 +240,7 @@ pub struct ImpProvider {
 impl ImpProvider {
     pub fn new() -> Self {
         ImpProvider {
-            slot: Arc::default(),
+            slot: Arc::new(Slot::new("imp")),
         }
     }
 }
@@ -289,7 +272,7 @@ impl Provider for ImpProvider {
         config: Self::Config<'a>,
     ) -> Option<()> {
         if let Some(imp) = configured(&config, diags) {
-            *self.slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(imp));
+            self.slot.fill(imp);
         }
         Some(())
     }

@@ -3,6 +3,7 @@
 pub mod cgp;
 pub mod imp;
 pub mod lb;
+pub mod slot;
 pub mod ssh_device;
 pub mod ssh_settings;
 pub mod tls_trust;
