@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `make demo`: start a lab on loopback (three simulated Cisco Meeting Server nodes and three XOP
 # Networks appliances: real MariaDB servers behind a real sshd; a real HAProxy with three TCP
-# member servers and a simulated F5 BIG-IP; four simulated CommuniGate Pro cluster members), apply
+# member servers and a simulated F5 BIG-IP; four simulated CommuniGate Pro cluster members; two
+# simulated Cisco IM and Presence clusters of two nodes), apply
 # the demo site with the real Terraform CLI and the installed providers, show the XOP cluster
 # replicating a row, connections through the HAProxy VIP, the CGP members' SIP farm modes behind
-# the BIG-IP's SIP VIP, and the empty re-plan, stop the lab.
+# the BIG-IP's SIP VIP, the IM&P peers' checks both ways, and the empty re-plan, stop the lab.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +32,7 @@ cp -r "$root/examples" "$work/examples"
 site="$work/examples/sites/demo"
 
 # The lab runs until its standard input closes: a pipe held open by this script.
-coproc LAB { exec "$lab_bin" --cms-nodes 3 --xop-servers 3 --f5-devices 1 --haproxy-balancers 1 --cgp-members 4 --out "$work/lab" --stop-on-stdin-eof; }
+coproc LAB { exec "$lab_bin" --cms-nodes 3 --xop-servers 3 --f5-devices 1 --haproxy-balancers 1 --cgp-members 4 --imp-clusters 2 --out "$work/lab" --stop-on-stdin-eof; }
 lab_pid=$LAB_PID
 stop_lab() {
   eval "exec ${LAB[1]}>&-" 2>/dev/null || true
@@ -64,6 +65,9 @@ for f in lab.get("f5_devices", []):
 for c in lab.get("cgp_members", []):
     print(f"lab: CGP member {c['name']} ({c['role']}): CLI at {c['host']}:{c['port']} (STLS), "
           f"TLS at {c['host']}:{c['tls_port']} (simulated)")
+for c in lab.get("imp_clusters", []):
+    print(f"lab: IM&P cluster {c['name']}: " + ", ".join(
+        f"{n['name']} https://{n['endpoint']}" for n in c["nodes"]) + " (AXL, ControlCenterServices; simulated)")
 PY
 cp "$work/lab/lab.auto.tfvars.json" "$site/"
 # The XOP replication account's password: made here, like the certificates below.
@@ -157,6 +161,9 @@ echo "== member health as the balancers report it"
 echo "== the CommuniGate Pro SIP farm: each member's modes as it reports them, the VIP in front"
 "$terraform" output -no-color cgp_farm_modes
 echo "SIP VIP: $("$terraform" output -raw -no-color cgp_sip_vip)"
+
+echo "== the IM&P intercluster peers, both directions, as the clusters report them"
+"$terraform" output -no-color imp_peers
 
 echo "== terraform plan (expect no changes; the refresh sees the binlog positions moved by that row)"
 "$terraform" plan -input=false -no-color -detailed-exitcode

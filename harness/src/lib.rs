@@ -9,6 +9,7 @@
 mod cgp;
 mod cms;
 mod files;
+mod imp;
 mod lb;
 mod protocol;
 mod terraform;
@@ -21,6 +22,10 @@ pub use cms::{
     callbridge, callbridge_import_id, cms_lab, cms_nodes, cms_provider, cms_unused_provider,
 };
 pub use files::{copy_dir, UntouchedDevice};
+pub use imp::{
+    imp_clusters, imp_peer, imp_peer_import_id, imp_peer_name, imp_provider, imp_terraform_block,
+    ImpLabCluster,
+};
 pub use lb::{
     f5_provider, haproxy_provider, haproxy_ssh_provider, ipvs_keepalived_provider, ipvs_lab,
     ipvs_provider, lb_member, lb_members, lb_terraform_block,

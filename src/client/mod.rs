@@ -6,6 +6,7 @@
 //! Settings come per transport ([`SshSettings`], [`SqlSettings`]); a provider type composes the
 //! pieces its devices need instead of growing one struct.
 
+pub mod imp;
 mod sql;
 mod ssh;
 

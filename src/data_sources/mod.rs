@@ -3,4 +3,5 @@
 //! [`crate::resources::spec`]) and `mod.rs`.
 
 pub mod cgp_member_settings;
+pub mod imp_database_tables;
 pub mod lb_config;

@@ -3,6 +3,7 @@
 //! challenge, else USER/PASS; then INLINE), and the key table with the site's overrides of
 //! unconfirmed names.
 
+use super::slot::{env, Slot};
 use super::tls_trust::{trust_policy, TRUST};
 use crate::client::{Devices, LineTarget, TrustPolicy};
 use crate::data_sources::cgp_member_settings::MemberSettingsDataSource;
@@ -17,7 +18,7 @@ use crate::resources::spec::{attr, rows, Attr, Check, DefaultValue, Presence, Sp
 use crate::resources::values::text;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tf_provider::schema::Schema;
 use tf_provider::value::{ValueBool, ValueEmpty, ValueList, ValueNumber, ValueString};
@@ -158,25 +159,7 @@ impl Cgp {
 }
 
 /// The configured provider, once `configure` has run.
-#[derive(Default)]
-pub struct CgpSlot(Mutex<Option<Arc<Cgp>>>);
-
-impl CgpSlot {
-    pub fn get(&self, diags: &mut Diagnostics) -> Option<Arc<Cgp>> {
-        let got = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        if got.is_none() {
-            diags.root_error(
-                "Provider not configured",
-                "the cgp provider block has no usable credentials (see the errors above)",
-            );
-        }
-        got
-    }
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
+pub type CgpSlot = Slot<Cgp>;
 
 fn overrides(config: &CgpProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Overrides> {
     let entries: Vec<String> = config
@@ -257,7 +240,7 @@ pub struct CgpProvider {
 impl CgpProvider {
     pub fn new() -> Self {
         CgpProvider {
-            slot: Arc::default(),
+            slot: Arc::new(Slot::new("cgp")),
         }
     }
 }
@@ -289,7 +272,7 @@ impl Provider for CgpProvider {
         config: Self::Config<'a>,
     ) -> Option<()> {
         if let Some(cgp) = configured(&config, diags) {
-            *self.slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(cgp));
+            self.slot.fill(cgp);
         }
         Some(())
     }

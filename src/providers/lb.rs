@@ -1,6 +1,7 @@
 //! The `lb` provider: one balancer per provider block (aliases for several), named by the one
 //! backend block it holds, and the data sources that need no balancer (`lb_config`).
 
+use super::slot::env;
 use super::ssh_settings::{settings_from_config, ssh_provider_attributes, SshProviderConfig};
 use super::tls_trust::{trust_policy, TRUST};
 use crate::client::{Devices, LineProtocol, LineTarget, NodeConnection};
@@ -258,10 +259,6 @@ fn ssh_host(
         ..Default::default()
     };
     Some((devices, node))
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 /// The F5 backend of a valid `f5` block.

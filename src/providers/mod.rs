@@ -1,8 +1,9 @@
 //! The five provider types. Each has its own provider block; all are built from this crate.
 
 pub mod cgp;
-pub mod empty;
+pub mod imp;
 pub mod lb;
+pub mod slot;
 pub mod ssh_device;
 pub mod ssh_settings;
 pub mod tls_trust;
@@ -63,9 +64,7 @@ pub fn provider_for(type_name: &str) -> Option<Box<dyn DynamicProvider>> {
             "XOP Networks servers made highly available by MySQL/MariaDB replication: my.cnf and MySQL restarts over SSH, replication over the MySQL protocol.",
             xop_resources,
         ).with_sql_admin())),
-        "imp" => Some(Box::new(empty::EmptyProvider::new(
-            "Cisco IM and Presence intercluster peering",
-        ))),
+        "imp" => Some(Box::new(imp::ImpProvider::new())),
         "cgp" => Some(Box::new(cgp::CgpProvider::new())),
         "lb" => Some(Box::new(lb::LbProvider::new())),
         _ => None,

@@ -1,6 +1,7 @@
 //! The provider block of every provider type whose devices are reached over SSH (and, for some,
 //! their SQL port): its attributes, and how they become the [`Settings`] of `client/`.
 
+use super::slot::env;
 use crate::client::{Settings, SqlSettings, SshSettings};
 use crate::duration::{parse_duration, DurationBounds};
 use crate::schema_attrs::{optional, sensitive};
@@ -85,10 +86,6 @@ pub fn sql_admin_attributes(env_prefix: &str) -> HashMap<String, Attribute> {
             sensitive(optional(String, &format!("Password of `mysql_admin_user`, or `{env_prefix}_MYSQL_ADMIN_PASSWORD`."))),
         ),
     ])
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 /// The provider block's settings, reporting bad values at their attribute. `sql` says whether

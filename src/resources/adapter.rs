@@ -91,6 +91,10 @@ pub enum Outcome {
     /// A step failed, and the attributes only the configuration holds stay as the prior state
     /// has them (the read-back starts from it), so the next plan proposes the change again.
     FailedKeepingPrior,
+    /// A check failed before anything changed: an update keeps the prior state as
+    /// `FailedKeepingPrior` does; a create records nothing, since nothing was made (a read-back
+    /// could find what the resource does not own, such as an entry the operator is to add).
+    Refused,
 }
 
 /// One create or update, as the procedure sees it.
@@ -221,7 +225,8 @@ impl<R: DeviceResource> Adapted<R> {
         outcome: Outcome,
     ) -> Option<R::State<'a>> {
         let base = match (outcome, change.prior) {
-            (Outcome::FailedKeepingPrior, Some(prior)) => prior,
+            (Outcome::FailedKeepingPrior | Outcome::Refused, Some(prior)) => prior,
+            (Outcome::Refused, None) => return None,
             _ => change.planned,
         };
         // However long the change took, the read-back gets its own short time.

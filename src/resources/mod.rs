@@ -10,6 +10,7 @@ pub mod cgp_sip_farm;
 pub mod cms_database_cluster;
 pub mod cms_xmpp_callbridge;
 pub mod image;
+pub mod imp_intercluster_peer;
 pub mod import_id;
 pub mod lb_virtual_server;
 pub mod mmp_command;

@@ -31,6 +31,8 @@ pub enum Type {
     Bool,
     TextList,
     TextSet,
+    /// A map of text by key (computed reports: a state per node and service).
+    TextMap,
 }
 
 /// A default the plan shows when the configuration leaves the attribute unset.
@@ -180,6 +182,7 @@ fn attribute_type(kind: Type) -> AttributeType {
         Type::Bool => AttributeType::Bool,
         Type::TextList => AttributeType::List(Box::new(AttributeType::String)),
         Type::TextSet => AttributeType::Set(Box::new(AttributeType::String)),
+        Type::TextMap => AttributeType::Map(Box::new(AttributeType::String)),
     }
 }
 

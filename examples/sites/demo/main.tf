@@ -4,7 +4,8 @@
 # secondaries replicating from it; and the load-balanced fronts: a TCP VIP on a real HAProxy and
 # the SIP farm's VIP on an F5 BIG-IP (simulated, iControl REST); and the CommuniGate Pro cluster
 # behind that VIP (four simulated members, their CLI over TLS): the frontends in the SIP farm,
-# the backends relaying through them.
+# the backends relaying through them; and two Cisco IM and Presence clusters (simulated, two
+# nodes each) peered both ways.
 terraform {
   required_providers {
     cms = {
@@ -21,6 +22,10 @@ terraform {
     }
     cgp = {
       source  = "uccluster/cgp"
+      version = "0.1.0"
+    }
+    imp = {
+      source  = "uccluster/imp"
       version = "0.1.0"
     }
   }
@@ -344,4 +349,65 @@ output "cgp_farm_modes" {
 
 output "cgp_sip_vip" {
   value = "${cgp_sip_farm.cluster.cluster_wan_address_reported} (${lb_virtual_server.sip.name} on the BIG-IP, port ${lb_virtual_server.sip.port})"
+}
+
+# The lab's two IM&P clusters (lab.auto.tfvars.json): per cluster its publisher's node name, every
+# node's name and HTTPS endpoint (the publisher first), the administrator the provider logs in
+# as, the intercluster application user the other cluster's peer uses, and the lab CA.
+variable "imp_clusters" {
+  type = map(object({
+    publisher = string
+    nodes = list(object({
+      name     = string
+      endpoint = string
+    }))
+    admin_username        = string
+    admin_password        = string
+    intercluster_username = string
+    intercluster_password = string
+    ca_file               = string
+  }))
+  sensitive = true
+}
+
+locals {
+  # The non-secret part of each cluster, in the module's shape.
+  imp = { for name, c in nonsensitive(var.imp_clusters) : name => {
+    publisher             = { name = c.nodes[0].name, address = c.nodes[0].endpoint }
+    nodes                 = [for n in slice(c.nodes, 1, length(c.nodes)) : { name = n.name, address = n.endpoint }]
+    intercluster_username = c.intercluster_username
+  } }
+}
+
+# One provider block per cluster: each logs in to its own cluster's nodes.
+provider "imp" {
+  alias    = "imp1"
+  username = nonsensitive(var.imp_clusters["imp1"].admin_username)
+  password = var.imp_clusters["imp1"].admin_password
+  ca_file  = nonsensitive(var.imp_clusters["imp1"].ca_file)
+}
+
+provider "imp" {
+  alias    = "imp2"
+  username = nonsensitive(var.imp_clusters["imp2"].admin_username)
+  password = var.imp_clusters["imp2"].admin_password
+  ca_file  = nonsensitive(var.imp_clusters["imp2"].ca_file)
+}
+
+# Both directions of the pair in one call. The lab has no admin GUI, so the peers are written
+# through AXL (peer_store = "axl_sql", not supported by Cisco: see the imp provider's docs); a
+# real site keeps the default "verify" and adds each peer in the GUI when the apply asks.
+module "imp_pair" {
+  source    = "../../modules/imp_cluster_pair"
+  providers = { imp.a = imp.imp1, imp.b = imp.imp2 }
+
+  a                       = local.imp["imp1"]
+  b                       = local.imp["imp2"]
+  a_intercluster_password = var.imp_clusters["imp1"].intercluster_password
+  b_intercluster_password = var.imp_clusters["imp2"].intercluster_password
+  peer_store              = "axl_sql"
+}
+
+output "imp_peers" {
+  value = { for k, v in module.imp_pair.status : k => merge(v.status, { associated_users = v.associated_users }) }
 }

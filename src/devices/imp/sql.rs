@@ -23,6 +23,9 @@ pub const CONNECTIVITY: &str =
 pub const PUBLISHER: &str =
     "SELECT name FROM processnode WHERE systemnode = 'f' AND tknodeusage = 0";
 
+/// Every node's name (a remote cluster's, for the names of its Tomcat certificates).
+pub const NODES: &str = "SELECT name FROM processnode WHERE systemnode = 'f' ORDER BY name";
+
 /// Informix's catalog: the tables whose names match `pattern` (`%`, `_`).
 pub fn tables_like(pattern: &str) -> Result<String, String> {
     Ok(format!(
