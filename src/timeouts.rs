@@ -1,4 +1,5 @@
-//! The conventional `timeouts { create = "10m" ... }` block for slow device operations.
+//! The conventional `timeouts { create = "10m" ... }` block for slow device operations, and
+//! the deadlines steps run under.
 
 use crate::duration::{parse_duration, OPERATION_TIMEOUT};
 use serde::{Deserialize, Serialize};
@@ -108,6 +109,22 @@ pub fn limit(timeouts: &Value<Timeouts<'_>>, op: Operation, default: Duration) -
                 .and_then(|text| parse_duration(text, OPERATION_TIMEOUT).ok())
         })
         .unwrap_or(default)
+}
+
+/// The deadline of an import's read (an import has no `timeouts` of its own).
+pub fn import_deadline() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(120)
+}
+
+/// `work`, or an error naming `what` when `deadline` passes first.
+pub async fn before<T>(
+    deadline: tokio::time::Instant,
+    what: &str,
+    work: impl std::future::Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    tokio::time::timeout_at(deadline, work)
+        .await
+        .unwrap_or_else(|_| Err(format!("{what}: the timeout passed")))
 }
 
 #[cfg(test)]

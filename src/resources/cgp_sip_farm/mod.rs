@@ -33,6 +33,7 @@ use crate::resources::adapter::{Change, DeviceResource, Observed, Outcome, Refus
 use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
 use crate::resources::spec::Spec;
 use crate::resources::values::known;
+use crate::timeouts::{before, import_deadline};
 use attributes::SPEC;
 use state::{farm_of, members, FarmState, MemberState, NotYet, Reported, ReportedMember};
 use std::net::IpAddr;
@@ -386,21 +387,6 @@ fn unknown_reports(state: &mut FarmState<'_>) {
     }
 }
 
-/// A deadline for an import's read.
-fn soon() -> Instant {
-    Instant::now() + std::time::Duration::from_secs(120)
-}
-
-async fn before<T>(
-    deadline: Instant,
-    what: &str,
-    work: impl std::future::Future<Output = Result<T, String>>,
-) -> Result<T, String> {
-    tokio::time::timeout_at(deadline, work)
-        .await
-        .unwrap_or_else(|_| Err(format!("{what}: the timeout passed")))
-}
-
 #[async_trait::async_trait]
 impl DeviceResource for SipFarmResource {
     type State<'a> = FarmState<'a>;
@@ -662,7 +648,7 @@ impl DeviceResource for SipFarmResource {
             return None;
         }
         let reported = match before(
-            deadline.min(soon()),
+            deadline.min(import_deadline()),
             "reading the SIP farm",
             read_all(&cgp, &links),
         )

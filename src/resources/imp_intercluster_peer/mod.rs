@@ -25,6 +25,7 @@ use crate::resources::adapter::{Change, DeviceResource, Observed, Outcome, Refus
 use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
 use crate::resources::spec::Spec;
 use crate::resources::values::{known, text};
+use crate::timeouts::{before, import_deadline};
 use attributes::SPEC;
 use checks::{
     service_key, services_of, Seen, ABSENT, IN_SYNC, NOT_USED, POINTS_BACK, PRESENT, REACHABLE,
@@ -167,21 +168,6 @@ fn import_id(state: &PeerState<'_>) -> Option<String> {
         }
         .to_string(),
     )
-}
-
-/// A deadline for an import's read.
-fn soon() -> Instant {
-    Instant::now() + std::time::Duration::from_secs(120)
-}
-
-async fn before<T>(
-    deadline: Instant,
-    what: &str,
-    work: impl std::future::Future<Output = Result<T, String>>,
-) -> Result<T, String> {
-    tokio::time::timeout_at(deadline, work)
-        .await
-        .unwrap_or_else(|_| Err(format!("{what}: the timeout passed")))
 }
 
 /// The configured peer, or why not (an error in `diags`).
@@ -590,7 +576,7 @@ impl DeviceResource for InterclusterPeerResource {
         state.peer_axl_password = known("-");
         state.protocol = known("tcp");
         let peer = peer_of(&state).ok()?;
-        let read = before(deadline.min(soon()), "reading the peer", async {
+        let read = before(deadline.min(import_deadline()), "reading the peer", async {
             let target = checks::local(&imp, peer.publisher());
             let rows = checks::peer_table(&imp, &target, true).await?;
             let row = checks::row_of(&rows, &address).cloned().ok_or_else(|| {

@@ -24,6 +24,7 @@ use crate::resources::image::image;
 use crate::resources::import_id::{ImportId, ImportShape};
 use crate::resources::spec::Spec;
 use crate::resources::values::known;
+use crate::timeouts::import_deadline;
 use attributes::SPEC;
 use backend::{LbDevice, Wanted};
 use state::{IpvsBlock, VirtualServerState};
@@ -151,11 +152,6 @@ fn without_members<'a>(s: &VirtualServerState<'a>) -> VirtualServerState<'a> {
         timeouts: Value::Null,
         ..s.clone()
     }
-}
-
-/// A deadline for work outside the declared operations (an import's read).
-fn soon() -> Instant {
-    Instant::now() + std::time::Duration::from_secs(120)
 }
 
 #[async_trait::async_trait]
@@ -407,7 +403,7 @@ impl DeviceResource for VirtualServerResource {
         let name = id.name.clone().unwrap_or_default();
         let base = import_base(&name, &id, diags)?;
         let vs = model_of(&base, diags)?;
-        let found = match device.find(&vs, deadline.min(soon())).await {
+        let found = match device.find(&vs, deadline.min(import_deadline())).await {
             Ok(Some(found)) => found,
             Ok(None) => {
                 diags.root_error(
