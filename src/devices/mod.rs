@@ -4,6 +4,7 @@
 pub mod cgp;
 pub mod cms;
 pub mod imp;
+pub mod key_pair;
 pub mod lb;
 pub mod marked;
 pub mod pem;

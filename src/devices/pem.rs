@@ -55,6 +55,33 @@ pub fn validate_pem(text: &str, kind: PemKind) -> Result<usize, String> {
     Ok(blocks)
 }
 
+/// The first PEM block of `text` whose label `wanted` accepts: its label and DER bytes.
+pub fn first_block(text: &str, wanted: impl Fn(&str) -> bool) -> Option<(String, Vec<u8>)> {
+    let mut lines = text.lines().map(str::trim);
+    while let Some(line) = lines.next() {
+        let Some(label) = line
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        else {
+            continue;
+        };
+        if !wanted(label) {
+            continue;
+        }
+        let end = format!("-----END {label}-----");
+        let body: String = lines
+            .by_ref()
+            .take_while(|l| *l != end)
+            .filter(|l| !l.contains(':'))
+            .collect();
+        return base64::engine::general_purpose::STANDARD
+            .decode(body.as_bytes())
+            .ok()
+            .map(|der| (label.to_string(), der));
+    }
+    None
+}
+
 fn describe(kind: PemKind) -> &'static str {
     match kind {
         PemKind::Certificate => "certificate",

@@ -1,6 +1,7 @@
 //! Simulated Cisco Meeting Server (CMS) MMP: the SSH command line of one CMS
-//! node, as far as the XMPP call bridge accounts, SFTP uploads and the
-//! database cluster go.
+//! node, as far as the XMPP call bridge accounts, SFTP uploads, the database
+//! cluster, the Web Admin / Call Bridge / XMPP server / Web Bridge services and
+//! the MMP user accounts go.
 //!
 //! Sources (see `/work/shared/reference/devices.md` 1.2 and 1.4):
 //! - Cisco TAC 213479 "Configure XMPP Resiliency",
@@ -13,28 +14,38 @@
 //!   <https://www.cisco.com/c/en/us/support/docs/conferencing/meeting-server/210530-configure-cisco-meeting-server-call-brid.html>:
 //!   the `<hostname>>` prompt, `database cluster certs|localnode|initialize|join|status`,
 //!   the status layout; seed `cms-failover-cluster-part2a.txt`, "Database Cluster".
+//! - Services and users: see [`services`] (seed, TAC 213479, the deployment
+//!   guide, <https://cmslab.ciscolive.com/pod2/cms/webbridge>) and [`users`]
+//!   (MMP Command Line Reference, "MMP User Account Commands").
 //!
 //! Layout: [`state`] (node state + [`NodeControl`]), [`shell`] (pure command
 //! interpreter, exact output formats), [`database`] (the `database cluster`
 //! commands), [`fabric`] (the lab-wide network and the database cluster state
-//! machine), [`files`] + [`pem`] (uploaded files and their checks), [`sftp`]
+//! machine), [`services`] (the four services' commands, state and accessors),
+//! [`users`] (MMP users), [`files`] + [`pem`] + [`certs`] (uploaded files, their
+//! PEM checks, key/certificate matching and CA bundle checks), [`sftp`]
 //! (the SFTP subsystem), [`server`] (SSH accept loop, auth, shell/exec/sftp
 //! channels, fault injection through [`crate::faults::Faults`]), [`lab_device`] (the
 //! nodes as a lab device family). Anything marked [GUESS] is not documented by
 //! Cisco and was chosen for the simulator.
 
+pub mod certs;
 pub mod database;
 pub mod fabric;
 pub mod files;
 pub mod lab_device;
 pub mod pem;
 pub mod server;
+pub mod services;
 pub mod sftp;
 pub mod shell;
 pub mod state;
+pub mod users;
 
 #[cfg(test)]
 mod database_tests;
+#[cfg(test)]
+mod services_tests;
 #[cfg(test)]
 mod tests;
 
@@ -46,6 +57,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use fabric::{DbRole, Fabric};
+pub use services::{
+    CallBridgeConfig, Service, TlsFiles, WebAdminConfig, WebBridgeConfig, XmppConfig,
+};
 pub use state::NodeControl;
 
 /// Configuration of one simulated CMS node.

@@ -14,6 +14,12 @@
 //! Database cluster commands that ask `(y/n)` ([`Reply::Confirm`]): the answer
 //! line is echoed like any input but not logged as a command; a drop fault on
 //! the command cuts the connection after the answer is applied.
+//!
+//! `user add` / `user password` ([`Reply::AskPasswords`]): two prompts, each line
+//! read without echo and never logged (nor kept beyond the command); a drop fault
+//! on the command cuts the connection after the second password is applied.
+//! Restarts ([`Reply::Wait`]): the reply comes after the restart's delay (plus any
+//! reply-delay fault); a drop-after fault cuts at once, the restart applied.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -29,6 +35,7 @@ use super::database::{self, Confirm, CONFIRM_PROMPT};
 use super::sftp;
 use super::shell::{run_command, store_secret, Reply, ADD_SECRET_PROMPT};
 use super::state::NodeControl;
+use super::users::{set_password, PasswordFor, PASSWORD_AGAIN_PROMPT, PASSWORD_PROMPT};
 use crate::faults::Cut;
 
 /// Banner line printed when a shell starts [GUESS: the real MMP banner is not documented].
@@ -259,6 +266,13 @@ enum Mode {
         action: Confirm,
         drop_after: bool,
     },
+    /// A hidden password for `user add` / `user password`: the first (`first` is
+    /// `None`) or the confirmation.
+    Password {
+        action: PasswordFor,
+        first: Option<String>,
+        drop_after: bool,
+    },
 }
 
 struct Shell {
@@ -335,6 +349,14 @@ impl Shell {
                     Mode::Confirm { action, drop_after } => {
                         self.confirm_line(&action, &text, drop_after).await
                     }
+                    Mode::Password {
+                        action,
+                        first,
+                        drop_after,
+                    } => {
+                        self.password_line(action, first, text, drop_after, &mut mode)
+                            .await
+                    }
                 };
                 if let Flow::Stop = flow {
                     return;
@@ -358,7 +380,12 @@ impl Shell {
             None => false,
         };
         let reply = run_command(&self.control, text);
-        if cut && !matches!(reply, Reply::AskSecret { .. } | Reply::Confirm { .. }) {
+        if cut
+            && !matches!(
+                reply,
+                Reply::AskSecret { .. } | Reply::Confirm { .. } | Reply::AskPasswords { .. }
+            )
+        {
             // Applied; now vanish without echo, output or prompt.
             self.cut();
             return Flow::Stop;
@@ -395,7 +422,59 @@ impl Shell {
                 };
                 self.flow(self.send(format!("{warning}\r\n{CONFIRM_PROMPT}")).await)
             }
+            Reply::Wait { delay, lines } => {
+                tokio::time::sleep(delay).await;
+                self.delay().await;
+                let out = format!("{}{}", Self::render(&lines), self.prompt());
+                self.flow(self.send(out).await)
+            }
+            Reply::AskPasswords { action } => {
+                self.delay().await;
+                *mode = Mode::Password {
+                    action,
+                    first: None,
+                    drop_after: cut,
+                };
+                self.flow(self.send(PASSWORD_PROMPT).await)
+            }
         }
+    }
+
+    /// A hidden line typed at a password prompt: never echoed nor logged. After the
+    /// first, asks again; after the second, sets the password.
+    async fn password_line(
+        &self,
+        action: PasswordFor,
+        first: Option<String>,
+        typed: String,
+        drop_after: bool,
+        mode: &mut Mode,
+    ) -> Flow {
+        let Some(first) = first else {
+            // The newline the user typed, then the second prompt.
+            if self.send("\r\n").await.is_err() {
+                return Flow::Stop;
+            }
+            self.delay().await;
+            let sent = self.send(PASSWORD_AGAIN_PROMPT).await;
+            *mode = Mode::Password {
+                action,
+                first: Some(typed),
+                drop_after,
+            };
+            return self.flow(sent);
+        };
+        let lines = set_password(&self.control, &action, &first, &typed);
+        if drop_after {
+            self.cut();
+            return Flow::Stop;
+        }
+        if self.send("\r\n").await.is_err() {
+            return Flow::Stop;
+        }
+        self.delay().await;
+        let out = format!("{}{}", Self::render(&lines), self.prompt());
+        self.flow(self.send(out).await)
     }
 
     /// The answer typed at a `(y/n)` question: echoed, not logged.
@@ -452,6 +531,19 @@ impl Shell {
         let lines = match run_command(&self.control, &command) {
             Reply::Lines(lines) => lines,
             Reply::Exit => Vec::new(),
+            Reply::Wait { delay, lines } => {
+                if !cut {
+                    tokio::time::sleep(delay).await;
+                }
+                lines
+            }
+            // Not simulated: the password prompts need interactive input [sim-only message].
+            Reply::AskPasswords { .. } => {
+                vec![
+                    "FAILURE: this command prompts for a password; use an interactive shell"
+                        .to_string(),
+                ]
+            }
             // Not simulated: needs interactive input [sim-only message].
             Reply::AskSecret { .. } => {
                 vec!["Failure: add-secret needs an interactive shell".to_string()]

@@ -11,10 +11,12 @@
 //! | `xmpp callbridge add-secret <name>` | prompt `Enter callbridge secret: `, secret read without echo, then `Success` |
 //! | `xmpp callbridge list` | one Callbridge/Domain/Secret record per account, sorted by name, blank line between |
 //! | `xmpp callbridge del <name>` | nothing on success |
-//! | `xmpp status` | State/Domain/Num. clients/Num. components |
+//! | `xmpp status` | State (`ENABLED`/`DISABLED`: the XMPP server's enabled flag)/Domain (`xmpp domain`)/Num. clients/Num. components |
 //! | `hostname` | the hostname |
 //! | `pki list` | the uploaded file names, one per line, sorted |
 //! | `database cluster ...` | see [`super::database`] |
+//! | `webadmin ...`, `callbridge ...`, `xmpp [listen\|domain\|certs\|cluster trust\|enable\|disable]`, `webbridge ...` | see [`super::services`] |
+//! | `user ...` | see [`super::users`] |
 //!
 //! `pki list` (MMP command reference: lists the user-uploaded keys and
 //! certificates; devices.md 1.4): the real output format is not documented; the
@@ -28,11 +30,15 @@
 //! unknown `xmpp` sub-commands) answers `Unknown command: <the line, trimmed>`
 //! [GUESS: real MMP wording not documented].
 
+use std::time::Duration;
+
 use rand::distr::Alphanumeric;
 use rand::RngExt;
 
 use super::database::{self, Confirm};
+use super::services;
 use super::state::NodeControl;
+use super::users::{self, PasswordFor};
 
 /// Length of the secrets `xmpp callbridge add` generates (TAC 213479 shows
 /// `kvgP1SRzWVabhiPVAb1`, 19 alphanumeric characters).
@@ -53,6 +59,13 @@ pub enum Reply {
     /// Print `warning` (one line) and [`database::CONFIRM_PROMPT`], read the
     /// next line (echoed, not logged), then call [`database::answer`] with it.
     Confirm { warning: String, action: Confirm },
+    /// Wait `delay` (a restart that takes time; the command has been applied), then
+    /// print `lines` like [`Reply::Lines`].
+    Wait { delay: Duration, lines: Vec<String> },
+    /// Print [`users::PASSWORD_PROMPT`], read a line without echo, print
+    /// [`users::PASSWORD_AGAIN_PROMPT`], read another without echo (neither is
+    /// logged), then call [`users::set_password`] with both.
+    AskPasswords { action: PasswordFor },
     /// Close the channel (`exit` / `quit`).
     Exit,
 }
@@ -163,14 +176,22 @@ pub fn run_command(node: &NodeControl, line: &str) -> Reply {
             }
         }
         // TAC 213479 / seed: "xmpp status" to check the XMPP service (exact fields [GUESS]).
+        // State follows `xmpp enable|disable` ([`super::services`]; a fresh node's XMPP
+        // server is disabled); Domain follows `xmpp domain`.
         ["xmpp", "status", args @ ..] => {
             if !args.is_empty() {
                 return one("Usage: xmpp status");
             }
             let components = node.callbridges().len().to_string();
+            let state = if node.xmpp_config().enabled {
+                "ENABLED"
+            } else {
+                "DISABLED"
+            };
+            let domain = if domain.is_empty() { "none" } else { &domain };
             Reply::Lines(vec![
-                field("State", "ENABLED"),
-                field("Domain", &domain),
+                field("State", state),
+                field("Domain", domain),
                 field("Num. clients", "0"),
                 field("Num. components", &components),
             ])
@@ -191,6 +212,12 @@ pub fn run_command(node: &NodeControl, line: &str) -> Reply {
         }
         ["database", "cluster", args @ ..] => {
             database::run(node, args).unwrap_or_else(|| one(format!("Unknown command: {line}")))
+        }
+        ["webadmin" | "callbridge" | "xmpp" | "webbridge", ..] => {
+            services::run(node, &words).unwrap_or_else(|| one(format!("Unknown command: {line}")))
+        }
+        ["user", args @ ..] => {
+            users::run(node, args).unwrap_or_else(|| one(format!("Unknown command: {line}")))
         }
         [] => Reply::Lines(Vec::new()),
         _ => one(format!("Unknown command: {line}")),
@@ -262,6 +289,9 @@ mod tests {
             lines(run_command(&n, "xmpp callbridge del cb1")),
             vec!["Failure: callbridge cb1 not found"]
         );
+        // A fresh node's XMPP server is disabled ([`super::services`]); enabled here
+        // behind the shell's back, as `xmpp enable` would.
+        n.set_service_enabled(crate::cms_mmp::services::Service::Xmpp, true);
         assert_eq!(
             lines(run_command(&n, "xmpp status")),
             vec![

@@ -1,10 +1,12 @@
 //! State of one simulated CMS node (XMPP call bridge accounts, command log,
-//! fault injection, uploaded files, its place on the lab [`Fabric`]) and the
-//! [`NodeControl`] handle tests use to inspect and change it while the node runs.
+//! fault injection, uploaded files, services, MMP users, its place on the lab
+//! [`Fabric`]) and the [`NodeControl`] handle tests use to inspect and change it
+//! while the node runs.
 //!
 //! Database cluster state lives in the [`Fabric`] (it spans nodes); the
 //! database accessors of [`NodeControl`] are in [`super::database`], the file
-//! accessors in [`super::files`].
+//! accessors in [`super::files`], the service accessors in [`super::services`],
+//! the user accessors in [`super::users`].
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -15,13 +17,18 @@ use russh::keys::{Algorithm, HashAlg, PrivateKey, PublicKey};
 
 use super::fabric::{Fabric, NodeId};
 use super::files::StoredFile;
+use super::services::Services;
+use super::users::User;
 use crate::faults::Faults;
 
 pub(crate) struct Inner {
     pub hostname: String,
+    /// The login user (SSH); its password is its entry in [`Inner::users`].
     pub username: String,
-    pub password: String,
-    pub xmpp_domain: String,
+    /// MMP users by name (`user list`), the login user among them.
+    pub users: Mutex<BTreeMap<String, User>>,
+    /// Web Admin, Call Bridge, XMPP server and Web Bridge (the XMPP domain among them).
+    pub services: Mutex<Services>,
     /// Call bridge name -> secret. A `BTreeMap` keeps names sorted, as
     /// `xmpp callbridge list` shows them.
     pub callbridges: Mutex<BTreeMap<String, String>>,
@@ -97,12 +104,16 @@ impl NodeControl {
         address: String,
     ) -> Self {
         let fabric_id = fabric.register(&address);
+        let login = User {
+            role: "admin".to_string(),
+            password,
+        };
         NodeControl {
             inner: Arc::new(Inner {
                 hostname,
+                users: Mutex::new(BTreeMap::from([(username.clone(), login)])),
                 username,
-                password,
-                xmpp_domain,
+                services: Mutex::new(Services::new(&xmpp_domain)),
                 callbridges: Mutex::new(BTreeMap::new()),
                 faults: Faults::default(),
                 host_key: Mutex::new(server_config_with_new_key()),
@@ -126,9 +137,10 @@ impl NodeControl {
         self.inner.address.clone()
     }
 
-    /// The XMPP domain shown by `xmpp status` and `xmpp callbridge list`.
+    /// The XMPP domain shown by `xmpp status` and `xmpp callbridge list`: the node's
+    /// configured one until `xmpp domain` changes it; empty when unset.
     pub fn xmpp_domain(&self) -> String {
-        self.inner.xmpp_domain.clone()
+        self.xmpp_config().domain.unwrap_or_default()
     }
 
     pub(crate) fn server_config(&self) -> Arc<russh::server::Config> {
@@ -254,10 +266,11 @@ impl NodeControl {
             .any(|k| k.key_data() == key.key_data())
     }
 
+    /// SSH password login: the login user only, with its current MMP password.
     pub(crate) fn check_password(&self, user: &str, password: &str) -> bool {
         !self.faults().refuses_login()
             && user == self.inner.username
-            && password == self.inner.password
+            && self.check_user_password(user, password)
     }
 
     pub(crate) fn check_publickey(&self, user: &str, key: &PublicKey) -> bool {

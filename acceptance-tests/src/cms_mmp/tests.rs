@@ -214,6 +214,8 @@ async fn shell_prompt_add_list_del_and_errors() {
         "Unknown command: frob nicate\r\n"
     );
     assert_eq!(t.cmd("hostname").await, "cms1\r\n");
+    // A fresh node's XMPP server is disabled (services.rs); enabled behind the shell's back.
+    ctl.set_service_enabled(super::Service::Xmpp, true);
     assert_eq!(
         t.cmd("xmpp status").await,
         "State               : ENABLED\r\nDomain              : conf.example.com\r\nNum. clients        : 0\r\nNum. components     : 1\r\n"

@@ -3,4 +3,5 @@
 pub mod database_cluster;
 pub mod mmp_output;
 pub mod prompt;
+pub mod services;
 pub mod xmpp_callbridge;
