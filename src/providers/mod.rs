@@ -12,6 +12,7 @@ use crate::client::Devices;
 use crate::devices::cms::prompt::MmpPrompt;
 use crate::resources::adapter::Adapted;
 use crate::resources::cms_database_cluster::DatabaseClusterResource;
+use crate::resources::cms_node_services::NodeServicesResource;
 use crate::resources::cms_xmpp_callbridge::XmppCallbridgeResource;
 use crate::resources::xop_replication_member::ReplicationMemberResource;
 use ssh_device::SshDeviceProvider;
@@ -39,6 +40,10 @@ fn cms_resources(devices: &Arc<Devices>) -> HashMap<String, Box<dyn DynamicResou
         (
             "database_cluster".to_string(),
             resource(Adapted(DatabaseClusterResource::new(devices.clone()))),
+        ),
+        (
+            "node_services".to_string(),
+            resource(Adapted(NodeServicesResource::new(devices.clone()))),
         ),
     ])
 }

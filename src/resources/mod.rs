@@ -8,6 +8,7 @@
 pub mod adapter;
 pub mod cgp_sip_farm;
 pub mod cms_database_cluster;
+pub mod cms_node_services;
 pub mod cms_xmpp_callbridge;
 pub mod image;
 pub mod imp_intercluster_peer;

@@ -143,6 +143,22 @@ impl InteractiveShell {
         })
     }
 
+    /// Remove file `name`; a file that is not there is not an error.
+    pub async fn remove_file(&self, name: &str) -> Result<(), TransportError> {
+        let sftp = self.sftp(name).await?;
+        let result = match sftp.try_exists(name).await {
+            Ok(false) => Ok(()),
+            Ok(true) => sftp.remove_file(name).await,
+            Err(e) => Err(e),
+        };
+        let _ = sftp.close().await;
+        result.map_err(|e| TransportError::FileTransfer {
+            endpoint: self.endpoint.clone(),
+            file: name.into(),
+            message: e.to_string(),
+        })
+    }
+
     /// Type `command`, answer the expected questions, and return the output between the echoed
     /// command line and the next prompt (`\r` removed, trailing whitespace trimmed per line).
     pub async fn run(
@@ -330,6 +346,12 @@ impl ShellSession<'_> {
         let shell = self.shell().await?;
         shell.shared_reads.clear();
         shell.write_file(name, content).await
+    }
+
+    pub async fn remove_file(&mut self, name: &str) -> Result<(), TransportError> {
+        let shell = self.shell().await?;
+        shell.shared_reads.clear();
+        shell.remove_file(name).await
     }
 
     /// Run one command. Any command may change the device, so shared reads end here.

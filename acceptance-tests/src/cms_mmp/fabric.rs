@@ -23,6 +23,9 @@
 //! a replica finishing its resync, a failover) has a due time; every access
 //! first applies, in time order, all events due by "now" (`FabricState::advance`).
 //! This is exact for observers and needs no runtime.
+//!
+//! The fabric also carries the nodes' XMPP cluster state ([`super::xmpp_cluster_state`]),
+//! under its own lock.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -31,6 +34,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::state::lock;
+use super::xmpp_cluster_state::XmppClusters;
 
 /// Database nodes (primary + replicas) a cluster accepts; clients attached with
 /// `database cluster connect` do not count. [GUESS: verify; Cisco recommends 3
@@ -177,6 +181,7 @@ pub(crate) struct FabricState {
 #[derive(Clone, Default)]
 pub struct Fabric {
     state: Arc<Mutex<FabricState>>,
+    xmpp: XmppClusters,
 }
 
 impl fmt::Debug for Fabric {
@@ -185,6 +190,7 @@ impl fmt::Debug for Fabric {
         f.debug_struct("Fabric")
             .field("nodes", &s.nodes.len())
             .field("clusters", &s.clusters.len())
+            .field("xmpp_clusters", &self.xmpp.cluster_count())
             .finish()
     }
 }
@@ -197,6 +203,11 @@ impl Fabric {
         let id = s.next_id;
         s.nodes.insert(id, NodeDb::new(address));
         id
+    }
+
+    /// The nodes' XMPP cluster state.
+    pub(crate) fn xmpp(&self) -> &XmppClusters {
+        &self.xmpp
     }
 
     /// Runs `f` on the state brought up to `Instant::now()`.

@@ -1,7 +1,7 @@
 //! The simulated CMS nodes as a lab device family (`cms_nodes`): one [`CmsNode`] per
 //! [`CmsNodeSpec`] (own loopback address `127.77.<lab>.<n>` unless given, ephemeral port unless
 //! given, user `admin`, the lab's password), all on one [`Fabric`], so `database cluster join
-//! <address>` on one node reaches the node whose address that is.
+//! <address>` and `xmpp cluster join <address>` on one node reach the node whose address that is.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! Simulated Cisco Meeting Server (CMS) MMP: the SSH command line of one CMS
 //! node, as far as the XMPP call bridge accounts, SFTP uploads, the database
-//! cluster, the Web Admin / Call Bridge / XMPP server / Web Bridge services and
-//! the MMP user accounts go.
+//! cluster, the XMPP cluster, the Web Admin / Call Bridge / XMPP server / Web
+//! Bridge services and the MMP user accounts go.
 //!
 //! Sources (see `/work/shared/reference/devices.md` 1.2 and 1.4):
 //! - Cisco TAC 213479 "Configure XMPP Resiliency",
@@ -14,6 +14,8 @@
 //!   <https://www.cisco.com/c/en/us/support/docs/conferencing/meeting-server/210530-configure-cisco-meeting-server-call-brid.html>:
 //!   the `<hostname>>` prompt, `database cluster certs|localnode|initialize|join|status`,
 //!   the status layout; seed `cms-failover-cluster-part2a.txt`, "Database Cluster".
+//! - The XMPP cluster: see [`xmpp_cluster`] (TAC 213479, Cisco bug CSCvi67717, the
+//!   meeting-infohub XMPP cluster FAQs).
 //! - Services and users: see [`services`] (seed, TAC 213479, the deployment
 //!   guide, <https://cmslab.ciscolive.com/pod2/cms/webbridge>) and [`users`]
 //!   (MMP Command Line Reference, "MMP User Account Commands").
@@ -21,7 +23,9 @@
 //! Layout: [`state`] (node state + [`NodeControl`]), [`shell`] (pure command
 //! interpreter, exact output formats), [`database`] (the `database cluster`
 //! commands), [`fabric`] (the lab-wide network and the database cluster state
-//! machine), [`services`] (the four services' commands, state and accessors),
+//! machine), [`xmpp_cluster`] (the `xmpp cluster` commands) and
+//! [`xmpp_cluster_state`] (the XMPP cluster membership and election, on the
+//! fabric), [`services`] (the four services' commands, state and accessors),
 //! [`users`] (MMP users), [`files`] + [`pem`] + [`certs`] (uploaded files, their
 //! PEM checks, key/certificate matching and CA bundle checks), [`sftp`]
 //! (the SFTP subsystem), [`server`] (SSH accept loop, auth, shell/exec/sftp
@@ -41,6 +45,8 @@ pub mod sftp;
 pub mod shell;
 pub mod state;
 pub mod users;
+pub mod xmpp_cluster;
+pub mod xmpp_cluster_state;
 
 #[cfg(test)]
 mod database_tests;
@@ -48,6 +54,8 @@ mod database_tests;
 mod services_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod xmpp_cluster_tests;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;
@@ -61,6 +69,7 @@ pub use services::{
     CallBridgeConfig, Service, TlsFiles, WebAdminConfig, WebBridgeConfig, XmppConfig,
 };
 pub use state::NodeControl;
+pub use xmpp_cluster_state::{XmppClusterRole, XmppPeer};
 
 /// Configuration of one simulated CMS node.
 #[derive(Debug, Clone)]
@@ -127,10 +136,12 @@ impl CmsNode {
     }
 
     /// Stops listening and cuts every live connection; the node's database
-    /// becomes unreachable for the rest of the fabric.
+    /// becomes unreachable for the rest of the fabric, its XMPP server drops out
+    /// of its XMPP cluster.
     pub async fn stop(self) {
         self.control.inner.stopping.store(true, Ordering::SeqCst);
         self.control.db(|s, id, now| s.set_offline(id, now));
+        self.control.xmpp_cluster(|s, id, _| s.set_offline(id));
         self.accept_task.abort();
         let _ = self.accept_task.await;
         self.control.faults().cut_all_connections();

@@ -46,6 +46,7 @@
 //! | `callbridge restart` | after [`CALLBRIDGE_RESTART_DELAY`]: the key checks (when certs are set), then `SUCCESS: Callbridge restarted` [GUESS: wording] |
 //! | `xmpp` | Enabled / Clustered / Domain / Listening interfaces / Key file / Certificate file / CA Bundle file / Cluster trust / STATUS |
 //! | `xmpp listen <a-d>...` \| `none`, `xmpp domain <dns name>`, `xmpp certs ...` \| `none`, `xmpp cluster trust <bundle>` \| `none` | nothing |
+//! | `xmpp cluster enable\|disable\|initialize\|join\|remove\|status`, `xmpp reset` | see [`super::xmpp_cluster`] (`Clustered` follows `xmpp cluster enable\|disable`) |
 //! | `xmpp enable` | the key checks, then `SUCCESS: XMPP server enabled` [GUESS: wording] |
 //! | `xmpp disable` | nothing |
 //! | `webbridge` | Enabled / Listening interfaces / Key file / Certificate file / CA Bundle file / Trust bundle / HTTP redirect |
@@ -61,11 +62,10 @@
 //! the XMPP server a domain (`FAILURE: domain not configured`), and a key and certificate
 //! (`FAILURE: key and certificate not configured`) [GUESS: texts].
 //!
-//! Not simulated [GUESS]: XMPP clustering (`Clustered` stays `false` unless a test sets it),
-//! the Call Bridge's `Preferred interface`, `Address`, `Callbridge trust` and `Callbridge xmpp
-//! trust` (always `none`), port clashes between services (the Web Admin and the Web Bridge may
-//! both listen on `a:443`), settings taking effect only at a restart for anything but the Call
-//! Bridge.
+//! Not simulated [GUESS]: the Call Bridge's `Preferred interface`, `Address`, `Callbridge
+//! trust` and `Callbridge xmpp trust` (always `none`), port clashes between services (the Web
+//! Admin and the Web Bridge may both listen on `a:443`), settings taking effect only at a
+//! restart for anything but the Call Bridge.
 
 use std::time::Duration;
 
@@ -161,7 +161,7 @@ pub struct CallBridgeConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct XmppConfig {
     pub enabled: bool,
-    /// Not set by any simulated command (XMPP clustering is not simulated).
+    /// `xmpp cluster enable|disable` ([`super::xmpp_cluster`]).
     pub clustered: bool,
     /// Initially the node's [`super::CmsNodeConfig::xmpp_domain`].
     pub domain: Option<String>,
@@ -657,7 +657,8 @@ fn xmpp(node: &NodeControl, args: &[&str]) -> Option<Reply> {
         }
         // TAC 213479: `xmpp certs <key> <cert> [<bundle>]`.
         ["certs", rest @ ..] => apply(node, parse_certs(node, "xmpp", rest), |s, v| s.xmpp.tls = v),
-        // TAC 213479: `xmpp cluster trust <bundle>` (the rest of `xmpp cluster` is not simulated).
+        // TAC 213479: `xmpp cluster trust <bundle>` (the rest of `xmpp cluster` is in
+        // [`super::xmpp_cluster`]).
         ["cluster", "trust", rest @ ..] => apply(
             node,
             parse_trust(node, "Usage: xmpp cluster trust <bundle>|none", rest),
@@ -768,8 +769,16 @@ fn webbridge(node: &NodeControl, args: &[&str]) -> Option<Reply> {
 /// The service state of a node, for tests: read it, and change it behind terraform's back (a
 /// file is replaced with [`NodeControl::put_file`]).
 impl NodeControl {
+    /// Runs `f` on the node's services. The XMPP cluster's elections depend on the XMPP
+    /// server's flags: its state is brought up to now under the old flags first, and sees the
+    /// new ones at once after ([`super::xmpp_cluster_state`]). Never call it inside
+    /// [`NodeControl::xmpp_cluster`].
     pub(crate) fn with_services<R>(&self, f: impl FnOnce(&mut Services) -> R) -> R {
-        f(&mut lock(&self.inner.services))
+        let xmpp = self.inner.fabric.xmpp();
+        xmpp.touch();
+        let r = f(&mut lock(&self.inner.services));
+        xmpp.touch();
+        r
     }
 
     /// The Web Admin's configuration and enabled flag, as `webadmin` shows them.

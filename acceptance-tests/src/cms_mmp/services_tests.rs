@@ -482,10 +482,8 @@ fn xmpp_commands_status_and_xmpp_status() {
             "xmpp cluster trust",
             "Usage: xmpp cluster trust <bundle>|none",
         ),
-        (
-            "xmpp cluster enable",
-            "Unknown command: xmpp cluster enable",
-        ),
+        // The other `xmpp cluster` commands are in xmpp_cluster_tests.rs.
+        ("xmpp cluster frob", "Unknown command: xmpp cluster frob"),
         ("xmpp enable x", "Usage: xmpp enable"),
         ("xmpp disable x", "Usage: xmpp disable"),
         ("xmpp frob", "Unknown command: xmpp frob"),

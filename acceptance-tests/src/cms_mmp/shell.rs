@@ -16,6 +16,7 @@
 //! | `pki list` | the uploaded file names, one per line, sorted |
 //! | `database cluster ...` | see [`super::database`] |
 //! | `webadmin ...`, `callbridge ...`, `xmpp [listen\|domain\|certs\|cluster trust\|enable\|disable]`, `webbridge ...` | see [`super::services`] |
+//! | `xmpp cluster [enable\|disable\|initialize\|join\|remove\|status]`, `xmpp reset` | see [`super::xmpp_cluster`] |
 //! | `user ...` | see [`super::users`] |
 //!
 //! `pki list` (MMP command reference: lists the user-uploaded keys and
@@ -39,6 +40,7 @@ use super::database::{self, Confirm};
 use super::services;
 use super::state::NodeControl;
 use super::users::{self, PasswordFor};
+use super::xmpp_cluster;
 
 /// Length of the secrets `xmpp callbridge add` generates (TAC 213479 shows
 /// `kvgP1SRzWVabhiPVAb1`, 19 alphanumeric characters).
@@ -213,6 +215,11 @@ pub fn run_command(node: &NodeControl, line: &str) -> Reply {
         ["database", "cluster", args @ ..] => {
             database::run(node, args).unwrap_or_else(|| one(format!("Unknown command: {line}")))
         }
+        ["xmpp", "cluster", sub, args @ ..] if *sub != "trust" => {
+            xmpp_cluster::run(node, sub, args)
+                .unwrap_or_else(|| one(format!("Unknown command: {line}")))
+        }
+        ["xmpp", "reset", args @ ..] => xmpp_cluster::reset(node, args),
         ["webadmin" | "callbridge" | "xmpp" | "webbridge", ..] => {
             services::run(node, &words).unwrap_or_else(|| one(format!("Unknown command: {line}")))
         }

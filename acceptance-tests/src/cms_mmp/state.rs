@@ -3,10 +3,11 @@
 //! [`Fabric`]) and the [`NodeControl`] handle tests use to inspect and change it
 //! while the node runs.
 //!
-//! Database cluster state lives in the [`Fabric`] (it spans nodes); the
-//! database accessors of [`NodeControl`] are in [`super::database`], the file
-//! accessors in [`super::files`], the service accessors in [`super::services`],
-//! the user accessors in [`super::users`].
+//! Database and XMPP cluster state live in the [`Fabric`] (they span nodes); the
+//! database accessors of [`NodeControl`] are in [`super::database`], the XMPP
+//! cluster ones in [`super::xmpp_cluster`], the file accessors in [`super::files`],
+//! the service accessors in [`super::services`], the user accessors in
+//! [`super::users`].
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -27,8 +28,9 @@ pub(crate) struct Inner {
     pub username: String,
     /// MMP users by name (`user list`), the login user among them.
     pub users: Mutex<BTreeMap<String, User>>,
-    /// Web Admin, Call Bridge, XMPP server and Web Bridge (the XMPP domain among them).
-    pub services: Mutex<Services>,
+    /// Web Admin, Call Bridge, XMPP server and Web Bridge (the XMPP domain among them); shared
+    /// with the fabric's XMPP cluster state, which reads the XMPP server's flags.
+    pub services: Arc<Mutex<Services>>,
     /// Call bridge name -> secret. A `BTreeMap` keeps names sorted, as
     /// `xmpp callbridge list` shows them.
     pub callbridges: Mutex<BTreeMap<String, String>>,
@@ -104,6 +106,10 @@ impl NodeControl {
         address: String,
     ) -> Self {
         let fabric_id = fabric.register(&address);
+        let services = Arc::new(Mutex::new(Services::new(&xmpp_domain)));
+        fabric
+            .xmpp()
+            .register(fabric_id, &address, &hostname, services.clone());
         let login = User {
             role: "admin".to_string(),
             password,
@@ -113,7 +119,7 @@ impl NodeControl {
                 hostname,
                 users: Mutex::new(BTreeMap::from([(username.clone(), login)])),
                 username,
-                services: Mutex::new(Services::new(&xmpp_domain)),
+                services,
                 callbridges: Mutex::new(BTreeMap::new()),
                 faults: Faults::default(),
                 host_key: Mutex::new(server_config_with_new_key()),

@@ -4,4 +4,5 @@ pub mod database_cluster;
 pub mod mmp_output;
 pub mod prompt;
 pub mod services;
+pub mod users;
 pub mod xmpp_callbridge;

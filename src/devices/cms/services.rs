@@ -356,12 +356,46 @@ pub fn domain_command(domain: &str) -> String {
 /// `callbridge restart`: the Call Bridge applies its listen, certificate and trust settings.
 pub const CALLBRIDGE_RESTART: &str = "callbridge restart";
 
+/// What makes a running service take new settings: `webadmin restart` (MMP reference), `xmpp
+/// disable` / `xmpp enable` (TAC 213479 turns the XMPP server off and on around its cluster
+/// changes), `webbridge disable` / `webbridge enable` [unconfirmed: the Web Bridge's own
+/// restart word], `callbridge restart` (seed).
+pub fn restart_commands(service: Service) -> Vec<String> {
+    match service {
+        Service::WebAdmin => vec!["webadmin restart".to_string()],
+        Service::CallBridge => vec![CALLBRIDGE_RESTART.to_string()],
+        Service::Xmpp | Service::WebBridge => {
+            vec![
+                enable_command(service, false),
+                enable_command(service, true),
+            ]
+        }
+    }
+}
+
 /// An MMP interface name: `a` to `d`.
 pub fn validate_interface(name: &str) -> Result<(), String> {
     match name {
         "a" | "b" | "c" | "d" => Ok(()),
         _ => Err(format!(
             "{name:?} is not an MMP interface; use a, b, c or d"
+        )),
+    }
+}
+
+/// An XMPP domain (`xmpp domain conf.example.com`): a DNS name of letters, digits, `-` and
+/// dots, so it is one word on the command line.
+pub fn validate_domain(domain: &str) -> Result<(), String> {
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    match (1..=253).contains(&domain.len()) && domain.split('.').all(label_ok) {
+        true => Ok(()),
+        false => Err(format!(
+            "{domain:?} is not a DNS domain name (letters, digits and `-` in dot-separated labels)"
         )),
     }
 }
@@ -448,6 +482,10 @@ mod tests {
         assert!(validate_interface("e").is_err());
         assert!(validate_interface("a b").is_err());
         assert!(validate_interface_port("a:443").is_ok());
+        assert!(validate_domain("conf.example.com").is_ok());
+        for bad in ["", "conf example.com", "a..b", "-a.b", "x\nxmpp disable"] {
+            assert!(validate_domain(bad).is_err(), "{bad}");
+        }
         for bad in ["a", "a:0", "e:443", "a:44x", "a:443;reboot"] {
             assert!(validate_interface_port(bad).is_err(), "{bad}");
         }
