@@ -72,6 +72,8 @@ PY
 cp "$work/lab/lab.auto.tfvars.json" "$site/"
 # The XOP replication account's password: made here, like the certificates below.
 printf '{"xop_replication_password": "%s"}\n' "$(openssl rand -hex 16)" > "$site/xop.auto.tfvars.json"
+# The Meeting Server REST API user's password, made the same way.
+printf '{"cms_api_password": "%s"}\n' "$(openssl rand -hex 16)" > "$site/cms.auto.tfvars.json"
 
 # Keys and certificates for the database cluster (the simulator checks their PEM form; a real
 # deployment uses certificates from its CA, the client one with CN=postgres).
@@ -86,6 +88,19 @@ for who in server:cms.example.com client:postgres; do
   openssl x509 -req -in "$pki/db$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 30 \
     -out "$pki/db$name.crt" 2>/dev/null
 done
+# One key and certificate per node for its Web Admin, Call Bridge, XMPP server and Web Bridge
+# (subjectAltName: the node's address), and the cluster trust bundle of them all (the seed's
+# "file containing all your servers' certificates").
+: >"$pki/cluster-trust.crt"
+while read -r name address; do
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$name.example.com" \
+    -keyout "$pki/$name.key" -out "$pki/$name.csr" 2>/dev/null
+  printf 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:%s.example.com,IP:%s\n' "$name" "$address" >"$pki/$name.ext"
+  openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 30 \
+    -extfile "$pki/$name.ext" -out "$pki/$name.crt" 2>/dev/null
+  cat "$pki/$name.crt" >>"$pki/cluster-trust.crt"
+done < <(python3 -c 'import json, sys
+for n in json.load(open(sys.argv[1]))["cms_nodes"]: print(n["name"], n["address"])' "$work/lab/lab.json")
 printf '{"pki_dir": "%s"}\n' "$pki" > "$site/pki.auto.tfvars.json"
 # The HAProxy VIP: a free TCP port on a loopback address of its own.
 web_vip_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.2", 0)); print(s.getsockname()[1])')
@@ -161,6 +176,10 @@ echo "== member health as the balancers report it"
 echo "== the CommuniGate Pro SIP farm: each member's modes as it reports them, the VIP in front"
 "$terraform" output -no-color cgp_farm_modes
 echo "SIP VIP: $("$terraform" output -raw -no-color cgp_sip_vip)"
+
+echo "== the Meeting Server nodes' services and the XMPP cluster, as the nodes report them"
+"$terraform" output -no-color cms_certificates
+"$terraform" output -no-color xmpp_cluster
 
 echo "== the IM&P intercluster peers, both directions, as the clusters report them"
 "$terraform" output -no-color imp_peers

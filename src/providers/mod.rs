@@ -12,8 +12,10 @@ use crate::client::Devices;
 use crate::devices::cms::prompt::MmpPrompt;
 use crate::resources::adapter::Adapted;
 use crate::resources::cms_database_cluster::DatabaseClusterResource;
+use crate::resources::cms_mmp_user::MmpUserResource;
 use crate::resources::cms_node_services::NodeServicesResource;
 use crate::resources::cms_xmpp_callbridge::XmppCallbridgeResource;
+use crate::resources::cms_xmpp_cluster::XmppClusterResource;
 use crate::resources::xop_replication_member::ReplicationMemberResource;
 use ssh_device::SshDeviceProvider;
 use std::collections::HashMap;
@@ -42,8 +44,16 @@ fn cms_resources(devices: &Arc<Devices>) -> HashMap<String, Box<dyn DynamicResou
             resource(Adapted(DatabaseClusterResource::new(devices.clone()))),
         ),
         (
+            "xmpp_cluster".to_string(),
+            resource(Adapted(XmppClusterResource::new(devices.clone()))),
+        ),
+        (
             "node_services".to_string(),
             resource(Adapted(NodeServicesResource::new(devices.clone()))),
+        ),
+        (
+            "mmp_user".to_string(),
+            resource(Adapted(MmpUserResource::new(devices.clone()))),
         ),
     ])
 }

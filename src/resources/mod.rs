@@ -8,14 +8,17 @@
 pub mod adapter;
 pub mod cgp_sip_farm;
 pub mod cms_database_cluster;
+pub mod cms_mmp_user;
 pub mod cms_node_services;
 pub mod cms_xmpp_callbridge;
+pub mod cms_xmpp_cluster;
 pub mod image;
 pub mod imp_intercluster_peer;
 pub mod import_id;
 pub mod lb_virtual_server;
 pub mod mmp_command;
 pub mod node_checks;
+pub mod node_connection;
 pub mod spec;
 pub mod step;
 pub mod values;

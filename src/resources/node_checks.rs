@@ -2,7 +2,7 @@
 //! ([`crate::resources::spec`]) shared by every resource whose nodes are reached over SSH.
 
 use crate::client::is_valid_fingerprint;
-use crate::resources::spec::Check;
+use crate::resources::spec::{attr, Attr, Check, Presence, Type};
 
 fn check_fingerprint(f: &str) -> Result<(), String> {
     match is_valid_fingerprint(f) {
@@ -23,3 +23,13 @@ pub const FINGERPRINT: Check = Check::Text {
     title: "Invalid host key fingerprint",
     check: check_fingerprint,
 };
+
+/// The rows of a node block that say how to reach its MMP when it differs from `address`:
+/// `ssh_address`, `ssh_port`, `username`, `password`, `host_key_fingerprint`.
+pub const SSH_NODE_ROWS: [Attr; 5] = [
+    attr("ssh_address", Type::Text, Presence::Optional, "Address (IP or host name) of the node's MMP over SSH, when it differs from `address`.").check(ADDRESS),
+    attr("ssh_port", Type::Number, Presence::Optional, "SSH port of the node's MMP, 1 to 65535. Default: the provider's `port`.").check(Check::Port),
+    attr("username", Type::Text, Presence::Optional, "MMP user for this node (letters, digits, `_`, `.`, `-`, `@`). Default: the provider's `username`.").check(USERNAME),
+    attr("password", Type::Text, Presence::Optional, "MMP password for this node. Default: the provider's credentials.").sensitive(),
+    attr("host_key_fingerprint", Type::Text, Presence::Optional, "Pinned SHA256 fingerprint of the node's SSH host key; takes precedence over `known_hosts_file`.").check(FINGERPRINT),
+];

@@ -1,6 +1,7 @@
 # Demo site: three Meeting Server nodes (simulated by `uccluster-lab` in `make demo`) forming one
-# database cluster, each running the XMPP server with one account per Call Bridge; and three XOP
-# Networks appliances (real MariaDB and sshd in the lab) forming one HA cluster, a primary and two
+# database cluster, each running the Web Admin, Call Bridge, XMPP server and Web Bridge, the XMPP
+# servers clustered, with one account per Call Bridge and an appadmin user for the REST API; and
+# three XOP Networks appliances (real MariaDB and sshd in the lab) forming one HA cluster, a primary and two
 # secondaries replicating from it; and the load-balanced fronts: a TCP VIP on a real HAProxy and
 # the SIP farm's VIP on an F5 BIG-IP (simulated, iControl REST); and the CommuniGate Pro cluster
 # behind that VIP (four simulated members, their CLI over TLS): the frontends in the SIP farm,
@@ -52,6 +53,12 @@ variable "cms_nodes" {
     address = string
     port    = number
   }))
+}
+
+variable "cms_api_password" {
+  description = "Password of the REST API user (appadmin) on every Meeting Server node."
+  type        = string
+  sensitive   = true
 }
 
 variable "pki_dir" {
@@ -127,11 +134,51 @@ module "database" {
   pki_dir = var.pki_dir
 }
 
+module "services" {
+  source = "../../modules/cms_node_services"
+
+  nodes       = var.cms_nodes
+  pki_dir     = var.pki_dir
+  xmpp_domain = "conf.example.com"
+}
+
+module "xmpp_cluster" {
+  source = "../../modules/cms_xmpp_cluster"
+
+  nodes        = var.cms_nodes
+  trust_bundle = file("${var.pki_dir}/cluster-trust.crt")
+
+  # The XMPP servers run before they cluster (TAC 213479).
+  depends_on = [module.services]
+}
+
+# The MMP user with the appadmin role the REST API needs, on every node (MMP users are local).
+resource "cms_mmp_user" "api" {
+  for_each = { for node in var.cms_nodes : node.name => node }
+
+  name     = "api"
+  role     = "appadmin"
+  password = var.cms_api_password
+  address  = each.value.address
+  ssh_port = each.value.port
+}
+
 module "xmpp_accounts" {
   source = "../../modules/cms_xmpp_accounts"
 
   call_bridges = ["callbridge01", "callbridge02", "callbridge03"]
   xmpp_nodes   = [for node in var.cms_nodes : { address = node.address, port = node.port }]
+}
+
+output "cms_certificates" {
+  value = module.services.certificates
+}
+
+output "xmpp_cluster" {
+  value = {
+    leader = module.xmpp_cluster.leader
+    peers  = module.xmpp_cluster.peers
+  }
 }
 
 output "database_master" {

@@ -6,3 +6,4 @@ pub mod prompt;
 pub mod services;
 pub mod users;
 pub mod xmpp_callbridge;
+pub mod xmpp_cluster;

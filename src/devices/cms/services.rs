@@ -79,6 +79,10 @@ pub enum Field {
     TrustFile,
     HttpRedirect,
     Domain,
+    /// XMPP: cluster mode on (`xmpp cluster enable`).
+    Clustered,
+    /// XMPP: the cluster trust bundle (`xmpp cluster trust`), `cms_xmpp_cluster`'s.
+    ClusterTrustFile,
 }
 
 /// Whether a device fact was read in a Cisco document or chosen without one.
@@ -160,6 +164,18 @@ pub const STATUS_LABELS: &[(Service, Field, &str, Confidence)] = &[
         Service::Xmpp,
         Field::Enabled,
         "Enabled",
+        Confidence::Unconfirmed,
+    ),
+    (
+        Service::Xmpp,
+        Field::Clustered,
+        "Clustered",
+        Confidence::Unconfirmed,
+    ),
+    (
+        Service::Xmpp,
+        Field::ClusterTrustFile,
+        "Cluster trust",
         Confidence::Unconfirmed,
     ),
     (

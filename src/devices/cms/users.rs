@@ -39,9 +39,14 @@ pub fn del_command(name: &str) -> String {
     format!("user del {name}")
 }
 
-/// A user name the MMP takes as one word: letters, digits, `.`, `_`, `-`, at most 32.
+/// A user name the MMP takes as one word: letters, digits, `.`, `_`, `-`, at most 32, not
+/// starting with `-` (`user add -x appadmin` would read it as an option).
 pub fn validate_user_name(name: &str) -> Result<(), String> {
-    crate::grammar::check_word(name, 32)
+    crate::grammar::check_word(name, 32)?;
+    match name.starts_with('-') {
+        true => Err("must not start with '-'".into()),
+        false => Ok(()),
+    }
 }
 
 pub fn validate_role(role: &str) -> Result<(), String> {
@@ -108,6 +113,8 @@ mod tests {
     fn grammar() {
         assert!(validate_user_name("api_user-1").is_ok());
         assert!(validate_user_name("api user").is_err());
+        assert!(validate_user_name("-api").is_err());
+        assert!(validate_user_name(&"a".repeat(33)).is_err());
         assert!(validate_role("appadmin").is_ok());
         assert!(validate_role("root").is_err());
         assert!(validate_password("s3cret with space").is_ok());

@@ -4,8 +4,10 @@
 use super::state::{DEFAULT_INTERFACE, MEMBERSHIP_CLIENT, MEMBERSHIP_DATABASE};
 use super::validate_node_name;
 use crate::devices::cms::database_cluster::validate_interface_name;
-use crate::resources::node_checks::{ADDRESS, FINGERPRINT, USERNAME};
-use crate::resources::spec::{attr, BlockSpec, Check, DefaultValue, Nesting, Presence, Spec, Type};
+use crate::resources::node_checks::{ADDRESS, SSH_NODE_ROWS};
+use crate::resources::spec::{
+    attr, rows, BlockSpec, Check, DefaultValue, Nesting, Presence, Spec, Type,
+};
 use crate::timeouts::Operation;
 use std::time::Duration;
 
@@ -44,7 +46,8 @@ pub const SPEC: Spec = Spec {
         nesting: Nesting::List,
         blocks: &[],
         description: "A Meeting Server node of the cluster.",
-        attrs: &[
+        attrs: &rows::<12>(
+            &rows::<9>(&[
             attr("name", Type::Text, Presence::Required, "Name of the node in this configuration (used by `initial_master`, in messages and in the import ID): 1 to 63 letters, digits, `.`, `_`, `-`.")
                 .check(Check::Text { title: "Invalid node name", check: validate_node_name }),
             attr("address", Type::Text, Presence::Required, "Cluster address of the node: what `database cluster join` is given on the other nodes.").check(ADDRESS),
@@ -52,15 +55,13 @@ pub const SPEC: Spec = Spec {
                 .check(Check::Text { title: "Invalid interface", check: validate_interface_name }),
             attr("membership", Type::Text, Presence::Defaulted(DefaultValue::Text(MEMBERSHIP_DATABASE)), "`database` (default): holds a replica of the database (`join`); `client`: a database-less node that connects to the cluster (`database cluster connect`).")
                 .check(Check::Text { title: "Invalid membership", check: membership_check }),
-            attr("ssh_address", Type::Text, Presence::Optional, "Address (IP or host name) of the node's MMP over SSH, when it differs from `address`.").check(ADDRESS),
-            attr("ssh_port", Type::Number, Presence::Optional, "SSH port of the node's MMP, 1 to 65535. Default: the provider's `port`.").check(Check::Port),
-            attr("username", Type::Text, Presence::Optional, "MMP user for this node (letters, digits, `_`, `.`, `-`, `@`). Default: the provider's `username`.").check(USERNAME),
-            attr("password", Type::Text, Presence::Optional, "MMP password for this node. Default: the provider's credentials.").sensitive(),
-            attr("host_key_fingerprint", Type::Text, Presence::Optional, "Pinned SHA256 fingerprint of the node's SSH host key; takes precedence over `known_hosts_file`.").check(FINGERPRINT),
+            ], &SSH_NODE_ROWS),
+            &[
             attr("role", Type::Text, Presence::Computed, "What the node is now: `primary`, `replica`, `client` or `none`. A failover changes it; that is not drift."),
             attr("state", Type::Text, Presence::Computed, "What the node reports: `connected`, `connecting`, `disconnected`, `standalone` (left the cluster), `other_cluster`, `error` or `unreachable`."),
             attr("certificates", Type::Text, Presence::Computed, "The node's certificate set: `current`, `outdated` (same files, other content), `other` (other files) or `none`."),
-        ],
+            ],
+        ),
     }],
     timeouts: &[
         (Operation::Create, Duration::from_secs(900)),

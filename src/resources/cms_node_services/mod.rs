@@ -23,7 +23,8 @@ use crate::devices::key_pair::key_matches_certificate;
 use crate::devices::pem::{validate_pem, PemKind};
 use crate::resources::adapter::{Change, DeviceResource, Observed, Outcome, Refusal};
 use crate::resources::cms_database_cluster::resolve_pem;
-use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
+use crate::resources::import_id::{ImportId, ImportShape};
+use crate::resources::node_connection::{import_node, NodeAttributes};
 use crate::resources::spec::Spec;
 use crate::resources::step::StepError;
 use crate::resources::values::{known, text};
@@ -44,24 +45,14 @@ pub struct NodeServicesResource {
 }
 
 fn connection(state: &NodeServicesState<'_>) -> NodeConnection {
-    NodeConnection {
-        address: text(&state.address).unwrap_or_default(),
-        port: state
-            .ssh_port
-            .as_ref_option()
-            .and_then(|p| u16::try_from(*p).ok()),
-        username: text(&state.username),
-        password: text(&state.password),
-        host_key_fingerprint: text(&state.host_key_fingerprint),
+    NodeAttributes {
+        address: &state.address,
+        ssh_port: &state.ssh_port,
+        username: &state.username,
+        password: &state.password,
+        host_key_fingerprint: &state.host_key_fingerprint,
     }
-}
-
-fn import_node(node: &NodeConnection) -> ImportNode {
-    ImportNode {
-        label: None,
-        address: node.address.clone(),
-        port: node.port,
-    }
+    .connection()
 }
 
 fn import_id(node: &NodeConnection) -> ImportId {

@@ -23,8 +23,9 @@ use crate::devices::cms::xmpp_callbridge::{
 use crate::resources::adapter::{
     refuse_per_node, Change, DeviceResource, Observed, Outcome, Refusal,
 };
-use crate::resources::import_id::{ImportId, ImportNode, ImportShape};
+use crate::resources::import_id::{ImportId, ImportShape};
 use crate::resources::mmp_command::{run_mmp, run_mmp_listing};
+use crate::resources::node_connection::{import_node, NodeAttributes};
 use crate::resources::spec::Spec;
 use crate::resources::step::StepError;
 use crate::resources::values::text;
@@ -90,16 +91,14 @@ fn known_nodes<'a>(state: &CallbridgeState<'a>) -> Vec<XmppNode<'a>> {
 }
 
 fn connection(node: &XmppNode<'_>) -> NodeConnection {
-    NodeConnection {
-        address: text(&node.address).unwrap_or_default(),
-        port: node
-            .port
-            .as_ref_option()
-            .and_then(|p| u16::try_from(*p).ok()),
-        username: text(&node.username),
-        password: text(&node.password),
-        host_key_fingerprint: text(&node.host_key_fingerprint),
+    NodeAttributes {
+        address: &node.address,
+        ssh_port: &node.port,
+        username: &node.username,
+        password: &node.password,
+        host_key_fingerprint: &node.host_key_fingerprint,
     }
+    .connection()
 }
 
 fn with_status<'a>(mut nodes: Vec<XmppNode<'a>>, status: &str) -> ValueList<Value<XmppNode<'a>>> {
@@ -386,14 +385,6 @@ fn import_id(name: &str, nodes: &[NodeConnection]) -> ImportId {
         name: Some(name.to_string()),
         nodes: nodes.iter().map(import_node).collect(),
         settings: vec![],
-    }
-}
-
-fn import_node(node: &NodeConnection) -> ImportNode {
-    ImportNode {
-        label: None,
-        address: node.address.clone(),
-        port: node.port,
     }
 }
 
