@@ -342,3 +342,59 @@ async fn bad_input_is_refused_at_plan_time_naming_the_attribute() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_that_never_commits_times_out_naming_the_node_then_converges() {
+    on_each_terraform("xmpp-timeout", |tf| async move {
+        let site = site(&tf, 3).await;
+        let ctl = &site.ctl;
+        let config = cluster_hcl(&site, &[0, 1, 2]).replace(
+            "  trust_bundle",
+            "  timeouts {\n    create = \"6s\"\n  }\n  trust_bundle",
+        );
+        tf.write("main.tf", &config);
+        tf.init().await;
+        ctl[2].set_xmpp_join_never_converges(true);
+        tf.apply()
+            .await
+            .assert_error(&["node cms3", "did not reach an XMPP cluster of"]);
+        // The state keeps what exists: two nodes clustered, the third still joining.
+        let state = tf.resource_values(ADDRESS).await;
+        let states: Vec<&str> = state["node"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["state"].as_str().unwrap())
+            .collect();
+        assert_eq!(states, vec!["clustered", "clustered", "joining"]);
+
+        ctl[2].set_xmpp_join_never_converges(false);
+        tf.apply_ok().await;
+        assert_eq!(peer_lists(ctl), vec![sorted(&site, &[0, 1, 2]); 3]);
+        tf.assert_empty_plan().await;
+        site.lab.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_dropped_after_join_does_not_join_twice() {
+    on_each_terraform("xmpp-drop", |tf| async move {
+        let site = site(&tf, 3).await;
+        let ctl = &site.ctl;
+        ctl[1].drop_connection_after("xmpp cluster join", 1);
+        tf.write("main.tf", &cluster_hcl(&site, &[0, 1, 2]));
+        tf.init().await;
+        tf.apply_ok().await;
+        let joins = ctl[1]
+            .command_log()
+            .iter()
+            .filter(|c| c.starts_with("xmpp cluster join"))
+            .count();
+        assert_eq!(joins, 1, "the retry saw the join under way");
+        assert_eq!(peer_lists(ctl), vec![sorted(&site, &[0, 1, 2]); 3]);
+        tf.assert_empty_plan().await;
+        site.lab.stop().await;
+    })
+    .await;
+}

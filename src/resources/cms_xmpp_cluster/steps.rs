@@ -228,8 +228,10 @@ impl Procedure<'_, '_> {
     /// Every entry of `address` taken out of the cluster, on member `at` (once the cluster has
     /// a leader again: removing the leader starts an election).
     async fn remove(&self, at: usize, address: &str) -> Result<(), NodeFailure> {
-        self.wait_until(at, "an XMPP cluster leader", |s| s.leader().is_some())
-            .await?;
+        self.wait_until(at, "an XMPP cluster leader", |s| {
+            s.leader().is_none().then_some(at)
+        })
+        .await?;
         let address = address.to_string();
         self.step(at, move |s| {
             let address = address.clone();
@@ -268,21 +270,22 @@ impl Procedure<'_, '_> {
         .await
     }
 
-    /// Poll node `at`'s `xmpp cluster status` until `done` says so, or the deadline.
+    /// Poll node `at`'s `xmpp cluster status` until `waiting_on` names no node, or the
+    /// deadline; the failure names the node still waited for.
     async fn wait_until(
         &self,
         at: usize,
         waiting_for: &str,
-        done: impl Fn(&ClusterStatus) -> bool,
+        waiting_on: impl Fn(&ClusterStatus) -> Option<usize>,
     ) -> Result<(), NodeFailure> {
         let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(1));
         loop {
             let status = self
                 .step(at, |s| Box::pin(async move { read_cluster(s).await }))
                 .await?;
-            if done(&status) {
+            let Some(waited) = waiting_on(&status) else {
                 return Ok(());
-            }
+            };
             let mut listed: Vec<&str> = status.peers.iter().map(|p| p.address.as_str()).collect();
             listed.sort();
             let last_seen = format!(
@@ -296,7 +299,7 @@ impl Procedure<'_, '_> {
                 None => {
                     let endpoint = self.target(at).map(|t| t.endpoint()).unwrap_or_default();
                     return Err((
-                        at,
+                        waited,
                         StepError::NotReached {
                             endpoint,
                             waiting_for: waiting_for.to_string(),
@@ -316,7 +319,14 @@ impl Procedure<'_, '_> {
         self.wait_until(at, &waiting_for, |status| {
             let mut listed: Vec<String> = status.peers.iter().map(|p| p.address.clone()).collect();
             listed.sort();
-            listed == wanted && status.leader().is_some()
+            if listed == wanted && status.leader().is_some() {
+                return None;
+            }
+            // The first node not listed exactly once, else the polled one (no leader yet).
+            let missing = self.nodes.iter().position(|n| {
+                addresses.contains(&n.address()) && status.entries(&n.address()) != 1
+            });
+            Some(missing.unwrap_or(at))
         })
         .await
     }
