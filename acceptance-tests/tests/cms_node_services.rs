@@ -280,8 +280,27 @@ async fn rotation_reruns_only_its_service_and_the_call_bridge_restarts_only_on_c
         assert_eq!(ctl.callbridge_restarts(), 3);
         tf.assert_empty_plan().await;
 
+        // The restart never gets through (every attempt's connection drops before it): the apply
+        // fails, the node keeps the marker, the plan shows the pending restart and the next
+        // apply runs it.
+        ctl.drop_connection_before("callbridge restart", 100);
+        tf.write("main.tf", &config("    interfaces = [\"a\"]\n"));
+        tf.apply().await.assert_error(&["Cannot configure the callbridge", "callbridge restart"]);
+        assert_eq!(ctl.callbridge_running_config().listen, vec!["b"], "not applied yet");
+        ctl.clear_faults();
+        Plan::changes()
+            .update(ADDRESS)
+            .shows("~ restart_pending")
+            .shows("true -> false")
+            .check(&tf)
+            .await;
+        tf.apply_ok().await;
+        assert_eq!(ctl.callbridge_running_config().listen, vec!["a"]);
+        assert!(ctl.file("uccluster-callbridge-restart-pending").is_none());
+        tf.assert_empty_plan().await;
+
         // The Web Bridge block removed: that service goes back to unconfigured, the rest stays.
-        let without_webbridge = blocks("wb", "    interfaces = [\"b\"]\n");
+        let without_webbridge = blocks("wb", "    interfaces = [\"a\"]\n");
         let cut = without_webbridge.find("  webbridge {").unwrap();
         tf.write(
             "main.tf",

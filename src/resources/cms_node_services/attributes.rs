@@ -82,11 +82,12 @@ const fn rows_after_tls(tls: &[Attr; 3], own: &[Attr; 3]) -> [Attr; 6] {
     crate::resources::spec::rows(tls, own)
 }
 
-const CALLBRIDGE: [Attr; 6] = crate::resources::spec::rows(
+const CALLBRIDGE: [Attr; 7] = crate::resources::spec::rows(
     &[attr("interfaces", Type::TextList, Presence::Defaulted(DefaultValue::TextList(&["a"])), "MMP interfaces the Call Bridge listens on (`callbridge listen a`). Default `[\"a\"]`.").check(INTERFACE)],
-    &crate::resources::spec::rows::<5>(&CALLBRIDGE_TLS, &[
+    &crate::resources::spec::rows::<6>(&CALLBRIDGE_TLS, &[
         attr("cluster_trust_bundle", Type::Text, Presence::Optional, pem!("Certificates of every clustered Call Bridge (`callbridge trust cluster <bundle>`, seed: a file with all servers' certificates)", "callbridge")),
         attr("certificates", Type::Text, Presence::Computed, CERTIFICATES),
+        attr("restart_pending", Type::Bool, Presence::Computed, "`true` while settings given to the Call Bridge wait for a `callbridge restart` (an apply stopped between a change and the restart; a marker file on the node says so). The plan wants `false`, so the next apply restarts it."),
     ]),
 );
 

@@ -140,7 +140,12 @@ async fn observe_block<'a, B: ServiceBlock<'a>>(
             return Ok(Some(observed));
         }
     };
-    Ok(Some(observed.with_certificates(certificates)))
+    let pending = steps::restart_pending(session, B::SERVICE).await?;
+    Ok(Some(
+        observed
+            .with_certificates(certificates)
+            .with_restart_pending(pending),
+    ))
 }
 
 /// The block an import reads: settings and the files the status names.
@@ -164,7 +169,12 @@ async fn import_block<'a, B: ServiceBlock<'a>>(
         Ok(Some(want)) => steps::certificates_state(session, &want, &status).await?,
         _ => CERTS_OTHER,
     };
-    Ok(Some(block.with_certificates(certificates)))
+    let pending = steps::restart_pending(session, B::SERVICE).await?;
+    Ok(Some(
+        block
+            .with_certificates(certificates)
+            .with_restart_pending(pending),
+    ))
 }
 
 /// Check every block of `config`; errors at the offending attribute.
@@ -295,7 +305,10 @@ fn service_path(service: Service) -> AttributePath {
 
 fn with_current<'a, B: ServiceBlock<'a>>(block: Value<B>) -> Value<B> {
     match block {
-        Value::Value(b) => Value::Value(b.with_certificates(CERTS_CURRENT)),
+        Value::Value(b) => Value::Value(
+            b.with_certificates(CERTS_CURRENT)
+                .with_restart_pending(false),
+        ),
         other => other,
     }
 }

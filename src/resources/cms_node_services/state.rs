@@ -53,6 +53,7 @@ pub struct CallBridge<'a> {
     pub ca_bundle: ValueString<'a>,
     pub cluster_trust_bundle: ValueString<'a>,
     pub certificates: ValueString<'a>,
+    pub restart_pending: ValueBool,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
@@ -153,6 +154,10 @@ pub trait ServiceBlock<'a>: Clone + Default {
         None
     }
     fn with_certificates(self, certificates: &str) -> Self;
+    /// The Call Bridge's settings wait for a `callbridge restart` (the others apply at once).
+    fn with_restart_pending(self, _pending: bool) -> Self {
+        self
+    }
 
     fn path() -> AttributePath {
         AttributePath::new(Self::SERVICE.word()).index(0)
@@ -253,6 +258,12 @@ impl<'a> ServiceBlock<'a> for CallBridge<'a> {
     fn with_certificates(self, c: &str) -> Self {
         CallBridge {
             certificates: known(c),
+            ..self
+        }
+    }
+    fn with_restart_pending(self, pending: bool) -> Self {
+        CallBridge {
+            restart_pending: Value::Value(pending),
             ..self
         }
     }

@@ -138,12 +138,33 @@ pub async fn download(
     Ok(out)
 }
 
-/// Run `command`, remembering that the service changed.
+/// The marker of Call Bridge settings not yet applied by a restart: written before its first
+/// change, removed after the restart, so a restart an apply never reached is seen by the next.
+const RESTART_PENDING_FILE: &str = "uccluster-callbridge-restart-pending";
+
+/// Whether `service` has settings waiting for a restart (only the Call Bridge does).
+pub async fn restart_pending(
+    session: &mut ShellSession<'_>,
+    service: Service,
+) -> Result<bool, StepError> {
+    match service {
+        Service::CallBridge => Ok(session.read_file(RESTART_PENDING_FILE).await?.is_some()),
+        _ => Ok(false),
+    }
+}
+
+/// Run `command`, remembering that the service changed (for the Call Bridge, on the node too).
 async fn change(
     session: &mut ShellSession<'_>,
+    service: Service,
     command: &str,
     changed: &AtomicBool,
 ) -> Result<(), StepError> {
+    if service == Service::CallBridge && !changed.load(Ordering::SeqCst) {
+        let note =
+            b"Call Bridge settings changed by uccluster; `callbridge restart` applies them\n";
+        session.write_file(RESTART_PENDING_FILE, note).await?;
+    }
     changed.store(true, Ordering::SeqCst);
     run_mmp(session, command, &[]).await.map(|_| ())
 }
@@ -167,6 +188,9 @@ pub async fn apply(
             }
         }
     }
+    if restart_pending(session, service).await? {
+        changed.store(true, Ordering::SeqCst);
+    }
     let status = read_status(session, service).await?;
     let seen = Settings::from_status(service, &status);
     let wanted = &want.settings;
@@ -174,7 +198,13 @@ pub async fn apply(
     for step in procedure(service) {
         match step {
             Step::Listen if seen.listen != wanted.listen => {
-                change(session, &listen_command(service, &wanted.listen), changed).await?
+                change(
+                    session,
+                    service,
+                    &listen_command(service, &wanted.listen),
+                    changed,
+                )
+                .await?
             }
             Step::Certs
                 if certs_uploaded
@@ -188,25 +218,43 @@ pub async fn apply(
                     cert.as_str(),
                     want.bundle.as_ref().map(|_| bundle.as_str()),
                 );
-                change(session, &certs_command(service, Some(files)), changed).await?
+                change(
+                    session,
+                    service,
+                    &certs_command(service, Some(files)),
+                    changed,
+                )
+                .await?
             }
             Step::Trust => {
                 let wanted_trust = want.trust.as_ref().map(|_| trust_name.as_str());
                 if trust_uploaded || status.get(Field::TrustFile) != wanted_trust {
-                    change(session, &trust_command(service, wanted_trust), changed).await?
+                    change(
+                        session,
+                        service,
+                        &trust_command(service, wanted_trust),
+                        changed,
+                    )
+                    .await?
                 }
             }
             Step::Domain => {
                 if let Some(domain) = &wanted.domain {
                     if seen.domain.as_ref() != Some(domain) {
-                        change(session, &domain_command(domain), changed).await?
+                        change(session, service, &domain_command(domain), changed).await?
                     }
                 }
             }
             Step::Redirect => {
                 if let Some(on) = wanted.http_redirect {
                     if seen.http_redirect != Some(on) {
-                        change(session, &http_redirect_command(service, on), changed).await?
+                        change(
+                            session,
+                            service,
+                            &http_redirect_command(service, on),
+                            changed,
+                        )
+                        .await?
                     }
                 }
             }
@@ -241,6 +289,9 @@ async fn restart(
         run_mmp(session, &command, &[]).await?;
     }
     changed.store(false, Ordering::SeqCst);
+    if service == Service::CallBridge {
+        session.remove_file(RESTART_PENDING_FILE).await?;
+    }
     Ok(())
 }
 
@@ -287,7 +338,13 @@ pub async fn clear(session: &mut ShellSession<'_>, service: Service) -> Result<(
         run_mmp(session, &command, &[]).await?;
     }
     let [key, cert, bundle] = service.cert_files();
-    for name in [key, cert, bundle, service.trust_file()] {
+    for name in [
+        key,
+        cert,
+        bundle,
+        service.trust_file(),
+        RESTART_PENDING_FILE.into(),
+    ] {
         session.remove_file(&name).await?;
     }
     Ok(())
