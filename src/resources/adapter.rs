@@ -22,6 +22,7 @@
 use crate::resources::image::{field, from_image, image, without_unknowns};
 use crate::resources::import_id::{ImportId, ImportShape};
 use crate::resources::spec::Spec;
+use crate::resources::step::StepError;
 use crate::timeouts::{limit, Operation, Timeouts};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -78,6 +79,25 @@ pub fn refuse_per_node<T, E: std::fmt::Display>(
         });
     }
     None
+}
+
+/// The observation of one device that could not be read: a warning when it cannot be reached
+/// (`unchecked` says what went unchecked), an error under `summary` otherwise; the last known
+/// state stands either way.
+pub fn unreadable<S>(
+    diags: &mut Diagnostics,
+    error: StepError,
+    unchecked: &str,
+    summary: &str,
+) -> Observed<S> {
+    match error {
+        StepError::Transport(t) if t.is_unreachable() => diags.root_warning(
+            "Meeting Server node unreachable",
+            format!("{t}; {unchecked} could not be checked"),
+        ),
+        e => diags.root_error(summary.to_string(), e.to_string()),
+    }
+    Observed::Unreadable
 }
 
 /// How a change ended, and so what the read-back starts from.

@@ -27,7 +27,7 @@ use crate::devices::cms::users::{
     add_command, del_command, parse_user_list, password_command, role_command, validate_user_name,
     LIST_COMMAND, PASSWORD_AGAIN_QUESTION, PASSWORD_QUESTION,
 };
-use crate::resources::adapter::{Change, DeviceResource, Observed, Outcome, Refusal};
+use crate::resources::adapter::{unreadable, Change, DeviceResource, Observed, Outcome, Refusal};
 use crate::resources::import_id::{ImportId, ImportShape};
 use crate::resources::mmp_command::{run_mmp, run_mmp_listing};
 use crate::resources::node_connection::{import_node, NodeAttributes};
@@ -293,17 +293,12 @@ impl DeviceResource for MmpUserResource {
                 ..base.clone()
             }),
             Ok(None) => Observed::Gone,
-            Err(StepError::Transport(t)) if t.is_unreachable() => {
-                diags.root_warning(
-                    "Meeting Server node unreachable",
-                    format!("{t}; MMP user {name} could not be checked"),
-                );
-                Observed::Unreadable
-            }
-            Err(e) => {
-                diags.root_error("Cannot read the MMP user", e.to_string());
-                Observed::Unreadable
-            }
+            Err(e) => unreadable(
+                diags,
+                e,
+                &format!("MMP user {name}"),
+                "Cannot read the MMP user",
+            ),
         }
     }
 

@@ -21,7 +21,7 @@ use crate::client::{Devices, NodeConnection, ShellSession, SshTarget};
 use crate::devices::cms::services::Service;
 use crate::devices::key_pair::key_matches_certificate;
 use crate::devices::pem::{validate_pem, PemKind};
-use crate::resources::adapter::{Change, DeviceResource, Observed, Outcome, Refusal};
+use crate::resources::adapter::{unreadable, Change, DeviceResource, Observed, Outcome, Refusal};
 use crate::resources::cms_database_cluster::resolve_pem;
 use crate::resources::import_id::{ImportId, ImportShape};
 use crate::resources::node_connection::{import_node, NodeAttributes};
@@ -413,17 +413,7 @@ impl DeviceResource for NodeServicesResource {
                     false => Observed::Present(state),
                 }
             }
-            Err(StepError::Transport(t)) if t.is_unreachable() => {
-                diags.root_warning(
-                    "Meeting Server node unreachable",
-                    format!("{t}; its services could not be checked"),
-                );
-                Observed::Unreadable
-            }
-            Err(e) => {
-                diags.root_error("Cannot read the node's services", e.to_string());
-                Observed::Unreadable
-            }
+            Err(e) => unreadable(diags, e, "its services", "Cannot read the node's services"),
         }
     }
 
