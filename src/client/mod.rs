@@ -6,6 +6,7 @@
 //! Settings come per transport ([`SshSettings`], [`SqlSettings`]); a provider type composes the
 //! pieces its devices need instead of growing one struct.
 
+pub mod cms_api;
 pub mod imp;
 mod sql;
 mod ssh;
@@ -50,6 +51,8 @@ pub struct Settings {
     pub ssh: SshSettings,
     /// Only for provider types whose devices also have a SQL side.
     pub sql: Option<SqlSettings>,
+    /// Only for provider types whose devices also have a REST API (CMS's Web Admin).
+    pub api: Option<cms_api::ApiSettings>,
 }
 
 const NOT_CONFIGURED: &str = "the provider is not configured yet";
@@ -97,6 +100,19 @@ impl Devices {
             .sql
             .ok_or_else(|| "this provider type has no SQL settings".to_string())?;
         sql.target(endpoint)
+    }
+
+    /// The REST API of the node whose Web Admin is at `host:port`, with the provider's API
+    /// account and trust.
+    pub fn api(&self, host: &str, port: u16) -> Result<cms_api::Api<'_>, String> {
+        let api = self
+            .settings()?
+            .api
+            .ok_or_else(|| "this provider type has no REST API settings".to_string())?;
+        Ok(cms_api::Api {
+            devices: self,
+            target: api.target(host, port)?,
+        })
     }
 
     /// The interactive shell (the MMP) of one node, opened on first use, then shared.

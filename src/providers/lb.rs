@@ -252,6 +252,7 @@ fn ssh_host(
     devices.configure(crate::client::Settings {
         ssh: settings?.ssh,
         sql: None,
+        api: None,
     });
     let node = NodeConnection {
         address: text(&config.address)?,

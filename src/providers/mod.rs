@@ -11,9 +11,12 @@ pub mod tls_trust;
 use crate::client::Devices;
 use crate::devices::cms::prompt::MmpPrompt;
 use crate::resources::adapter::Adapted;
+use crate::resources::cms_callbridge_cluster::CallbridgeClusterResource;
+use crate::resources::cms_callbridge_xmpp::CallbridgeXmppResource;
 use crate::resources::cms_database_cluster::DatabaseClusterResource;
 use crate::resources::cms_mmp_user::MmpUserResource;
 use crate::resources::cms_node_services::NodeServicesResource;
+use crate::resources::cms_webbridge::WebBridgeResource;
 use crate::resources::cms_xmpp_callbridge::XmppCallbridgeResource;
 use crate::resources::cms_xmpp_cluster::XmppClusterResource;
 use crate::resources::xop_replication_member::ReplicationMemberResource;
@@ -52,6 +55,18 @@ fn cms_resources(devices: &Arc<Devices>) -> HashMap<String, Box<dyn DynamicResou
             resource(Adapted(NodeServicesResource::new(devices.clone()))),
         ),
         (
+            "callbridge_cluster".to_string(),
+            resource(Adapted(CallbridgeClusterResource::new(devices.clone()))),
+        ),
+        (
+            "callbridge_xmpp".to_string(),
+            resource(Adapted(CallbridgeXmppResource::new(devices.clone()))),
+        ),
+        (
+            "webbridge".to_string(),
+            resource(Adapted(WebBridgeResource::new(devices.clone()))),
+        ),
+        (
             "mmp_user".to_string(),
             resource(Adapted(MmpUserResource::new(devices.clone()))),
         ),
@@ -68,9 +83,9 @@ pub fn provider_for(type_name: &str) -> Option<Box<dyn DynamicProvider>> {
             &MmpPrompt,
             "CMS",
             "Meeting Server",
-            "Cisco Meeting Server clusters, configured through each node's MMP (SSH command line).",
+            "Cisco Meeting Server clusters, configured through each node's MMP (SSH command line) and, for the Call Bridge cluster, the Call Bridges' XMPP connections and the Web Bridges, each node's REST API (Web Admin, HTTPS).",
             cms_resources,
-        ))),
+        ).with_rest_api())),
         "xop" => Some(Box::new(SshDeviceProvider::new(
             // XOP servers are reached by exec and SQL; no interactive shell is opened.
             &MmpPrompt,

@@ -2,9 +2,10 @@
 //! provider block, and the [`Devices`] every resource of the process shares.
 
 use super::ssh_settings::{
-    settings_from_config, sql_admin_attributes, ssh_provider_attributes, SshProviderConfig,
+    api_settings_from_config, rest_api_attributes, settings_from_config, sql_admin_attributes,
+    ssh_provider_attributes, SshProviderConfig,
 };
-use crate::client::{Devices, PromptGrammar};
+use crate::client::{Devices, PromptGrammar, Settings};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tf_provider::schema::{Block, Description, Schema};
@@ -21,6 +22,8 @@ pub struct SshDeviceProvider {
     resources: ResourceSet,
     /// The devices also have a MySQL side: the provider block takes its admin account.
     sql_admin: bool,
+    /// The devices also have a REST API: the provider block takes its account and trust.
+    rest_api: bool,
 }
 
 impl SshDeviceProvider {
@@ -39,12 +42,36 @@ impl SshDeviceProvider {
             description,
             resources,
             sql_admin: false,
+            rest_api: false,
         }
     }
 
     pub fn with_sql_admin(mut self) -> Self {
         self.sql_admin = true;
         self
+    }
+
+    pub fn with_rest_api(mut self) -> Self {
+        self.rest_api = true;
+        self
+    }
+
+    /// The SSH settings, and the API's when the devices have one.
+    fn settings(
+        &self,
+        config: &SshProviderConfig<'_>,
+        diags: &mut Diagnostics,
+    ) -> Option<Settings> {
+        let mut settings = settings_from_config(config, self.env_prefix, self.sql_admin, diags)?;
+        if self.rest_api {
+            settings.api = Some(api_settings_from_config(
+                config,
+                self.env_prefix,
+                &settings.ssh,
+                diags,
+            )?);
+        }
+        Some(settings)
     }
 }
 
@@ -63,6 +90,10 @@ impl Provider for SshDeviceProvider {
                         true => sql_admin_attributes(self.env_prefix),
                         false => HashMap::new(),
                     })
+                    .chain(match self.rest_api {
+                        true => rest_api_attributes(self.env_prefix),
+                        false => HashMap::new(),
+                    })
                     .collect(),
                 description: Description::markdown(self.description),
                 ..Default::default()
@@ -71,7 +102,7 @@ impl Provider for SshDeviceProvider {
     }
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::Config<'a>) -> Option<()> {
-        settings_from_config(&config, self.env_prefix, self.sql_admin, diags);
+        self.settings(&config, diags);
         Some(())
     }
 
@@ -86,7 +117,7 @@ impl Provider for SshDeviceProvider {
             device = self.device,
             "configuring provider"
         );
-        let settings = settings_from_config(&config, self.env_prefix, self.sql_admin, diags)?;
+        let settings = self.settings(&config, diags)?;
         if let Some(p) = settings
             .sql
             .as_ref()

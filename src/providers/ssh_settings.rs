@@ -2,7 +2,8 @@
 //! their SQL port): its attributes, and how they become the [`Settings`] of `client/`.
 
 use super::slot::env;
-use crate::client::{Settings, SqlSettings, SshSettings};
+use crate::client::cms_api::ApiSettings;
+use crate::client::{Settings, SqlSettings, SshSettings, TrustPolicy};
 use crate::duration::{parse_duration, DurationBounds};
 use crate::schema_attrs::{optional, sensitive};
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,16 @@ pub struct SshProviderConfig<'a> {
     pub address: ValueString<'a>,
     #[serde(default)]
     pub host_key_fingerprint: ValueString<'a>,
+    /// Only in the schema of providers whose devices also have a REST API (see
+    /// [`rest_api_attributes`]).
+    #[serde(default)]
+    pub api_username: ValueString<'a>,
+    #[serde(default)]
+    pub api_password: ValueString<'a>,
+    #[serde(default)]
+    pub api_ca_file: ValueString<'a>,
+    #[serde(default)]
+    pub api_insecure_skip_tls_verify: ValueBool,
 }
 
 pub fn ssh_provider_attributes(env_prefix: &str, device: &str) -> HashMap<String, Attribute> {
@@ -86,6 +97,60 @@ pub fn sql_admin_attributes(env_prefix: &str) -> HashMap<String, Attribute> {
             sensitive(optional(String, &format!("Password of `mysql_admin_user`, or `{env_prefix}_MYSQL_ADMIN_PASSWORD`."))),
         ),
     ])
+}
+
+/// The account and trust of the devices' REST API (CMS: the Web Admin's API), for providers
+/// whose devices have one. Provider-level like the SSH login: one API user per cluster.
+pub fn rest_api_attributes(env_prefix: &str) -> HashMap<String, Attribute> {
+    use AttributeType::{Bool, String};
+    HashMap::from([
+        ("api_username".into(), optional(String, &format!("REST API user of the nodes (an MMP user with the `appadmin` role, e.g. a `cms_mmp_user`), or `{env_prefix}_API_USERNAME`. Needed by the resources that use the API."))),
+        ("api_password".into(), sensitive(optional(String, &format!("Its password, or `{env_prefix}_API_PASSWORD`.")))),
+        ("api_ca_file".into(), optional(String, "PEM file of the CAs that issued the nodes' Web Admin certificates. Default: the system's trust store.")),
+        ("api_insecure_skip_tls_verify".into(), optional(Bool, "**Insecure.** Accept any Web Admin certificate, so anyone on the path can read the API credentials. Default `false`; for labs only.")),
+    ])
+}
+
+/// The REST API settings of a provider block with [`rest_api_attributes`].
+pub fn api_settings_from_config(
+    config: &SshProviderConfig<'_>,
+    env_prefix: &str,
+    ssh: &SshSettings,
+    diags: &mut Diagnostics,
+) -> Option<ApiSettings> {
+    let text = |v: &ValueString<'_>| v.as_ref_option().map(|s| s.to_string());
+    let username =
+        text(&config.api_username).or_else(|| env(&format!("{env_prefix}_API_USERNAME")));
+    if let Some(Err(e)) = username.as_deref().map(crate::grammar::check_login_name) {
+        diags.error("Invalid value", e, AttributePath::new("api_username"));
+        return None;
+    }
+    let ca_file = text(&config.api_ca_file);
+    if let Some(Err(e)) = ca_file.as_deref().map(crate::grammar::check_no_control) {
+        diags.error("Invalid path", e, AttributePath::new("api_ca_file"));
+        return None;
+    }
+    let password =
+        text(&config.api_password).or_else(|| env(&format!("{env_prefix}_API_PASSWORD")));
+    if let Some(p) = &password {
+        crate::secrets::register(p);
+    }
+    let insecure = config
+        .api_insecure_skip_tls_verify
+        .as_ref_option()
+        .copied()
+        .unwrap_or(false);
+    Some(ApiSettings {
+        username,
+        password,
+        trust: match (ca_file, insecure) {
+            (Some(ca), _) => TrustPolicy::CaBundle(expand_home(&ca)),
+            (None, true) => TrustPolicy::InsecureAcceptAnyCertificate,
+            (None, false) => TrustPolicy::SystemStore,
+        },
+        connect_timeout: ssh.connect_timeout,
+        request_timeout: ssh.command_timeout,
+    })
 }
 
 /// The provider block's settings, reporting bad values at their attribute. `sql` says whether
@@ -212,6 +277,7 @@ pub fn settings_from_config(
             connect_timeout,
             statement_timeout: command_timeout,
         }),
+        api: None,
     })
 }
 

@@ -6,10 +6,14 @@
 //! large.
 
 pub mod adapter;
+pub mod api_node;
 pub mod cgp_sip_farm;
+pub mod cms_callbridge_cluster;
+pub mod cms_callbridge_xmpp;
 pub mod cms_database_cluster;
 pub mod cms_mmp_user;
 pub mod cms_node_services;
+pub mod cms_webbridge;
 pub mod cms_xmpp_callbridge;
 pub mod cms_xmpp_cluster;
 pub mod image;

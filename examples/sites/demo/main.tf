@@ -117,6 +117,10 @@ provider "cms" {
   username         = var.cms_username
   password         = var.cms_password
   known_hosts_file = var.cms_known_hosts_file
+  # The REST API (Web Admin): the appadmin user below, the Web Admin certificates' CA.
+  api_username = "api"
+  api_password = var.cms_api_password
+  api_ca_file  = "${var.pki_dir}/ca.crt"
 }
 
 provider "xop" {
@@ -168,6 +172,31 @@ module "xmpp_accounts" {
 
   call_bridges = ["callbridge01", "callbridge02", "callbridge03"]
   xmpp_nodes   = [for node in var.cms_nodes : { address = node.address, port = node.port }]
+}
+
+# Through the REST API: the Call Bridge cluster, each Call Bridge logged in to XMPP with its
+# account, and the Web Bridge object.
+module "callbridges" {
+  source = "../../modules/cms_callbridges"
+
+  nodes = [for i, node in var.cms_nodes : {
+    unique_name = format("callbridge%02d", i + 1)
+    address     = node.address
+  }]
+  xmpp_domain   = module.xmpp_accounts.domain
+  xmpp_secrets  = module.xmpp_accounts.secrets
+  webbridge_url = "https://join.example.com"
+
+  # The API needs the Web Admin running, its user, and the XMPP cluster up.
+  depends_on = [module.services, cms_mmp_user.api, module.xmpp_cluster]
+}
+
+output "callbridge_peers" {
+  value = module.callbridges.peers
+}
+
+output "callbridge_xmpp" {
+  value = module.callbridges.xmpp_connections
 }
 
 output "cms_certificates" {

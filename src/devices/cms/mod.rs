@@ -3,6 +3,7 @@
 pub mod database_cluster;
 pub mod mmp_output;
 pub mod prompt;
+pub mod rest;
 pub mod services;
 pub mod users;
 pub mod xmpp_callbridge;

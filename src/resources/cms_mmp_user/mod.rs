@@ -504,6 +504,7 @@ mod tests {
                     command_timeout: Duration::from_secs(5),
                 },
                 sql: None,
+                api: None,
             });
         }
         MmpUserResource::new(Arc::new(devices))
