@@ -1,4 +1,5 @@
-//! A small HTTP/1.1 server side shared by the HTTPS simulators (f5, imp): one request at a time on
+//! A small HTTP/1.1 server side shared by the HTTPS simulators (f5, imp, cms_mmp's REST API; their
+//! TLS loops are [`crate::https`]): one request at a time on
 //! a connection (keep-alive unless the client says `Connection: close` or speaks HTTP/1.0),
 //! bodies by `Content-Length` only, every size bounded. What iControl REST and AXL/SOAP clients
 //! send (reqwest, curl, go-bigip, zeep) fits: a JSON or XML body of known length. Bad input is an

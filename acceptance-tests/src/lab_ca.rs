@@ -126,6 +126,24 @@ impl LabCa {
     }
 }
 
+/// A rustls client configuration (ring, as the provider) that trusts exactly the CA
+/// certificates in `ca_pem`: what the simulators' tests connect with.
+pub fn client_config_trusting(ca_pem: &str) -> anyhow::Result<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots
+            .add(cert.context("reading a CA certificate")?)
+            .context("trusting a CA certificate")?;
+    }
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .context("TLS versions")?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
+}
+
 impl IssuedCert {
     /// Writes the certificate to `cert` and the key to `key` (mode 0600, replacing both).
     pub fn write(&self, cert: &Path, key: &Path) -> anyhow::Result<()> {

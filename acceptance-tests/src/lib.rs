@@ -3,7 +3,9 @@
 //! - [`device`]: the interface every device family implements ([`device::LabDevice`],
 //!   [`device::StartDevice`], [`device::FaultControl`]); [`registry`]: the families.
 //! - [`faults`]: the fault controls every simulator shares; [`lab_ca`]: the lab's CA;
-//!   [`process`]: daemons of the real components.
+//!   [`process`]: daemons of the real components; [`http`] + [`https`]: the HTTP/1.1 server
+//!   side and the TLS accept and request loops the HTTPS simulators share; [`xml_text`]: XML
+//!   escaping for the simulators that answer in XML.
 //! - [`cms_mmp`]: a simulated Cisco Meeting Server MMP (SSH CLI) node.
 //! - [`f5`]: a simulated F5 BIG-IP (iControl REST over HTTPS).
 //! - [`cgp`]: a simulated CommuniGate Pro Dynamic Cluster (PWD CLI over TCP).
@@ -22,6 +24,7 @@ pub mod f5;
 pub mod faults;
 pub mod haproxy;
 pub mod http;
+pub mod https;
 pub mod imp;
 pub mod ipvs;
 pub mod lab;
@@ -29,4 +32,5 @@ pub mod lab_ca;
 pub(crate) mod process;
 pub mod registry;
 pub mod secrets;
+pub mod xml_text;
 pub mod xop;

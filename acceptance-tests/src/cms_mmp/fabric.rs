@@ -24,16 +24,28 @@
 //! first applies, in time order, all events due by "now" (`FabricState::advance`).
 //! This is exact for observers and needs no runtime.
 //!
+//! The API's database objects (clustered Call Bridges, Web Bridges: [`ApiDatabase`], served by
+//! [`super::rest`]) live in the Call Bridge's database, so they follow the database cluster
+//! (TAC 210530): a standalone node has its own; `initialize` makes the node's own database the
+//! new cluster's; a replica whose join completes has its database replaced by the cluster's
+//! (its own is gone); a client (`connect`) uses the cluster's while attached and its own, kept
+//! untouched, again once detached; a database node that leaves keeps a copy of the cluster's
+//! [GUESS: PostgreSQL leaves the replica's data in place]. While a join is under way the node
+//! still uses its own [GUESS]. Whether the cluster's database is reachable (its primary down,
+//! a failover under way) does not matter to the API here [GUESS: simplification].
+//!
 //! The fabric also carries the nodes' XMPP cluster state ([`super::xmpp_cluster_state`]),
-//! under its own lock.
+//! under its own lock, and a handle on every node (`Fabric::nodes`) so one node can look at
+//! another's state (the Call Bridge's XMPP connection, [`super::rest::xmpp_link`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use super::state::lock;
+use super::rest::ApiDatabase;
+use super::state::{lock, Inner, NodeControl};
 use super::xmpp_cluster_state::XmppClusters;
 
 /// Database nodes (primary + replicas) a cluster accepts; clients attached with
@@ -122,6 +134,8 @@ pub(crate) struct NodeDb {
     pub join_delay: Duration,
     pub failover_delay: Duration,
     pub join_never_completes: bool,
+    /// The node's own database of API objects (in use while it is not in a cluster).
+    pub api_db: ApiDatabase,
 }
 
 impl NodeDb {
@@ -142,6 +156,7 @@ impl NodeDb {
             join_delay: DEFAULT_JOIN_DELAY,
             failover_delay: DEFAULT_FAILOVER_DELAY,
             join_never_completes: false,
+            api_db: ApiDatabase::default(),
         }
     }
 
@@ -154,6 +169,8 @@ impl NodeDb {
 #[derive(Debug, Clone)]
 struct Cluster {
     primary: NodeId,
+    /// The cluster's database of API objects.
+    api_db: ApiDatabase,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -182,6 +199,8 @@ pub(crate) struct FabricState {
 pub struct Fabric {
     state: Arc<Mutex<FabricState>>,
     xmpp: XmppClusters,
+    /// Every node's state, weakly (a node holds its fabric).
+    nodes: Arc<Mutex<BTreeMap<NodeId, Weak<Inner>>>>,
 }
 
 impl fmt::Debug for Fabric {
@@ -203,6 +222,20 @@ impl Fabric {
         let id = s.next_id;
         s.nodes.insert(id, NodeDb::new(address));
         id
+    }
+
+    /// Gives the fabric a handle on node `id`'s state.
+    pub(crate) fn attach(&self, id: NodeId, inner: &Arc<Inner>) {
+        lock(&self.nodes).insert(id, Arc::downgrade(inner));
+    }
+
+    /// Every node of the fabric still in memory (stopped ones too), in registration order.
+    pub(crate) fn nodes(&self) -> Vec<NodeControl> {
+        lock(&self.nodes)
+            .values()
+            .filter_map(Weak::upgrade)
+            .map(|inner| NodeControl { inner })
+            .collect()
     }
 
     /// The nodes' XMPP cluster state.
@@ -241,6 +274,19 @@ impl FabricState {
         self.nodes
             .get_mut(&id)
             .expect("node registered on the fabric")
+    }
+
+    /// The API objects node `id` sees: its cluster's once it is an established member, else
+    /// its own (see the module docs).
+    pub fn api_database(&mut self, id: NodeId) -> &mut ApiDatabase {
+        let n = self.node(id);
+        let cid = n
+            .cluster
+            .filter(|c| n.pending.is_none() && self.clusters.contains_key(c));
+        match cid {
+            Some(cid) => &mut self.clusters.get_mut(&cid).expect("cluster").api_db,
+            None => &mut self.node_mut(id).api_db,
+        }
     }
 
     fn is_primary(&self, id: NodeId) -> bool {
@@ -374,6 +420,10 @@ impl FabricState {
                         n.cluster = Some(cid);
                         n.error = None;
                         n.resync_until = None;
+                        if n.kind == MemberKind::Database {
+                            // TAC 210530: the join wipes the local database.
+                            n.api_db = ApiDatabase::default();
+                        }
                         set_outcome(n, Outcome::Success);
                     }
                     Err(reason) => {
@@ -428,7 +478,18 @@ impl FabricState {
     /// left, the cluster dissolves and its clients are detached.
     /// `false` when the node was standalone.
     pub fn leave(&mut self, id: NodeId) -> bool {
+        // A database node takes a copy of the cluster's database with it; a client goes back
+        // to its own.
+        let n = self.node(id);
+        let copy = n
+            .cluster
+            .filter(|_| n.pending.is_none() && n.kind == MemberKind::Database)
+            .and_then(|c| self.clusters.get(&c))
+            .map(|c| c.api_db.clone());
         let n = self.node_mut(id);
+        if let Some(db) = copy {
+            n.api_db = db;
+        }
         let was_in = n.cluster.is_some() || n.pending.is_some() || n.error.is_some();
         n.pending = None;
         n.error = None;
@@ -466,7 +527,15 @@ impl FabricState {
         self.leave(id);
         self.next_id += 1;
         let cid = self.next_id;
-        self.clusters.insert(cid, Cluster { primary: id });
+        // The node's own database becomes the cluster's.
+        let api_db = std::mem::take(&mut self.node_mut(id).api_db);
+        self.clusters.insert(
+            cid,
+            Cluster {
+                primary: id,
+                api_db,
+            },
+        );
         let n = self.node_mut(id);
         n.cluster = Some(cid);
         n.kind = MemberKind::Database;

@@ -1,7 +1,10 @@
-//! Simulated Cisco Meeting Server (CMS) MMP: the SSH command line of one CMS
+//! Simulated Cisco Meeting Server (CMS) node: the SSH command line (MMP) of one CMS
 //! node, as far as the XMPP call bridge accounts, SFTP uploads, the database
 //! cluster, the XMPP cluster, the Web Admin / Call Bridge / XMPP server / Web
-//! Bridge services and the MMP user accounts go.
+//! Bridge services and the MMP user accounts go; and, while its Web Admin runs,
+//! the REST API over HTTPS on the Web Admin's port ([`rest`]: the Call Bridge
+//! identity and cluster peers, the Call Bridge's XMPP connection and its alarm,
+//! the Web Bridges).
 //!
 //! Sources (see `/work/shared/reference/devices.md` 1.2 and 1.4):
 //! - Cisco TAC 213479 "Configure XMPP Resiliency",
@@ -19,6 +22,7 @@
 //! - Services and users: see [`services`] (seed, TAC 213479, the deployment
 //!   guide, <https://cmslab.ciscolive.com/pod2/cms/webbridge>) and [`users`]
 //!   (MMP Command Line Reference, "MMP User Account Commands").
+//! - The REST API: see [`rest`] (the CMS API Reference, TAC 212298, devices.md 1.3).
 //!
 //! Layout: [`state`] (node state + [`NodeControl`]), [`shell`] (pure command
 //! interpreter, exact output formats), [`database`] (the `database cluster`
@@ -29,9 +33,15 @@
 //! [`users`] (MMP users), [`files`] + [`pem`] + [`certs`] (uploaded files, their
 //! PEM checks, key/certificate matching and CA bundle checks), [`sftp`]
 //! (the SFTP subsystem), [`server`] (SSH accept loop, auth, shell/exec/sftp
-//! channels, fault injection through [`crate::faults::Faults`]), [`lab_device`] (the
-//! nodes as a lab device family). Anything marked [GUESS] is not documented by
-//! Cisco and was chosen for the simulator.
+//! channels, fault injection through [`crate::faults::Faults`]), [`rest`] (the
+//! REST API: its HTTPS listener, started and closed with the Web Admin, its
+//! objects and their XML; the clustered Call Bridges and Web Bridges live in the
+//! database, so the [`fabric`] shares them across a database cluster),
+//! [`lab_device`] (the nodes as a lab device family). Both the SSH side and the
+//! API share the node's [`crate::faults::Faults`]: one command log (MMP lines and
+//! `METHOD /path` lines), one set of drop faults and reply delay, one session
+//! count. Anything marked [GUESS] is not documented by Cisco and was chosen for
+//! the simulator.
 
 pub mod certs;
 pub mod database;
@@ -39,6 +49,7 @@ pub mod fabric;
 pub mod files;
 pub mod lab_device;
 pub mod pem;
+pub mod rest;
 pub mod server;
 pub mod services;
 pub mod sftp;
@@ -65,6 +76,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use fabric::{DbRole, Fabric};
+pub use rest::{ApiCallBridge, ApiClusterConfig, ApiWebBridge, ApiXmppConfig, XmppLink};
 pub use services::{
     CallBridgeConfig, Service, TlsFiles, WebAdminConfig, WebBridgeConfig, XmppConfig,
 };
@@ -140,6 +152,7 @@ impl CmsNode {
     /// of its XMPP cluster.
     pub async fn stop(self) {
         self.control.inner.stopping.store(true, Ordering::SeqCst);
+        rest::server::stop(&self.control);
         self.control.db(|s, id, now| s.set_offline(id, now));
         self.control.xmpp_cluster(|s, id, _| s.set_offline(id));
         self.accept_task.abort();

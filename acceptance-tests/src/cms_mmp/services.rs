@@ -36,9 +36,9 @@
 //! | `webadmin listen <a-d> <1-65535>` \| `none` | nothing |
 //! | `webadmin certs <key> <cert> [<bundle>]` \| `none` | nothing |
 //! | `webadmin http-redirect enable\|disable` | nothing; enable fails when the Web Bridge redirects port 80 [GUESS: the converse of cmslab's rule] |
-//! | `webadmin enable` | the key checks, then `SUCCESS: Webadmin enabled` [GUESS: wording] |
-//! | `webadmin disable` | nothing |
-//! | `webadmin restart` | nothing, after [`WEBADMIN_RESTART_DELAY`] [GUESS] |
+//! | `webadmin enable` | the key checks, then `SUCCESS: Webadmin enabled` [GUESS: wording]; starts the REST API listener ([`super::rest::server`]) |
+//! | `webadmin disable` | nothing; closes the REST API listener |
+//! | `webadmin restart` | nothing, after [`WEBADMIN_RESTART_DELAY`] [GUESS]; an enabled Web Admin's API listener starts again, its files read again |
 //! | `callbridge` | Listening interfaces / Preferred interface / Key file / Certificate file / Address / CA Bundle file / Callbridge trust / Callbridge cluster trust / Callbridge xmpp trust |
 //! | `callbridge listen <a-d>...` \| `none` | nothing (applied at the next restart) |
 //! | `callbridge certs <key> <cert> [<bundle>]` \| `none` | nothing (applied at the next restart) |
@@ -70,6 +70,7 @@
 use std::time::Duration;
 
 use super::certs::{self, PairCheck};
+use super::rest;
 use super::shell::Reply;
 use super::state::{lock, NodeControl};
 
@@ -419,19 +420,19 @@ fn enable(
     tls: Option<TlsFiles>,
     success: &str,
     set: impl FnOnce(&mut Services),
-) -> Reply {
+) -> (Reply, bool) {
     if let Some(missing) = missing {
-        return one(missing);
+        return (one(missing), false);
     }
     let Some(tls) = tls else {
-        return one(NO_CERTS);
+        return (one(NO_CERTS), false);
     };
     let (mut lines, ok) = check_tls(node, &tls);
     if ok {
         node.with_services(set);
         lines.push(success.to_string());
     }
-    Reply::Lines(lines)
+    (Reply::Lines(lines), ok)
 }
 
 /// Runs a service command (`webadmin ...`, `callbridge ...`, `webbridge ...`, or `xmpp ...`
@@ -519,19 +520,25 @@ fn webadmin(node: &NodeControl, args: &[&str]) -> Option<Reply> {
                 return Some(one("Usage: webadmin enable"));
             }
             let w = node.webadmin_config();
-            enable(
+            let (reply, enabled) = enable(
                 node,
                 w.listen.is_none().then_some(NO_LISTEN),
                 w.tls,
                 WEBADMIN_ENABLED,
                 |s| s.webadmin.enabled = true,
-            )
+            );
+            if enabled {
+                // The Web Admin (and its API) now serves what is configured.
+                rest::server::start(node);
+            }
+            reply
         }
         ["disable", rest @ ..] => {
             if !rest.is_empty() {
                 return Some(one("Usage: webadmin disable"));
             }
             node.with_services(|s| s.webadmin.enabled = false);
+            rest::server::stop(node);
             nothing()
         }
         ["restart", rest @ ..] => {
@@ -539,6 +546,10 @@ fn webadmin(node: &NodeControl, args: &[&str]) -> Option<Reply> {
                 return Some(one("Usage: webadmin restart"));
             }
             node.with_services(|s| s.webadmin_restarts += 1);
+            if node.service_enabled(Service::WebAdmin) {
+                // Serves the configuration (and certificate files) as they are now.
+                rest::server::start(node);
+            }
             Reply::Wait {
                 delay: WEBADMIN_RESTART_DELAY,
                 lines: Vec::new(),
@@ -680,6 +691,7 @@ fn xmpp(node: &NodeControl, args: &[&str]) -> Option<Reply> {
             enable(node, missing, x.tls, XMPP_ENABLED, |s| {
                 s.xmpp.enabled = true
             })
+            .0
         }
         ["disable", rest @ ..] => {
             if !rest.is_empty() {
@@ -754,6 +766,7 @@ fn webbridge(node: &NodeControl, args: &[&str]) -> Option<Reply> {
                 WEBBRIDGE_ENABLED,
                 |s| s.webbridge.enabled = true,
             )
+            .0
         }
         ["disable", rest @ ..] => {
             if !rest.is_empty() {
@@ -848,12 +861,18 @@ impl NodeControl {
         })
     }
 
-    /// Sets a service's enabled flag behind terraform's back (no checks).
+    /// Sets a service's enabled flag behind terraform's back (no checks). The Web Admin's API
+    /// listener follows: started (from the configuration as it is) or closed.
     pub fn set_service_enabled(&self, service: Service, enabled: bool) {
         self.with_services(|s| match service {
             Service::WebAdmin => s.webadmin.enabled = enabled,
             Service::Xmpp => s.xmpp.enabled = enabled,
             Service::WebBridge => s.webbridge.enabled = enabled,
         });
+        match (service, enabled) {
+            (Service::WebAdmin, true) => rest::server::start(self),
+            (Service::WebAdmin, false) => rest::server::stop(self),
+            _ => {}
+        }
     }
 }

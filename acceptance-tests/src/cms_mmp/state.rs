@@ -7,7 +7,7 @@
 //! database accessors of [`NodeControl`] are in [`super::database`], the XMPP
 //! cluster ones in [`super::xmpp_cluster`], the file accessors in [`super::files`],
 //! the service accessors in [`super::services`], the user accessors in
-//! [`super::users`].
+//! [`super::users`], the REST API's in [`super::rest`].
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
@@ -18,6 +18,7 @@ use russh::keys::{Algorithm, HashAlg, PrivateKey, PublicKey};
 
 use super::fabric::{Fabric, NodeId};
 use super::files::StoredFile;
+use super::rest::NodeApi;
 use super::services::Services;
 use super::users::User;
 use crate::faults::Faults;
@@ -45,8 +46,11 @@ pub(crate) struct Inner {
     pub fabric: Fabric,
     /// This node's id on [`Inner::fabric`].
     pub fabric_id: NodeId,
-    /// The address other nodes reach this one at (`database cluster join <address>`).
+    /// The address other nodes reach this one at (`database cluster join <address>`); also
+    /// the bind IP of the Web Admin's API listener.
     pub address: String,
+    /// The REST API's per-node settings and its listener ([`super::rest`]).
+    pub api: NodeApi,
 }
 
 /// Cheap, cloneable handle to a running simulated CMS node.
@@ -114,23 +118,24 @@ impl NodeControl {
             role: "admin".to_string(),
             password,
         };
-        NodeControl {
-            inner: Arc::new(Inner {
-                hostname,
-                users: Mutex::new(BTreeMap::from([(username.clone(), login)])),
-                username,
-                services,
-                callbridges: Mutex::new(BTreeMap::new()),
-                faults: Faults::default(),
-                host_key: Mutex::new(server_config_with_new_key()),
-                authorized_keys: Mutex::new(Vec::new()),
-                stopping: AtomicBool::new(false),
-                files: Mutex::new(BTreeMap::new()),
-                fabric,
-                fabric_id,
-                address,
-            }),
-        }
+        let inner = Arc::new(Inner {
+            hostname,
+            users: Mutex::new(BTreeMap::from([(username.clone(), login)])),
+            username,
+            services,
+            callbridges: Mutex::new(BTreeMap::new()),
+            faults: Faults::default(),
+            host_key: Mutex::new(server_config_with_new_key()),
+            authorized_keys: Mutex::new(Vec::new()),
+            stopping: AtomicBool::new(false),
+            files: Mutex::new(BTreeMap::new()),
+            fabric,
+            fabric_id,
+            address,
+            api: NodeApi::default(),
+        });
+        inner.fabric.attach(fabric_id, &inner);
+        NodeControl { inner }
     }
 
     /// The node's hostname (also its MMP prompt, `<hostname>> `).

@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -17,7 +16,7 @@ use tokio_rustls::client::TlsStream;
 use super::{F5Config, F5Device};
 use crate::device::FaultControl;
 use crate::faults::{Fault, SessionCounts};
-use crate::lab_ca::LabCa;
+use crate::lab_ca::{client_config_trusting, LabCa};
 
 const PASSWORD: &str = "f5-pw'\"$x";
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -69,17 +68,7 @@ async fn connect(device: &F5Device) -> Client {
 }
 
 async fn connect_to(addr: SocketAddr, ca_pem: &str) -> Client {
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap())
-        .unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let config = client_config_trusting(ca_pem).unwrap();
     let tcp = TcpStream::connect(addr).await.unwrap();
     let name = ServerName::from(IpAddr::V4(Ipv4Addr::LOCALHOST));
     let tls = tokio_rustls::TlsConnector::from(Arc::new(config))

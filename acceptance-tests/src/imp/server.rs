@@ -1,23 +1,16 @@
-//! A node's TLS accept loop and one connection's request loop (HTTP/1.1 keep-alive, the shared
-//! [`crate::http`] server side) with the shared faults: each request's command-log line
-//! (`executeSQLQuery <sql>`, `soapDoControlServices Restart Cisco XCP Router`, ...) is logged,
-//! may be cut before it is applied or after (no reply either way), and its reply waits the
-//! reply delay.
+//! An IM&P node as an `HttpsDevice`: the shared TLS accept and request loops
+//! ([`crate::https`]) with its certificate and its command-log line (`executeSQLQuery <sql>`,
+//! `soapDoControlServices Restart Cisco XCP Router`, ...).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 use super::{soap, Node};
-use crate::faults::Cut;
-use crate::http::{read_request, standard_reason, write_response};
-
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// An idle keep-alive connection is closed after this long (GUESS for a real IM&P's Tomcat).
-const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+use crate::faults::Faults;
+use crate::http::{standard_reason, Request, Response};
+use crate::https::{self, HttpsDevice};
 
 /// 599 has no standard phrase; what IM&P's Tomcat writes is not in the sources (GUESS).
 fn reason(status: u16) -> &'static str {
@@ -27,69 +20,35 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+impl HttpsDevice for Arc<Node> {
+    type Connection = ();
+
+    fn faults(&self) -> &Faults {
+        &self.as_ref().faults
+    }
+
+    fn stopping(&self) -> bool {
+        self.as_ref().stopping.load(Ordering::SeqCst)
+    }
+
+    fn tls(&self) -> Arc<rustls::ServerConfig> {
+        self.as_ref().tls()
+    }
+
+    fn reason(status: u16) -> &'static str {
+        reason(status)
+    }
+
+    fn command_line(&self, request: &Request) -> String {
+        soap::describe(self, request)
+    }
+
+    fn handle(&self, _conn: &mut (), request: &Request) -> Response {
+        soap::handle(self, request)
+    }
+}
+
 /// Accepts connections until the task is aborted.
 pub(crate) async fn accept_loop(listener: TcpListener, node: Arc<Node>) {
-    loop {
-        let Ok((socket, _)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
-        let node = node.clone();
-        tokio::spawn(async move { serve_connection(node, socket).await });
-    }
-}
-
-async fn serve_connection(node: Arc<Node>, socket: TcpStream) {
-    let _open = node.faults.session_opened();
-    let _ = socket.set_nodelay(true);
-    let Some((socket, conn_id)) = node.faults.track(socket) else {
-        return;
-    };
-    if !node.stopping.load(Ordering::SeqCst) {
-        serve_tls(&node, socket).await;
-    }
-    node.faults.cut_connection(conn_id);
-}
-
-async fn serve_tls(node: &Node, socket: TcpStream) {
-    let acceptor = tokio_rustls::TlsAcceptor::from(node.tls());
-    let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(socket)).await
-    else {
-        return;
-    };
-    let mut stream = BufReader::new(stream);
-    loop {
-        let request = match tokio::time::timeout(IDLE_TIMEOUT, read_request(&mut stream)).await {
-            Err(_) => return,
-            Ok(Err(e)) => {
-                if let Some(answer) = e.response() {
-                    let _ = write_response(stream.get_mut(), &answer, false, reason).await;
-                    let _ = stream.get_mut().shutdown().await;
-                }
-                return;
-            }
-            Ok(Ok(r)) => r,
-        };
-        let line = soap::describe(node, &request);
-        node.faults.log_command(&line);
-        let cut = node.faults.take_drop(&line);
-        if cut == Some(Cut::BeforeApplying) {
-            return;
-        }
-        let answer = soap::handle(node, &request);
-        if cut == Some(Cut::AfterApplying) {
-            return;
-        }
-        node.faults.delay_reply().await;
-        if write_response(stream.get_mut(), &answer, request.keep_alive, reason)
-            .await
-            .is_err()
-        {
-            return;
-        }
-        if !request.keep_alive {
-            let _ = stream.get_mut().shutdown().await;
-            return;
-        }
-    }
+    https::accept_loop(listener, node).await;
 }

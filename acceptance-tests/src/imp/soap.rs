@@ -23,20 +23,7 @@ const XML_TYPE: &str = "text/xml; charset=utf-8";
 const SECRET_COLUMNS: &[&str] = &["axlpassword"];
 
 /// Text for XML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::xml_text::escape;
 
 fn envelope(body: &str) -> String {
     // The prolog and envelope exactly as the AXL response logged in [TAC217581].

@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
@@ -16,7 +15,7 @@ use super::lab_device::{start_clusters, Credentials, ImpCluster, ImpClusterSpec}
 use super::world::{ServiceState, Status};
 use crate::device::FaultControl;
 use crate::faults::Fault;
-use crate::lab_ca::LabCa;
+use crate::lab_ca::{client_config_trusting, LabCa};
 
 const ADMIN_PASSWORD: &str = "Lk9sEcrMk-imp-'\"\\$;|&`!#%";
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,17 +52,7 @@ fn basic(c: &Credentials) -> String {
 }
 
 async fn connect(cluster: &ImpCluster, node: usize, creds: &Credentials) -> Client {
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(cluster.ca_pem().as_bytes()).unwrap())
-        .unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let config = client_config_trusting(&cluster.ca_pem()).unwrap();
     let (name, addr) = cluster.nodes()[node].clone();
     let tcp = TcpStream::connect(addr).await.unwrap();
     // The certificate must name the node (SAN DNS).
