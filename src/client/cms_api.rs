@@ -9,6 +9,10 @@ use crate::devices::cms::rest::{self, AnswerError, Collection, Object};
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
+/// A list longer than this many pages is refused, so a device that never ends its list cannot
+/// keep a read going (the API's own limits are far below: 8 Call Bridges, a few Web Bridges).
+const MAX_PAGES: usize = 1000;
+
 /// The provider block's REST API settings (`api_*`).
 #[derive(Clone, Debug)]
 pub struct ApiSettings {
@@ -132,7 +136,7 @@ impl Api<'_> {
     /// Every object of `collection` (the list's fields only), page by page until `total`.
     pub async fn list(&self, collection: &Collection) -> Result<Vec<Object>, ApiError> {
         let mut objects: Vec<Object> = Vec::new();
-        loop {
+        for _ in 0..MAX_PAGES {
             let (total, page) = self
                 .send(rest::page(collection, objects.len()), |r| {
                     rest::page_of(r, collection)
@@ -145,6 +149,13 @@ impl Api<'_> {
                 return Ok(objects);
             }
         }
+        Err(ApiError::Answer {
+            endpoint: self.endpoint(),
+            request: format!("GET {}", collection.path),
+            error: AnswerError::Unreadable(format!(
+                "more than {MAX_PAGES} pages; the list does not end"
+            )),
+        })
     }
 
     /// Every object of `collection` with all its fields (one GET per object).

@@ -52,6 +52,36 @@ pub struct Refusal {
     pub import: Option<ImportId>,
 }
 
+impl Refusal {
+    /// The device could not be asked whether the object already exists.
+    pub fn cannot_check(error: impl std::fmt::Display) -> Refusal {
+        Refusal {
+            summary: "Cannot check the node before creating".into(),
+            detail: error.to_string(),
+            path: None,
+            import: None,
+        }
+    }
+}
+
+/// What an import read: the state, or an error saying `gone` (nothing to import) under
+/// `summary`; an unreadable device already said why.
+pub fn imported<S, P: Default>(
+    diags: &mut Diagnostics,
+    observed: Observed<S>,
+    summary: &str,
+    gone: String,
+) -> Option<(S, P)> {
+    match observed {
+        Observed::Present(state) => Some((state, P::default())),
+        Observed::Gone => {
+            diags.root_error(summary.to_string(), gone);
+            None
+        }
+        Observed::Unreadable => None,
+    }
+}
+
 /// The refusal of a create over devices (nodes, at `path(i)`) that were each asked first: the
 /// first that could not be checked (`cannot_check`, with its error), or the first whose answer
 /// `found` says already holds the object (its summary and detail); the object's import ID

@@ -205,9 +205,18 @@ impl Director {
 
     /// (exit code, stderr) of the reload command.
     fn reload(&self) -> (i32, String) {
-        let out = Command::new(self.host.keepalived_reload_command())
-            .output()
-            .unwrap();
+        // The script was just written: a fork elsewhere in this test process may still hold it
+        // open for writing for a moment (ETXTBSY), so a busy file is tried again.
+        let mut attempts = 0;
+        let out = loop {
+            match Command::new(self.host.keepalived_reload_command()).output() {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempts < 50 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.unwrap(),
+            }
+        };
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stderr).into_owned(),

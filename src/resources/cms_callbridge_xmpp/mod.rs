@@ -19,7 +19,9 @@ mod attributes;
 use crate::client::cms_api::Api;
 use crate::client::Devices;
 use crate::devices::cms::rest::{ALARMS, XMPP_ALARM, XMPP_PATH};
-use crate::resources::adapter::{unreadable, Change, DeviceResource, Observed, Outcome, Refusal};
+use crate::resources::adapter::{
+    imported, unreadable, Change, DeviceResource, Observed, Outcome, Refusal,
+};
 use crate::resources::api_node::{api, import_address, parse_api_import, retried};
 use crate::resources::import_id::{ImportId, ImportShape};
 use crate::resources::spec::Spec;
@@ -241,12 +243,7 @@ impl DeviceResource for CallbridgeXmppResource {
                 path: None,
                 import: parse_api_import(&address, IMPORT_ID.usage).ok(),
             }),
-            Err(e) => Err(Refusal {
-                summary: "Cannot check the node before creating".into(),
-                detail: e.to_string(),
-                path: None,
-                import: None,
-            }),
+            Err(e) => Err(Refusal::cannot_check(e)),
         }
     }
 
@@ -338,16 +335,12 @@ impl DeviceResource for CallbridgeXmppResource {
             api_address: known(address.clone()),
             ..Default::default()
         };
-        match self.observe(diags, &base, deadline).await {
-            Observed::Present(state) => Some((state, Value::Null)),
-            Observed::Gone => {
-                diags.root_error(
-                    "Cannot import the Call Bridge's XMPP connection",
-                    format!("the Call Bridge at {address} has no XMPP connection configured"),
-                );
-                None
-            }
-            Observed::Unreadable => None,
-        }
+        let observed = self.observe(diags, &base, deadline).await;
+        imported(
+            diags,
+            observed,
+            "Cannot import the Call Bridge's XMPP connection",
+            format!("the Call Bridge at {address} has no XMPP connection configured"),
+        )
     }
 }

@@ -308,13 +308,7 @@ impl DeviceResource for MmpUserResource {
         deadline: Instant,
     ) -> Result<(), Refusal> {
         let name = text(&planned.name).unwrap_or_default();
-        let cannot_check = |e: StepError| Refusal {
-            summary: "Cannot check the node before creating".into(),
-            detail: e.to_string(),
-            path: None,
-            import: None,
-        };
-        let target = self.target(planned).map_err(cannot_check)?;
+        let target = self.target(planned).map_err(Refusal::cannot_check)?;
         match self.read_role(&target, &name, deadline).await {
             Ok(None) => Ok(()),
             Ok(Some(role)) => Err(Refusal {
@@ -326,7 +320,7 @@ impl DeviceResource for MmpUserResource {
                 path: Some(name_path()),
                 import: Some(import_id(&name, &connection(planned))),
             }),
-            Err(e) => Err(cannot_check(e)),
+            Err(e) => Err(Refusal::cannot_check(e)),
         }
     }
 

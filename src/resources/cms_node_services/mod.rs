@@ -454,12 +454,7 @@ impl DeviceResource for NodeServicesResource {
                 path: Some(service_path(found[0])),
                 import: Some(import_id(&connection(planned))),
             }),
-            Err(e) => Err(Refusal {
-                summary: "Cannot check the node before creating".into(),
-                detail: e.to_string(),
-                path: None,
-                import: None,
-            }),
+            Err(e) => Err(Refusal::cannot_check(e)),
         }
     }
 

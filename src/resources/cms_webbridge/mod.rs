@@ -13,7 +13,9 @@ mod attributes;
 use crate::client::cms_api::Api;
 use crate::client::Devices;
 use crate::devices::cms::rest::{boolean, object_path, Object, WEB_BRIDGES};
-use crate::resources::adapter::{unreadable, Change, DeviceResource, Observed, Outcome, Refusal};
+use crate::resources::adapter::{
+    imported, unreadable, Change, DeviceResource, Observed, Outcome, Refusal,
+};
 use crate::resources::api_node::{api, import_address, parse_api_import, retried};
 use crate::resources::import_id::{ImportId, ImportShape};
 use crate::resources::spec::Spec;
@@ -279,12 +281,7 @@ impl DeviceResource for WebBridgeResource {
                 path: None,
                 import: self.parse_import(&format!("{url}@{address}")).ok(),
             }),
-            Err(e) => Err(Refusal {
-                summary: "Cannot check the node before creating".into(),
-                detail: e.to_string(),
-                path: None,
-                import: None,
-            }),
+            Err(e) => Err(Refusal::cannot_check(e)),
         }
     }
 
@@ -334,16 +331,12 @@ impl DeviceResource for WebBridgeResource {
             url: known(url.clone()),
             ..Default::default()
         };
-        match self.observe(diags, &base, deadline).await {
-            Observed::Present(state) => Some((state, Value::Null)),
-            Observed::Gone => {
-                diags.root_error(
-                    "Cannot import the Web Bridge",
-                    format!("{} has no Web Bridge with URL {url:?}", import_address(&id)),
-                );
-                None
-            }
-            Observed::Unreadable => None,
-        }
+        let observed = self.observe(diags, &base, deadline).await;
+        imported(
+            diags,
+            observed,
+            "Cannot import the Web Bridge",
+            format!("{} has no Web Bridge with URL {url:?}", import_address(&id)),
+        )
     }
 }
