@@ -177,6 +177,11 @@ impl Faults {
         cut
     }
 
+    /// Drop faults injected and not yet fired: a test checks the fault it set was reached.
+    pub fn pending_drops(&self) -> u32 {
+        lock(&self.injected).drops.iter().map(|f| f.remaining).sum()
+    }
+
     /// Removes every injected fault (delay, refused login, pending drops); the command log and
     /// the counters stay.
     pub fn clear(&self) {

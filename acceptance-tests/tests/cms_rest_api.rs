@@ -361,6 +361,50 @@ async fn webbridge_protocol() {
     .await;
 }
 
+/// The answer to the POST that creates the Web Bridge is lost (the node applied it): the retry
+/// finds the object by its URL and does not make a second; a Web Bridge made by hand is refused
+/// with its import command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webbridge_create_survives_a_lost_answer_and_refuses_one_made_by_hand() {
+    on_each_terraform("webbridge-lost", |tf| async move {
+        let password = test_secret("api-user");
+        let (lab, ctls, addresses) = api_lab(1, &tf, &password).await;
+        let ctl = &ctls[0];
+        let resource = |url: &str| {
+            format!(
+                "resource \"cms_webbridge\" \"w\" {{\n  api_address = \"{}\"\n  url         = \"{url}\"\n}}\n",
+                addresses[0]
+            )
+        };
+        let head = provider(&lab, &tf, &password);
+        ctl.api_add_web_bridge("https://by-hand.example.com");
+        tf.write("main.tf", &format!("{head}\n{}", resource("https://by-hand.example.com")));
+        tf.init().await;
+        tf.apply().await.assert_error(&[
+            "Web Bridge already exists",
+            "terraform import",
+            "https://by-hand.example.com@",
+        ]);
+        assert!(ctl.api_remove_web_bridge("https://by-hand.example.com"));
+
+        ctl.drop_connection_after("POST /api/v1/webBridges", 1);
+        tf.write("main.tf", &format!("{head}\n{}", resource("https://join.example.com")));
+        tf.apply_ok().await;
+        let log = ctl.command_log();
+        let posts: Vec<usize> = (0..log.len())
+            .filter(|&i| log[i] == "POST /api/v1/webBridges")
+            .collect();
+        assert_eq!(posts.len(), 1, "the lost answer is not a second create: {log:?}");
+        assert_eq!(ctl.faults().pending_drops(), 0, "the POST's answer was lost");
+        assert_eq!(ctl.api_web_bridges().len(), 1);
+        tf.assert_empty_plan().await;
+        tf.destroy_ok().await;
+        assert!(ctl.api_web_bridges().is_empty());
+        lab.stop().await;
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_at_plan_time() {
     on_each_terraform("restapi-invalid", |tf| async move {
