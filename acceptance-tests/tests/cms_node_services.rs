@@ -379,6 +379,66 @@ async fn a_service_configured_by_hand_is_refused_with_its_import_command() {
     .await;
 }
 
+/// A Meeting Server release that words a status field otherwise: the provider reads the field
+/// as unset (the plan wants to set it again) until `fact_overrides` names the label; then the
+/// plan is empty and destroy clears the node. A bad entry is refused at plan time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_label_worded_otherwise_is_read_through_fact_overrides() {
+    on_each_terraform("svc-labels", |tf| async move {
+        let (lab, node, ctl, _pki) = one_node(&tf).await;
+        let resource = services(&node, &blocks("node", ""));
+        let with_overrides = |entries: &str| {
+            let provider = cms_provider(&lab);
+            let end = provider.rfind('}').unwrap();
+            format!(
+                "{}  fact_overrides = [{entries}]\n}}\n\n{resource}",
+                &provider[..end]
+            )
+        };
+        tf.write("main.tf", &format!("{}\n{resource}", cms_provider(&lab)));
+        tf.init().await;
+        tf.apply_ok().await;
+        tf.assert_empty_plan().await;
+
+        ctl.rename_status_label(
+            "webadmin",
+            "TLS listening interface and port",
+            "Listening interface and port",
+        );
+        Plan::changes().update(ADDRESS).check(&tf).await;
+
+        tf.write(
+            "main.tf",
+            &with_overrides("\"webadmin.listen = Listening interface and port\""),
+        );
+        tf.assert_empty_plan().await;
+
+        tf.write(
+            "main.tf",
+            &with_overrides("\"webadmin.listen=Listening: on\""),
+        );
+        tf.plan().await.assert_error(&[
+            "Invalid fact override",
+            "fact_overrides",
+            "a status label has no colon",
+        ]);
+        tf.write("main.tf", &with_overrides("\"webadmin.nothing=x\""));
+        tf.plan().await.assert_error(&[
+            "Invalid fact override",
+            "\"webadmin.nothing\" is not an entry",
+        ]);
+
+        tf.write(
+            "main.tf",
+            &with_overrides("\"webadmin.listen=Listening interface and port\""),
+        );
+        tf.destroy_ok().await;
+        assert_unconfigured(&ctl);
+        lab.stop().await;
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_at_plan_time_naming_the_attribute() {
     on_each_terraform("svc-validate", |tf| async move {

@@ -212,39 +212,65 @@ async fn callbridge_cluster_grows_shrinks_and_refuses_an_existing_cluster() {
     .await;
 }
 
+/// One node with its API (at the address returned), the account `callbridge01` (with the
+/// secret returned) on its enabled XMPP server, and the provider block.
+struct XmppNode {
+    lab: Lab,
+    ctl: NodeControl,
+    address: String,
+    head: String,
+    secret: String,
+}
+
+async fn xmpp_node(tf: &Tf) -> XmppNode {
+    let password = test_secret("api-user");
+    let secret = test_secret("xmpp-secret");
+    let (lab, mut ctls, mut addresses) = api_lab(1, tf, &password).await;
+    let ctl = ctls.remove(0);
+    ctl.add_callbridge("callbridge01", &secret);
+    ctl.set_service_enabled(uccluster_lab::cms_mmp::Service::Xmpp, true);
+    let head = provider(&lab, tf, &password);
+    XmppNode {
+        lab,
+        ctl,
+        address: addresses.remove(0),
+        head,
+        secret,
+    }
+}
+
+/// `cms_callbridge_xmpp.this`: the node's Call Bridge logging in as `callbridge01` with `secret`.
+fn xmpp_resource(node: &XmppNode, secret: &str) -> String {
+    format!(
+        "resource \"cms_callbridge_xmpp\" \"this\" {{\n  api_address   = \"{}\"\n  unique_name   = \"callbridge01\"\n  domain        = \"{}\"\n  shared_secret = {}\n}}\n",
+        node.address,
+        node.ctl.xmpp_domain(),
+        hcl_string(secret)
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callbridge_xmpp_protocol() {
     on_each_terraform("cbxmpp-protocol", |tf| async move {
-        let password = test_secret("api-user");
-        let secret = test_secret("xmpp-secret");
-        let (lab, ctls, addresses) = api_lab(1, &tf, &password).await;
-        let ctl = &ctls[0];
-        ctl.add_callbridge("callbridge01", &secret);
-        ctl.set_service_enabled(uccluster_lab::cms_mmp::Service::Xmpp, true);
+        let node = xmpp_node(&tf).await;
+        let (ctl, head, secret) = (&node.ctl, &node.head, &node.secret);
         let address = "cms_callbridge_xmpp.this";
-        let resource = |secret: &str| {
-            format!(
-                "resource \"cms_callbridge_xmpp\" \"this\" {{\n  api_address   = \"{}\"\n  unique_name   = \"callbridge01\"\n  domain        = \"{}\"\n  shared_secret = {}\n}}\n",
-                addresses[0],
-                ctl.xmpp_domain(),
-                hcl_string(secret)
-            )
-        };
-        let head = provider(&lab, &tf, &password);
+        let resource = |secret: &str| xmpp_resource(&node, secret);
         // A secret the XMPP server does not know: the apply says the Call Bridge did not connect.
         // The apply waits for the connection until the create timeout (at most a minute).
-        let wrong = resource("wrong-secret").replace(
-            "\n}\n",
-            "\n  timeouts {\n    create = \"3s\"\n  }\n}\n",
-        );
+        let wrong = resource("wrong-secret")
+            .replace("\n}\n", "\n  timeouts {\n    create = \"3s\"\n  }\n}\n");
         tf.write("main.tf", &format!("{head}\n{wrong}"));
         tf.init().await;
         let failed = tf.apply().await;
         failed.assert_error(&["Call Bridge not connected to XMPP", "callbridge01"]);
-        assert!(!failed.all().contains("wrong-secret"), "no secret in messages");
+        assert!(
+            !failed.all().contains("wrong-secret"),
+            "no secret in messages"
+        );
         tf.destroy_ok().await;
 
-        Protocol::new(&tf, format!("{head}\n{}", resource(&secret)))
+        Protocol::new(&tf, format!("{head}\n{}", resource(secret)))
             .applied(async {
                 let x = ctl.api_xmpp_config();
                 assert_eq!(x.unique_name.as_deref(), Some("callbridge01"));
@@ -275,7 +301,11 @@ async fn callbridge_xmpp_protocol() {
                 Step::drift("a server address set on the node", async {
                     ctl.update_api_xmpp_config(|x| x.server_address = Some("10.9.9.9".into()));
                 })
-                .plan(Plan::changes().update(address).shows(r#"- server_address = "10.9.9.9""#)),
+                .plan(
+                    Plan::changes()
+                        .update(address)
+                        .shows(r#"- server_address = "10.9.9.9""#),
+                ),
             )
             .step(Step::heal(async {
                 assert_eq!(ctl.api_xmpp_config().server_address.unwrap_or_default(), "");
@@ -291,14 +321,54 @@ async fn callbridge_xmpp_protocol() {
         // Import: the API never shows the secret, so the first apply sets it, then the plan is
         // empty.
         tf.apply_ok().await;
-        tf.reimport(address, &addresses[0]).await;
+        tf.reimport(address, &node.address).await;
         let imported = tf.resource_values(address).await;
         assert!(imported["shared_secret"].is_null(), "{imported}");
         assert_eq!(imported["domain"], ctl.xmpp_domain());
         tf.apply_ok().await;
         tf.assert_empty_plan().await;
         tf.destroy_ok().await;
-        lab.stop().await;
+        node.lab.stop().await;
+    })
+    .await;
+}
+
+/// A release that names the XMPP connection alarm otherwise: without `fact_overrides` a broken
+/// connection goes unseen (the gap the override closes); with `xmpp_alarm` named, the plan shows
+/// it and the apply heals it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_xmpp_alarm_named_otherwise_is_seen_through_fact_overrides() {
+    on_each_terraform("cbxmpp-alarm", |tf| async move {
+        let node = xmpp_node(&tf).await;
+        let (ctl, head) = (&node.ctl, &node.head);
+        ctl.set_xmpp_alarm_type("xmppLinkDown");
+        let address = "cms_callbridge_xmpp.this";
+        let resource = xmpp_resource(&node, &node.secret);
+        tf.write("main.tf", &format!("{head}\n{resource}"));
+        tf.init().await;
+        tf.apply_ok().await;
+        assert!(ctl.xmpp_connected());
+
+        ctl.update_api_xmpp_config(|x| x.shared_secret = Some("changed".into()));
+        assert!(!ctl.xmpp_connected());
+        tf.assert_empty_plan().await;
+
+        let overridden = head.replacen(
+            "  command_timeout",
+            "  fact_overrides   = [\"xmpp_alarm=xmppLinkDown\"]\n  command_timeout",
+            1,
+        );
+        tf.write("main.tf", &format!("{overridden}\n{resource}"));
+        Plan::changes()
+            .update(address)
+            .shows(r#"~ connection = "not_connected" -> "connected""#)
+            .check(&tf)
+            .await;
+        tf.apply_ok().await;
+        assert!(ctl.xmpp_connected());
+        tf.assert_empty_plan().await;
+        tf.destroy_ok().await;
+        node.lab.stop().await;
     })
     .await;
 }

@@ -53,6 +53,9 @@ pub struct Settings {
     pub sql: Option<SqlSettings>,
     /// Only for provider types whose devices also have a REST API (CMS's Web Admin).
     pub api: Option<cms_api::ApiSettings>,
+    /// CMS's unpublished labels and words, with the site's `fact_overrides` (elsewhere the
+    /// built-in tables, unused).
+    pub cms_facts: crate::devices::cms::facts::Facts,
 }
 
 const NOT_CONFIGURED: &str = "the provider is not configured yet";
@@ -91,6 +94,11 @@ impl Devices {
     /// The SSH target for one node: its overrides first, then the provider's settings.
     pub fn ssh_target(&self, node: &NodeConnection) -> Result<SshTarget, String> {
         self.ssh_settings()?.target(node)
+    }
+
+    /// CMS's unpublished status labels and words as this provider block overrides them.
+    pub fn cms_facts(&self) -> Result<crate::devices::cms::facts::Facts, String> {
+        self.settings().map(|s| s.cms_facts)
     }
 
     /// The MySQL target for one endpoint: its own admin account, else the provider's.

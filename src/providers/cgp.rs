@@ -3,7 +3,7 @@
 //! challenge, else USER/PASS; then INLINE), and the key table with the site's overrides of
 //! unconfirmed names.
 
-use super::slot::{env, Slot};
+use super::slot::{env, overrides, Slot};
 use super::tls_trust::{trust_policy, TRUST};
 use crate::client::{Devices, LineTarget, TrustPolicy};
 use crate::data_sources::cgp_member_settings::MemberSettingsDataSource;
@@ -161,26 +161,21 @@ impl Cgp {
 /// The configured provider, once `configure` has run.
 pub type CgpSlot = Slot<Cgp>;
 
-fn overrides(config: &CgpProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Overrides> {
-    let entries: Vec<String> = config
-        .key_overrides
-        .as_ref_option()
-        .map(|l| l.iter().filter_map(text).collect())
-        .unwrap_or_default();
-    let pairs: Vec<(&str, &str)> = entries
-        .iter()
-        .filter_map(|e| e.split_once('='))
-        .map(|(id, name)| (id.trim(), name.trim()))
-        .collect();
-    Overrides::new(pairs)
-        .map_err(|e| {
-            diags.error(
-                "Invalid key override",
-                e,
-                AttributePath::new("key_overrides"),
+fn key_overrides(config: &CgpProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Overrides> {
+    overrides(
+        &config.key_overrides,
+        "key_overrides",
+        "Invalid key override",
+        diags,
+        |entries| {
+            Overrides::new(
+                entries
+                    .iter()
+                    .filter_map(|e| e.split_once('='))
+                    .map(|(id, name)| (id.trim(), name.trim())),
             )
-        })
-        .ok()
+        },
+    )
 }
 
 fn configured(config: &CgpProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Cgp> {
@@ -208,7 +203,7 @@ fn configured(config: &CgpProviderConfig<'_>, diags: &mut Diagnostics) -> Option
     let command_timeout = parse_duration(&text(&config.command_timeout)?, TIMEOUT_BOUNDS)
         .map_err(|e| diags.error("Invalid duration", e, AttributePath::new("command_timeout")))
         .ok()?;
-    let keys = KeyTable::new(overrides(&config, diags)?);
+    let keys = KeyTable::new(key_overrides(&config, diags)?);
     let tls = match config.tls.as_ref_option().copied().unwrap_or(false) {
         true => Some(trust_policy(
             &config.ca_file,

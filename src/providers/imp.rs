@@ -3,7 +3,7 @@
 //! ControlCenterServices on every node, HTTP Basic on each request, one request at a time per
 //! node (AXL's write throttle is per node), throttled answers asked again with backoff.
 
-use super::slot::{env, Slot};
+use super::slot::{env, overrides, Slot};
 use super::tls_trust::{trust_policy, TRUST};
 use crate::backoff::Backoff;
 use crate::client::imp::ImpBusy;
@@ -162,20 +162,13 @@ impl Imp {
 pub type ImpSlot = Slot<Imp>;
 
 fn names(config: &ImpProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Names> {
-    let entries: Vec<String> = config
-        .sql_overrides
-        .as_ref_option()
-        .map(|l| l.iter().filter_map(text).collect())
-        .unwrap_or_default();
-    Names::new(entries.iter().map(String::as_str))
-        .map_err(|e| {
-            diags.error(
-                "Invalid SQL name override",
-                e,
-                AttributePath::new("sql_overrides"),
-            )
-        })
-        .ok()
+    overrides(
+        &config.sql_overrides,
+        "sql_overrides",
+        "Invalid SQL name override",
+        diags,
+        |entries| Names::new(entries.iter().copied()),
+    )
 }
 
 /// A credential from the block, else the environment; an unknown one (known at apply) is empty.

@@ -253,6 +253,7 @@ fn ssh_host(
         ssh: settings?.ssh,
         sql: None,
         api: None,
+        cms_facts: Default::default(),
     });
     let node = NodeConnection {
         address: text(&config.address)?,

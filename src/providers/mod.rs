@@ -85,7 +85,7 @@ pub fn provider_for(type_name: &str) -> Option<Box<dyn DynamicProvider>> {
             "Meeting Server",
             "Cisco Meeting Server clusters, configured through each node's MMP (SSH command line) and, for the Call Bridge cluster, the Call Bridges' XMPP connections and the Web Bridges, each node's REST API (Web Admin, HTTPS).",
             cms_resources,
-        ).with_rest_api())),
+        ).with_rest_api().with_fact_overrides())),
         "xop" => Some(Box::new(SshDeviceProvider::new(
             // XOP servers are reached by exec and SQL; no interactive shell is opened.
             &MmpPrompt,

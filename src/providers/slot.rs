@@ -1,8 +1,32 @@
 //! What providers share: the slot a provider type fills at configure and its resources and
-//! data sources read at plan and apply, and the environment fallbacks of their attributes.
+//! data sources read at plan and apply, the environment fallbacks of their attributes, and
+//! their `<id>=<value>` override lists.
 
 use std::sync::{Arc, Mutex};
-use tf_provider::Diagnostics;
+use tf_provider::value::{ValueList, ValueString};
+use tf_provider::{AttributePath, Diagnostics};
+
+/// The table `read` makes of the entries of the override list `attribute` (`key_overrides`,
+/// `sql_overrides`, `fact_overrides`); its error is reported at the attribute under `summary`.
+pub fn overrides<T>(
+    list: &ValueList<ValueString<'_>>,
+    attribute: &'static str,
+    summary: &'static str,
+    diags: &mut Diagnostics,
+    read: impl FnOnce(&[&str]) -> Result<T, String>,
+) -> Option<T> {
+    let entries: Vec<&str> = list
+        .as_ref_option()
+        .map(|l| {
+            l.iter()
+                .filter_map(|v| v.as_ref_option().map(|s| &**s))
+                .collect()
+        })
+        .unwrap_or_default();
+    read(&entries)
+        .map_err(|e| diags.error(summary, e, AttributePath::new(attribute)))
+        .ok()
+}
 
 /// The configured provider (`T`: `Cgp`, `Imp`), once `configure` has run.
 pub struct Slot<T> {

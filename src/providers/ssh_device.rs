@@ -2,8 +2,8 @@
 //! provider block, and the [`Devices`] every resource of the process shares.
 
 use super::ssh_settings::{
-    api_settings_from_config, rest_api_attributes, settings_from_config, sql_admin_attributes,
-    ssh_provider_attributes, SshProviderConfig,
+    api_settings_from_config, fact_override_attributes, facts_from_config, rest_api_attributes,
+    settings_from_config, sql_admin_attributes, ssh_provider_attributes, SshProviderConfig,
 };
 use crate::client::{Devices, PromptGrammar, Settings};
 use std::collections::HashMap;
@@ -24,6 +24,8 @@ pub struct SshDeviceProvider {
     sql_admin: bool,
     /// The devices also have a REST API: the provider block takes its account and trust.
     rest_api: bool,
+    /// The provider block takes `fact_overrides` (CMS's unpublished labels and words).
+    fact_overrides: bool,
 }
 
 impl SshDeviceProvider {
@@ -43,6 +45,7 @@ impl SshDeviceProvider {
             resources,
             sql_admin: false,
             rest_api: false,
+            fact_overrides: false,
         }
     }
 
@@ -56,7 +59,12 @@ impl SshDeviceProvider {
         self
     }
 
-    /// The SSH settings, and the API's when the devices have one.
+    pub fn with_fact_overrides(mut self) -> Self {
+        self.fact_overrides = true;
+        self
+    }
+
+    /// The SSH settings, the API's when the devices have one, and the site's facts.
     fn settings(
         &self,
         config: &SshProviderConfig<'_>,
@@ -70,6 +78,9 @@ impl SshDeviceProvider {
                 &settings.ssh,
                 diags,
             )?);
+        }
+        if self.fact_overrides {
+            settings.cms_facts = facts_from_config(config, diags)?;
         }
         Some(settings)
     }
@@ -92,6 +103,10 @@ impl Provider for SshDeviceProvider {
                     })
                     .chain(match self.rest_api {
                         true => rest_api_attributes(self.env_prefix),
+                        false => HashMap::new(),
+                    })
+                    .chain(match self.fact_overrides {
+                        true => fact_override_attributes(),
                         false => HashMap::new(),
                     })
                     .collect(),

@@ -1,9 +1,10 @@
 //! The provider block of every provider type whose devices are reached over SSH (and, for some,
 //! their SQL port): its attributes, and how they become the [`Settings`] of `client/`.
 
-use super::slot::env;
+use super::slot::{env, overrides};
 use crate::client::cms_api::ApiSettings;
 use crate::client::{Settings, SqlSettings, SshSettings, TrustPolicy};
+use crate::devices::cms::facts::Facts;
 use crate::duration::{parse_duration, DurationBounds};
 use crate::schema_attrs::{optional, sensitive};
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 use tf_provider::schema::{Attribute, AttributeType};
-use tf_provider::value::{ValueBool, ValueNumber, ValueString};
+use tf_provider::value::{ValueBool, ValueList, ValueNumber, ValueString};
 use tf_provider::{AttributePath, Diagnostics};
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -53,6 +54,9 @@ pub struct SshProviderConfig<'a> {
     pub api_ca_file: ValueString<'a>,
     #[serde(default)]
     pub api_insecure_skip_tls_verify: ValueBool,
+    /// Only in the schema of the `cms` provider (see [`fact_override_attributes`]).
+    #[serde(default)]
+    pub fact_overrides: ValueList<ValueString<'a>>,
 }
 
 pub fn ssh_provider_attributes(env_prefix: &str, device: &str) -> HashMap<String, Attribute> {
@@ -109,6 +113,29 @@ pub fn rest_api_attributes(env_prefix: &str) -> HashMap<String, Attribute> {
         ("api_ca_file".into(), optional(String, "PEM file of the CAs that issued the nodes' Web Admin certificates. Default: the system's trust store.")),
         ("api_insecure_skip_tls_verify".into(), optional(Bool, "**Insecure.** Accept any Web Admin certificate, so anyone on the path can read the API credentials. Default `false`; for labs only.")),
     ])
+}
+
+/// CMS's replacements for the device facts no Cisco document settles (`devices/cms/facts.rs`).
+pub fn fact_override_attributes() -> HashMap<String, Attribute> {
+    HashMap::from([(
+        "fact_overrides".into(),
+        optional(
+            AttributeType::List(Box::new(AttributeType::String)),
+            "What this site's Meeting Server release prints or expects where no Cisco document says, as `<id>=<value>` (e.g. `webadmin.listen=TLS listening interface and port`): a status label, the word that clears a setting (`clear_word`), the alarm type of a Call Bridge cut off from XMPP (`xmpp_alarm`). The ids are listed in the provider docs, under Device facts no Cisco document settles.",
+        ),
+    )])
+}
+
+/// The facts of a provider block with [`fact_override_attributes`]; a bad entry is an error
+/// naming `fact_overrides`.
+pub fn facts_from_config(config: &SshProviderConfig<'_>, diags: &mut Diagnostics) -> Option<Facts> {
+    overrides(
+        &config.fact_overrides,
+        "fact_overrides",
+        "Invalid fact override",
+        diags,
+        |entries| Facts::new(entries.iter().copied()),
+    )
 }
 
 /// The REST API settings of a provider block with [`rest_api_attributes`].
@@ -278,6 +305,7 @@ pub fn settings_from_config(
             statement_timeout: command_timeout,
         }),
         api: None,
+        cms_facts: Default::default(),
     })
 }
 

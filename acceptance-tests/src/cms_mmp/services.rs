@@ -438,12 +438,16 @@ fn enable(
 /// Runs a service command (`webadmin ...`, `callbridge ...`, `webbridge ...`, or `xmpp ...`
 /// other than `xmpp callbridge ...` / `xmpp status`); `None` when the words are not one.
 pub fn run(node: &NodeControl, words: &[&str]) -> Option<Reply> {
-    Some(match words {
+    let reply = match words {
         ["webadmin", args @ ..] => webadmin(node, args)?,
         ["callbridge", args @ ..] => callbridge(node, args)?,
         ["xmpp", args @ ..] => xmpp(node, args)?,
         ["webbridge", args @ ..] => webbridge(node, args)?,
         _ => return None,
+    };
+    Some(match (words, reply) {
+        ([service], Reply::Lines(lines)) => Reply::Lines(node.relabelled(service, lines)),
+        (_, reply) => reply,
     })
 }
 
@@ -792,6 +796,33 @@ impl NodeControl {
         let r = f(&mut lock(&self.inner.services));
         xmpp.touch();
         r
+    }
+
+    /// Plays a release that prints `label` where this simulator prints `built_in` in the
+    /// status of `service` (`webadmin`, `callbridge`, `xmpp`, `webbridge`): the provider's
+    /// `fact_overrides` is for such a release.
+    pub fn rename_status_label(&self, service: &str, built_in: &str, label: &str) {
+        lock(&self.inner.relabels).push((service.into(), built_in.into(), label.into()));
+    }
+
+    /// `lines` of `service`'s status with this node's labels.
+    fn relabelled(&self, service: &str, lines: Vec<String>) -> Vec<String> {
+        let relabels = lock(&self.inner.relabels);
+        lines
+            .into_iter()
+            .map(|line| {
+                let Some((label, value)) = line.split_once(':') else {
+                    return line;
+                };
+                match relabels
+                    .iter()
+                    .find(|(s, from, _)| s == service && from == label.trim())
+                {
+                    Some((_, _, to)) => status_field(to, value.trim_start()),
+                    None => line,
+                }
+            })
+            .collect()
     }
 
     /// The Web Admin's configuration and enabled flag, as `webadmin` shows them.

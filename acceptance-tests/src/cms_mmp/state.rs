@@ -51,6 +51,9 @@ pub(crate) struct Inner {
     pub address: String,
     /// The REST API's per-node settings and its listener ([`super::rest`]).
     pub api: NodeApi,
+    /// Status labels this node prints otherwise, as (command word, built-in label, label):
+    /// a test plays a release that words its status differently.
+    pub relabels: Mutex<Vec<(String, String, String)>>,
 }
 
 /// Cheap, cloneable handle to a running simulated CMS node.
@@ -133,6 +136,7 @@ impl NodeControl {
             fabric_id,
             address,
             api: NodeApi::default(),
+            relabels: Mutex::default(),
         });
         inner.fabric.attach(fabric_id, &inner);
         NodeControl { inner }

@@ -14,6 +14,7 @@
 //! and [`CLEAR_WORD`], each marked; parsing is by label, case-insensitive, split at the first
 //! colon, so column alignment does not matter.
 
+use super::facts::Facts;
 use std::collections::BTreeMap;
 
 /// One of the four services the MMP configures per node.
@@ -85,6 +86,24 @@ pub enum Field {
     ClusterTrustFile,
 }
 
+impl Field {
+    /// The field's name in a `fact_overrides` id (`webadmin.listen`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Field::Enabled => "enabled",
+            Field::Listen => "listen",
+            Field::KeyFile => "key_file",
+            Field::CertificateFile => "certificate_file",
+            Field::BundleFile => "bundle_file",
+            Field::TrustFile => "trust_file",
+            Field::HttpRedirect => "http_redirect",
+            Field::Domain => "domain",
+            Field::Clustered => "clustered",
+            Field::ClusterTrustFile => "cluster_trust_file",
+        }
+    }
+}
+
 /// Whether a device fact was read in a Cisco document or chosen without one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Confidence {
@@ -92,7 +111,8 @@ pub enum Confidence {
     Unconfirmed,
 }
 
-/// The status label of each field, per service: the one table of unpublished MMP labels.
+/// The status label of each field, per service: the one table of unpublished MMP labels (a site
+/// replaces any of them with the provider's `fact_overrides`, [`super::facts`]).
 pub const STATUS_LABELS: &[(Service, Field, &str, Confidence)] = &[
     (
         Service::WebAdmin,
@@ -253,7 +273,8 @@ pub const STATUS_LABELS: &[(Service, Field, &str, Confidence)] = &[
 ];
 
 /// The argument that clears a setting (`callbridge listen none`) [unconfirmed: the MMP
-/// reference's wording for unsetting is not in the documents we have].
+/// reference's wording for unsetting is not in the documents we have; `fact_overrides`
+/// `clear_word` replaces it].
 pub const CLEAR_WORD: &str = "none";
 
 /// A service's status read-back, by field; `None` for a field the device shows as `none` or
@@ -286,10 +307,15 @@ impl ServiceStatus {
     }
 }
 
-/// Parse the status `service` prints: `Label : value` lines, labels from [`STATUS_LABELS`].
+/// Parse the status `service` prints: `Label : value` lines, labels from [`STATUS_LABELS`] as
+/// `facts` overrides them.
 /// Lines with other labels are ignored (releases add fields); an output with none of the
 /// service's labels is an error, so a failure text is never read as "nothing configured".
-pub fn parse_status(service: Service, output: &str) -> Result<ServiceStatus, String> {
+pub fn parse_status(
+    facts: &Facts,
+    service: Service,
+    output: &str,
+) -> Result<ServiceStatus, String> {
     let mut status = ServiceStatus::default();
     let mut recognised = 0;
     for line in output.lines() {
@@ -297,16 +323,16 @@ pub fn parse_status(service: Service, output: &str) -> Result<ServiceStatus, Str
             continue;
         };
         let label = label.trim();
-        let Some((_, field, _, _)) = STATUS_LABELS
-            .iter()
-            .find(|(s, _, l, _)| *s == service && l.eq_ignore_ascii_case(label))
+        let Some((field, _)) = facts
+            .labels(service)
+            .find(|(_, l)| l.eq_ignore_ascii_case(label))
         else {
             continue;
         };
         recognised += 1;
         let value = value.trim();
-        if !value.is_empty() && !value.eq_ignore_ascii_case(CLEAR_WORD) {
-            status.values.insert(*field, value.to_string());
+        if !value.is_empty() && !value.eq_ignore_ascii_case(facts.clear_word()) {
+            status.values.insert(field, value.to_string());
         }
     }
     match recognised {
@@ -319,17 +345,21 @@ pub fn parse_status(service: Service, output: &str) -> Result<ServiceStatus, Str
 }
 
 /// `<service> listen <words>`, or `<service> listen none` for no words.
-pub fn listen_command(service: Service, words: &[String]) -> String {
+pub fn listen_command(facts: &Facts, service: Service, words: &[String]) -> String {
     match words.is_empty() {
-        true => format!("{} listen {CLEAR_WORD}", service.word()),
+        true => format!("{} listen {}", service.word(), facts.clear_word()),
         false => format!("{} listen {}", service.word(), words.join(" ")),
     }
 }
 
 /// `<service> certs <key> <cert> [<bundle>]`, or `<service> certs none`.
-pub fn certs_command(service: Service, files: Option<(&str, &str, Option<&str>)>) -> String {
+pub fn certs_command(
+    facts: &Facts,
+    service: Service,
+    files: Option<(&str, &str, Option<&str>)>,
+) -> String {
     match files {
-        None => format!("{} certs {CLEAR_WORD}", service.word()),
+        None => format!("{} certs {}", service.word(), facts.clear_word()),
         Some((key, cert, bundle)) => {
             let bundle = bundle.map(|b| format!(" {b}")).unwrap_or_default();
             format!("{} certs {key} {cert}{bundle}", service.word())
@@ -338,8 +368,8 @@ pub fn certs_command(service: Service, files: Option<(&str, &str, Option<&str>)>
 }
 
 /// `callbridge trust cluster <bundle>` / `webbridge trust <bundle>` (`none` clears).
-pub fn trust_command(service: Service, file: Option<&str>) -> String {
-    let file = file.unwrap_or(CLEAR_WORD);
+pub fn trust_command(facts: &Facts, service: Service, file: Option<&str>) -> String {
+    let file = file.unwrap_or(facts.clear_word());
     match service {
         Service::CallBridge => format!("callbridge trust cluster {file}"),
         _ => format!("{} trust {file}", service.word()),
@@ -432,31 +462,33 @@ pub fn validate_interface_port(entry: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    const F: &Facts = &Facts::DEFAULT;
+
     #[test]
     fn commands_are_the_seeds() {
         assert_eq!(
-            listen_command(Service::WebAdmin, &["a".into(), "445".into()]),
+            listen_command(F, Service::WebAdmin, &["a".into(), "445".into()]),
             "webadmin listen a 445"
         );
         assert_eq!(
-            listen_command(Service::WebBridge, &["a:443".into()]),
+            listen_command(F, Service::WebBridge, &["a:443".into()]),
             "webbridge listen a:443"
         );
-        assert_eq!(listen_command(Service::Xmpp, &[]), "xmpp listen none");
+        assert_eq!(listen_command(F, Service::Xmpp, &[]), "xmpp listen none");
         assert_eq!(
-            certs_command(Service::CallBridge, Some(("k.key", "c.crt", None))),
+            certs_command(F, Service::CallBridge, Some(("k.key", "c.crt", None))),
             "callbridge certs k.key c.crt"
         );
         assert_eq!(
-            certs_command(Service::WebAdmin, Some(("k", "c", Some("b")))),
+            certs_command(F, Service::WebAdmin, Some(("k", "c", Some("b")))),
             "webadmin certs k c b"
         );
         assert_eq!(
-            trust_command(Service::CallBridge, Some("t.crt")),
+            trust_command(F, Service::CallBridge, Some("t.crt")),
             "callbridge trust cluster t.crt"
         );
         assert_eq!(
-            trust_command(Service::WebBridge, None),
+            trust_command(F, Service::WebBridge, None),
             "webbridge trust none"
         );
         assert_eq!(
@@ -473,14 +505,15 @@ mod tests {
     #[test]
     fn status_by_label_in_any_alignment() {
         let out = "Enabled                 : true\r\nTLS listening interface and port : a 445\nHTTP redirect : Disabled\nKey file                : uccluster-webadmin.key\nCertificate file: uccluster-webadmin.crt\nCA Bundle file          : none\nSomething new           : x\n";
-        let s = parse_status(Service::WebAdmin, out).unwrap();
+        let s = parse_status(F, Service::WebAdmin, out).unwrap();
         assert!(s.flag(Field::Enabled));
         assert!(!s.flag(Field::HttpRedirect));
         assert_eq!(s.listen_words(), vec!["a", "445"]);
         assert_eq!(s.get(Field::KeyFile), Some("uccluster-webadmin.key"));
         assert_eq!(s.get(Field::BundleFile), None);
-        assert!(parse_status(Service::WebAdmin, "Unknown command: webadmin").is_err());
+        assert!(parse_status(F, Service::WebAdmin, "Unknown command: webadmin").is_err());
         let cb = parse_status(
+            F,
             Service::CallBridge,
             "Listening interfaces    : a b\nCallbridge cluster trust: uccluster-callbridge-trust.crt\n",
         )
@@ -525,5 +558,38 @@ mod tests {
                     .any(|(s, f, _, _)| *s == service && *f == Field::Enabled)
             );
         }
+    }
+
+    #[test]
+    fn overridden_labels_and_clear_word_are_the_ones_read_and_sent() {
+        let facts = Facts::new(["webadmin.listen=Listening on", "clear_word=unset"]).unwrap();
+        let out = "Enabled : true\nListening on : a 445\nKey file : unset\n";
+        let s = parse_status(&facts, Service::WebAdmin, out).unwrap();
+        assert_eq!(s.listen_words(), vec!["a", "445"]);
+        assert_eq!(
+            s.get(Field::KeyFile),
+            None,
+            "the clear word reads as not set"
+        );
+        // The built-in label is no longer read for that field.
+        let old = parse_status(
+            &facts,
+            Service::WebAdmin,
+            "Enabled : true\nTLS listening interface and port : a 445\n",
+        )
+        .unwrap();
+        assert!(old.listen_words().is_empty());
+        assert_eq!(
+            listen_command(&facts, Service::Xmpp, &[]),
+            "xmpp listen unset"
+        );
+        assert_eq!(
+            certs_command(&facts, Service::Xmpp, None),
+            "xmpp certs unset"
+        );
+        assert_eq!(
+            trust_command(&facts, Service::WebBridge, None),
+            "webbridge trust unset"
+        );
     }
 }

@@ -18,6 +18,8 @@
 //! have names it), the states other than `LEADER` and `FOLLOWER` ([`STATES`]), and the stable
 //! name of the uploaded trust bundle.
 
+use super::facts::Facts;
+
 /// `xmpp cluster status`.
 pub const STATUS_COMMAND: &str = "xmpp cluster status";
 pub const ENABLE_COMMAND: &str = "xmpp cluster enable";
@@ -42,8 +44,8 @@ pub const STATES: &[(&str, &str)] = &[
 ];
 
 /// `xmpp cluster trust <file>` (`none` clears).
-pub fn trust_command(file: Option<&str>) -> String {
-    format!("xmpp cluster trust {}", file.unwrap_or("none"))
+pub fn trust_command(facts: &Facts, file: Option<&str>) -> String {
+    format!("xmpp cluster trust {}", file.unwrap_or(facts.clear_word()))
 }
 
 /// `xmpp cluster join <address>`: the address of a node already in the cluster.

@@ -18,7 +18,7 @@ mod attributes;
 
 use crate::client::cms_api::Api;
 use crate::client::Devices;
-use crate::devices::cms::rest::{ALARMS, XMPP_ALARM, XMPP_PATH};
+use crate::devices::cms::rest::{ALARMS, XMPP_PATH};
 use crate::resources::adapter::{
     imported, unreadable, Change, DeviceResource, Observed, Outcome, Refusal,
 };
@@ -84,14 +84,15 @@ impl Seen {
     }
 }
 
-async fn read(api: &Api<'_>) -> Result<Seen, StepError> {
+/// `alarm`: the alarm type of a Call Bridge cut off from XMPP (`fact_overrides` `xmpp_alarm`).
+async fn read(api: &Api<'_>, alarm: &str) -> Result<Seen, StepError> {
     let xmpp = api.get(XMPP_PATH, "xmpp").await?;
     let alarms = api.list(&ALARMS).await?;
     Ok(Seen {
         unique_name: xmpp.text("uniqueName"),
         domain: xmpp.text("domain"),
         server_address: xmpp.text("serverAddress"),
-        connected: !alarms.iter().any(|a| a.get("type") == Some(XMPP_ALARM)),
+        connected: !alarms.iter().any(|a| a.get("type") == Some(alarm)),
     })
 }
 
@@ -107,6 +108,15 @@ impl CallbridgeXmppResource {
         CallbridgeXmppResource { devices }
     }
 
+    /// The alarm type that means "not connected", as the provider block may override it.
+    fn alarm(&self) -> String {
+        self.devices
+            .cms_facts()
+            .unwrap_or_default()
+            .xmpp_alarm()
+            .to_string()
+    }
+
     fn api(&self, state: &CallbridgeXmppState<'_>) -> Result<Api<'_>, StepError> {
         api(&self.devices, &text(&state.api_address).unwrap_or_default())
     }
@@ -117,7 +127,8 @@ impl CallbridgeXmppResource {
         deadline: Instant,
     ) -> Result<Seen, StepError> {
         let api = self.api(state)?;
-        retried(deadline, |_| read(&api)).await
+        let alarm = self.alarm();
+        retried(deadline, |_| read(&api, &alarm)).await
     }
 
     /// PUT of the four fields (`values` empty: cleared).
@@ -219,8 +230,9 @@ impl DeviceResource for CallbridgeXmppResource {
             diags.root_warning(
                 "Call Bridge not connected to XMPP",
                 format!(
-                    "the Call Bridge at {} reports its XMPP connection down (alarm {XMPP_ALARM}); the plan sets its connection again",
-                    text(&observed.api_address).unwrap_or_default()
+                    "the Call Bridge at {} reports its XMPP connection down (alarm {}); the plan sets its connection again",
+                    text(&observed.api_address).unwrap_or_default(),
+                    self.alarm()
                 ),
             );
         }
@@ -289,9 +301,10 @@ impl DeviceResource for CallbridgeXmppResource {
                 diags.root_error(
                     "Call Bridge not connected to XMPP",
                     format!(
-                        "the Call Bridge at {} took the settings but did not connect to XMPP within {}s (alarm {XMPP_ALARM} stays active): check that the XMPP servers of domain {domain:?} have the account {name:?} with this secret (cms_xmpp_callbridge), that {} and that the Call Bridge trusts the XMPP server's certificate",
+                        "the Call Bridge at {} took the settings but did not connect to XMPP within {}s (alarm {} stays active): check that the XMPP servers of domain {domain:?} have the account {name:?} with this secret (cms_xmpp_callbridge), that {} and that the Call Bridge trusts the XMPP server's certificate",
                         text(&planned.api_address).unwrap_or_default(),
                         CONNECT_WAIT.as_secs(),
+                        self.alarm(),
                         match server.is_empty() {
                             true => format!("DNS has _xmpp-component._tcp.{domain} records"),
                             false => format!("{server} is an XMPP server"),

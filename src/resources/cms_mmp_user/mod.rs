@@ -499,6 +499,7 @@ mod tests {
                 },
                 sql: None,
                 api: None,
+                cms_facts: Default::default(),
             });
         }
         MmpUserResource::new(Arc::new(devices))

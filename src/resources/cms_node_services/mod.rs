@@ -18,6 +18,7 @@ mod steps;
 
 use crate::backoff::retry;
 use crate::client::{Devices, NodeConnection, ShellSession, SshTarget};
+use crate::devices::cms::facts::Facts;
 use crate::devices::cms::services::Service;
 use crate::devices::key_pair::key_matches_certificate;
 use crate::devices::pem::{validate_pem, PemKind};
@@ -123,10 +124,11 @@ fn want_of<'a, B: ServiceBlock<'a>>(block: &B) -> Result<Option<Want>, (Attribut
 /// The block as the device reports it, or `None` when the device has nothing of the service.
 async fn observe_block<'a, B: ServiceBlock<'a>>(
     session: &mut ShellSession<'_>,
+    facts: &Facts,
     block: &B,
     diags: &mut Diagnostics,
 ) -> Result<Option<B>, StepError> {
-    let status = steps::read_status(session, B::SERVICE).await?;
+    let status = steps::read_status(session, facts, B::SERVICE).await?;
     if !steps::is_configured(B::SERVICE, &status) {
         return Ok(None);
     }
@@ -151,8 +153,9 @@ async fn observe_block<'a, B: ServiceBlock<'a>>(
 /// The block an import reads: settings and the files the status names.
 async fn import_block<'a, B: ServiceBlock<'a>>(
     session: &mut ShellSession<'_>,
+    facts: &Facts,
 ) -> Result<Option<B>, StepError> {
-    let status = steps::read_status(session, B::SERVICE).await?;
+    let status = steps::read_status(session, facts, B::SERVICE).await?;
     if !steps::is_configured(B::SERVICE, &status) {
         return Ok(None);
     }
@@ -212,20 +215,21 @@ impl NodeServicesResource {
         base: &NodeServicesState<'a>,
     ) -> Result<(NodeServicesState<'a>, Diagnostics), StepError> {
         let target = self.target(base)?;
+        let facts = self.devices.cms_facts().map_err(StepError::Config)?;
         let mut session = self.devices.mmp(&target).await;
-        let (s, mut diags) = (&mut session, Diagnostics::default());
+        let (s, f, mut diags) = (&mut session, &facts, Diagnostics::default());
         let mut out = base.clone();
         if let Value::Value(b) = &base.webadmin {
-            out.webadmin = observe_block(s, b, &mut diags).await?.into();
+            out.webadmin = observe_block(s, f, b, &mut diags).await?.into();
         }
         if let Value::Value(b) = &base.callbridge {
-            out.callbridge = observe_block(s, b, &mut diags).await?.into();
+            out.callbridge = observe_block(s, f, b, &mut diags).await?.into();
         }
         if let Value::Value(b) = &base.xmpp {
-            out.xmpp = observe_block(s, b, &mut diags).await?.into();
+            out.xmpp = observe_block(s, f, b, &mut diags).await?.into();
         }
         if let Value::Value(b) = &base.webbridge {
-            out.webbridge = observe_block(s, b, &mut diags).await?.into();
+            out.webbridge = observe_block(s, f, b, &mut diags).await?.into();
         }
         Ok((out, diags))
     }
@@ -240,16 +244,18 @@ impl NodeServicesResource {
     where
         F: for<'x> Fn(
             &'x mut ShellSession<'_>,
+            &'x Facts,
         ) -> futures::future::BoxFuture<'x, Result<T, StepError>>,
     {
         let target = self.target(state)?;
+        let facts = self.devices.cms_facts().map_err(StepError::Config)?;
         retry(
             STEP_ATTEMPTS,
             deadline,
             StepError::is_retryable,
             |_| async {
                 let mut session = self.devices.mmp(&target).await;
-                work(&mut session).await
+                work(&mut session, &facts).await
             },
         )
         .await
@@ -424,12 +430,12 @@ impl DeviceResource for NodeServicesResource {
     ) -> Result<(), Refusal> {
         let services = managed(planned);
         let found = self
-            .on_node(planned, deadline, |session| {
+            .on_node(planned, deadline, |session, facts| {
                 let services = services.clone();
                 Box::pin(async move {
                     let mut found = Vec::new();
                     for service in services {
-                        let status = steps::read_status(session, service).await?;
+                        let status = steps::read_status(session, facts, service).await?;
                         if steps::is_configured(service, &status) {
                             found.push(service);
                         }
@@ -482,8 +488,8 @@ impl DeviceResource for NodeServicesResource {
             .collect();
         for service in dropped {
             let cleared = self
-                .on_node(planned, change.deadline, |session| {
-                    Box::pin(steps::clear(session, service))
+                .on_node(planned, change.deadline, |session, facts| {
+                    Box::pin(steps::clear(session, facts, service))
                 })
                 .await;
             if let Err(e) = cleared {
@@ -499,9 +505,9 @@ impl DeviceResource for NodeServicesResource {
         }
         for (path, want) in &wants {
             let released = self
-                .on_node(planned, change.deadline, |session| {
+                .on_node(planned, change.deadline, |session, facts| {
                     let want = want.clone();
-                    Box::pin(async move { steps::release_redirect(session, &want).await })
+                    Box::pin(async move { steps::release_redirect(session, facts, &want).await })
                 })
                 .await;
             if let Err(e) = released {
@@ -516,9 +522,9 @@ impl DeviceResource for NodeServicesResource {
         for (path, want) in &wants {
             let changed = Arc::new(AtomicBool::new(false));
             let applied = self
-                .on_node(planned, change.deadline, |session| {
+                .on_node(planned, change.deadline, |session, facts| {
                     let (want, changed) = (want.clone(), changed.clone());
-                    Box::pin(async move { steps::apply(session, &want, &changed).await })
+                    Box::pin(async move { steps::apply(session, facts, &want, &changed).await })
                 })
                 .await;
             if let Err(e) = applied {
@@ -542,8 +548,8 @@ impl DeviceResource for NodeServicesResource {
         // The reverse of the seed's order: the Web Bridge and XMPP before the Call Bridge.
         for service in managed(prior).into_iter().rev() {
             let cleared = self
-                .on_node(prior, deadline, |session| {
-                    Box::pin(steps::clear(session, service))
+                .on_node(prior, deadline, |session, facts| {
+                    Box::pin(steps::clear(session, facts, service))
                 })
                 .await;
             if let Err(e) = cleared {
@@ -573,13 +579,13 @@ impl DeviceResource for NodeServicesResource {
             ..Default::default()
         };
         let read = self
-            .on_node(&base, deadline, |session| {
+            .on_node(&base, deadline, |session, facts| {
                 Box::pin(async move {
                     Ok((
-                        import_block::<WebAdmin>(session).await?,
-                        import_block::<CallBridge>(session).await?,
-                        import_block::<Xmpp>(session).await?,
-                        import_block::<WebBridge>(session).await?,
+                        import_block::<WebAdmin>(session, facts).await?,
+                        import_block::<CallBridge>(session, facts).await?,
+                        import_block::<Xmpp>(session, facts).await?,
+                        import_block::<WebBridge>(session, facts).await?,
                     ))
                 })
             })

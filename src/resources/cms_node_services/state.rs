@@ -367,11 +367,13 @@ impl<'a> ServiceBlock<'a> for WebBridge<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::devices::cms::facts::Facts;
     use crate::devices::cms::services::parse_status;
 
     #[test]
     fn webadmin_listen_is_interface_and_port() {
         let status = parse_status(
+            &Facts::DEFAULT,
             Service::WebAdmin,
             "Enabled : true\nTLS listening interface and port : b 8443\nHTTP redirect : false\n",
         )
@@ -386,7 +388,12 @@ mod tests {
 
     #[test]
     fn callbridge_has_no_enable_and_no_redirect() {
-        let status = parse_status(Service::CallBridge, "Listening interfaces : a b\n").unwrap();
+        let status = parse_status(
+            &Facts::DEFAULT,
+            Service::CallBridge,
+            "Listening interfaces : a b\n",
+        )
+        .unwrap();
         let seen = Settings::from_status(Service::CallBridge, &status);
         assert_eq!((seen.enabled, seen.http_redirect), (None, None));
         assert_eq!(CallBridge::default().with_settings(&seen).settings(), seen);

@@ -4,6 +4,7 @@
 
 use super::state::{Settings, CERTS_CURRENT, CERTS_NONE, CERTS_OTHER, CERTS_OUTDATED};
 use crate::client::ShellSession;
+use crate::devices::cms::facts::Facts;
 use crate::devices::cms::services::{
     certs_command, domain_command, enable_command, http_redirect_command, listen_command,
     parse_status, restart_commands, trust_command, Field, Service, ServiceStatus,
@@ -76,11 +77,12 @@ impl Want {
 /// The service's status.
 pub async fn read_status(
     session: &mut ShellSession<'_>,
+    facts: &Facts,
     service: Service,
 ) -> Result<ServiceStatus, StepError> {
     let command = service.word();
     let output = run_mmp(session, command, &[]).await?;
-    parse_status(service, &output).map_err(|message| StepError::Output {
+    parse_status(facts, service, &output).map_err(|message| StepError::Output {
         endpoint: session.endpoint(),
         command: command.to_string(),
         message,
@@ -173,6 +175,7 @@ async fn change(
 /// made before the drop still gets its restart.
 pub async fn apply(
     session: &mut ShellSession<'_>,
+    facts: &Facts,
     want: &Want,
     changed: &AtomicBool,
 ) -> Result<(), StepError> {
@@ -191,7 +194,7 @@ pub async fn apply(
     if restart_pending(session, service).await? {
         changed.store(true, Ordering::SeqCst);
     }
-    let status = read_status(session, service).await?;
+    let status = read_status(session, facts, service).await?;
     let seen = Settings::from_status(service, &status);
     let wanted = &want.settings;
     let [key, cert, bundle] = service.cert_files();
@@ -201,7 +204,7 @@ pub async fn apply(
                 change(
                     session,
                     service,
-                    &listen_command(service, &wanted.listen),
+                    &listen_command(facts, service, &wanted.listen),
                     changed,
                 )
                 .await?
@@ -221,7 +224,7 @@ pub async fn apply(
                 change(
                     session,
                     service,
-                    &certs_command(service, Some(files)),
+                    &certs_command(facts, service, Some(files)),
                     changed,
                 )
                 .await?
@@ -232,7 +235,7 @@ pub async fn apply(
                     change(
                         session,
                         service,
-                        &trust_command(service, wanted_trust),
+                        &trust_command(facts, service, wanted_trust),
                         changed,
                     )
                     .await?
@@ -299,12 +302,13 @@ async fn restart(
 /// in the same apply (only one service may redirect port 80; cmslab Web Bridge page).
 pub async fn release_redirect(
     session: &mut ShellSession<'_>,
+    facts: &Facts,
     want: &Want,
 ) -> Result<(), StepError> {
     if want.settings.http_redirect != Some(false) {
         return Ok(());
     }
-    let status = read_status(session, want.service).await?;
+    let status = read_status(session, facts, want.service).await?;
     if status.flag(Field::HttpRedirect) {
         run_mmp(session, &http_redirect_command(want.service, false), &[]).await?;
     }
@@ -313,8 +317,12 @@ pub async fn release_redirect(
 
 /// Take the service back to unconfigured: disabled, no redirect, no listen, no certificates, no
 /// trust (and a Call Bridge restart to apply that); then remove our files.
-pub async fn clear(session: &mut ShellSession<'_>, service: Service) -> Result<(), StepError> {
-    let status = read_status(session, service).await?;
+pub async fn clear(
+    session: &mut ShellSession<'_>,
+    facts: &Facts,
+    service: Service,
+) -> Result<(), StepError> {
+    let status = read_status(session, facts, service).await?;
     let mut commands = Vec::new();
     if service.has_enable() && status.flag(Field::Enabled) {
         commands.push(enable_command(service, false));
@@ -323,13 +331,13 @@ pub async fn clear(session: &mut ShellSession<'_>, service: Service) -> Result<(
         commands.push(http_redirect_command(service, false));
     }
     if !status.listen_words().is_empty() {
-        commands.push(listen_command(service, &[]));
+        commands.push(listen_command(facts, service, &[]));
     }
     if status.get(Field::KeyFile).is_some() || status.get(Field::CertificateFile).is_some() {
-        commands.push(certs_command(service, None));
+        commands.push(certs_command(facts, service, None));
     }
     if status.get(Field::TrustFile).is_some() {
-        commands.push(trust_command(service, None));
+        commands.push(trust_command(facts, service, None));
     }
     if service == Service::CallBridge && !commands.is_empty() {
         commands.extend(restart_commands(service));

@@ -82,6 +82,8 @@ impl XmppClusterResource {
     ) -> Procedure<'r, 'a> {
         Procedure {
             devices: &self.devices,
+            // Not configured: the built-in tables; every step fails on the target anyway.
+            facts: self.devices.cms_facts().unwrap_or_default(),
             nodes,
             trust,
             deadline,

@@ -7,6 +7,7 @@
 use super::state::{anchor, NodeReport, NodeView, XmppNode};
 use crate::backoff::{retry, Backoff};
 use crate::client::{Devices, ShellSession, SshTarget};
+use crate::devices::cms::facts::Facts;
 use crate::devices::cms::services::{enable_command, parse_status, Field, Service};
 use crate::devices::cms::xmpp_cluster::{
     join_command, parse_cluster_status, remove_command, trust_command, ClusterStatus,
@@ -24,6 +25,8 @@ pub type NodeFailure = (usize, StepError);
 
 pub struct Procedure<'d, 'a> {
     pub devices: &'d Devices,
+    /// The status labels and clear word, with the site's overrides.
+    pub facts: Facts,
     pub nodes: Vec<XmppNode<'a>>,
     /// The trust bundle's content (`None` when only reading).
     pub trust: Option<String>,
@@ -38,14 +41,16 @@ async fn run(session: &mut ShellSession<'_>, command: &str) -> Result<(), StepEr
 /// with `trust` as content.
 async fn view_of(
     session: &mut ShellSession<'_>,
+    facts: &Facts,
     trust: Option<&str>,
 ) -> Result<NodeView, StepError> {
     let output = run_mmp(session, Service::Xmpp.word(), &[]).await?;
-    let xmpp = parse_status(Service::Xmpp, &output).map_err(|message| StepError::Output {
-        endpoint: session.endpoint(),
-        command: Service::Xmpp.word().into(),
-        message,
-    })?;
+    let xmpp =
+        parse_status(facts, Service::Xmpp, &output).map_err(|message| StepError::Output {
+            endpoint: session.endpoint(),
+            command: Service::Xmpp.word().into(),
+            message,
+        })?;
     let cluster = read_cluster(session).await?;
     let trust_file = xmpp.get(Field::ClusterTrustFile).map(str::to_string);
     let trust_matches = match (trust_file.as_deref(), trust) {
@@ -85,6 +90,7 @@ impl Procedure<'_, '_> {
     where
         F: for<'x> Fn(
             &'x mut ShellSession<'_>,
+            &'x Facts,
         ) -> futures::future::BoxFuture<'x, Result<T, StepError>>,
     {
         let target = self.target(i).map_err(|e| (i, e))?;
@@ -94,7 +100,7 @@ impl Procedure<'_, '_> {
             StepError::is_retryable,
             |_| async {
                 let mut session = self.devices.mmp(&target).await;
-                f(&mut session).await
+                f(&mut session, &self.facts).await
             },
         )
         .await
@@ -103,9 +109,9 @@ impl Procedure<'_, '_> {
 
     async fn view(&self, i: usize) -> Result<NodeView, NodeFailure> {
         let trust = self.trust.clone();
-        self.step(i, move |s| {
+        self.step(i, move |s, facts| {
             let trust = trust.clone();
-            Box::pin(async move { view_of(s, trust.as_deref()).await })
+            Box::pin(async move { view_of(s, facts, trust.as_deref()).await })
         })
         .await
     }
@@ -127,7 +133,7 @@ impl Procedure<'_, '_> {
                 continue;
             };
             let content = self
-                .step(i, move |s| {
+                .step(i, move |s, _| {
                     let file = file.clone();
                     Box::pin(async move { Ok(s.read_file(&file).await?) })
                 })
@@ -140,7 +146,7 @@ impl Procedure<'_, '_> {
     /// The trust bundle uploaded and selected; `true` when it changed.
     async fn ensure_trust(&self, i: usize) -> Result<bool, NodeFailure> {
         let content = self.trust.clone().unwrap_or_default();
-        self.step(i, move |s| {
+        self.step(i, move |s, facts| {
             let content = content.clone();
             Box::pin(async move {
                 let mut changed = false;
@@ -149,11 +155,11 @@ impl Procedure<'_, '_> {
                     changed = true;
                 }
                 let output = run_mmp(s, Service::Xmpp.word(), &[]).await?;
-                let named = parse_status(Service::Xmpp, &output)
+                let named = parse_status(facts, Service::Xmpp, &output)
                     .ok()
                     .and_then(|x| x.get(Field::ClusterTrustFile).map(str::to_string));
                 if changed || named.as_deref() != Some(TRUST_FILE) {
-                    run(s, &trust_command(Some(TRUST_FILE))).await?;
+                    run(s, &trust_command(facts, Some(TRUST_FILE))).await?;
                     changed = true;
                 }
                 Ok(changed)
@@ -164,9 +170,9 @@ impl Procedure<'_, '_> {
 
     /// The XMPP server of node `i` on or off, when it is not already.
     async fn xmpp_enabled(&self, i: usize, on: bool) -> Result<(), NodeFailure> {
-        self.step(i, move |s| {
+        self.step(i, move |s, facts| {
             Box::pin(async move {
-                let view = view_of(s, None).await?;
+                let view = view_of(s, facts, None).await?;
                 if view.enabled != on {
                     run(s, &enable_command(Service::Xmpp, on)).await?;
                 }
@@ -179,9 +185,9 @@ impl Procedure<'_, '_> {
     /// The first node of a new cluster (TAC 213479): `xmpp disable`, `xmpp cluster enable`,
     /// `xmpp cluster initialize`, `xmpp enable`.
     async fn initialize(&self, i: usize) -> Result<(), NodeFailure> {
-        self.step(i, |s| {
+        self.step(i, |s, facts| {
             Box::pin(async move {
-                let view = view_of(s, None).await?;
+                let view = view_of(s, facts, None).await?;
                 if !view.cluster.is_member() {
                     if view.enabled {
                         run(s, &enable_command(Service::Xmpp, false)).await?;
@@ -202,10 +208,10 @@ impl Procedure<'_, '_> {
     /// enable`, `xmpp enable`, `xmpp cluster join <target>`.
     async fn join(&self, i: usize, target: &str) -> Result<(), NodeFailure> {
         let target = target.to_string();
-        self.step(i, move |s| {
+        self.step(i, move |s, facts| {
             let target = target.clone();
             Box::pin(async move {
-                let view = view_of(s, None).await?;
+                let view = view_of(s, facts, None).await?;
                 // A join whose reply a dropped connection swallowed is already under way.
                 if view.cluster.is_member() || view.cluster.state == "JOINING" {
                     return Ok(());
@@ -216,7 +222,7 @@ impl Procedure<'_, '_> {
                 if !view.clustered {
                     run(s, ENABLE_COMMAND).await?;
                 }
-                if !view_of(s, None).await?.enabled {
+                if !view_of(s, facts, None).await?.enabled {
                     run(s, &enable_command(Service::Xmpp, true)).await?;
                 }
                 run(s, &join_command(&target)).await
@@ -233,7 +239,7 @@ impl Procedure<'_, '_> {
         })
         .await?;
         let address = address.to_string();
-        self.step(at, move |s| {
+        self.step(at, move |s, _| {
             let address = address.clone();
             Box::pin(async move {
                 if read_cluster(s).await?.entries(&address) > 0 {
@@ -248,9 +254,9 @@ impl Procedure<'_, '_> {
     /// Node `i` out of cluster mode, without its trust bundle: `xmpp disable`, `xmpp cluster
     /// disable`, `xmpp cluster trust none`, `xmpp enable` when it ran before; our file removed.
     pub async fn leave(&self, i: usize) -> Result<(), NodeFailure> {
-        self.step(i, |s| {
+        self.step(i, |s, facts| {
             Box::pin(async move {
-                let view = view_of(s, None).await?;
+                let view = view_of(s, facts, None).await?;
                 if view.clustered || view.cluster.is_member() {
                     if view.enabled {
                         run(s, &enable_command(Service::Xmpp, false)).await?;
@@ -258,9 +264,9 @@ impl Procedure<'_, '_> {
                     run(s, DISABLE_COMMAND).await?;
                 }
                 if view.trust_file.is_some() {
-                    run(s, &trust_command(None)).await?;
+                    run(s, &trust_command(facts, None)).await?;
                 }
-                if view.enabled && !view_of(s, None).await?.enabled {
+                if view.enabled && !view_of(s, facts, None).await?.enabled {
                     run(s, &enable_command(Service::Xmpp, true)).await?;
                 }
                 s.remove_file(TRUST_FILE).await?;
@@ -281,7 +287,7 @@ impl Procedure<'_, '_> {
         let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(1));
         loop {
             let status = self
-                .step(at, |s| Box::pin(async move { read_cluster(s).await }))
+                .step(at, |s, _| Box::pin(async move { read_cluster(s).await }))
                 .await?;
             let Some(waited) = waiting_on(&status) else {
                 return Ok(());

@@ -299,7 +299,7 @@ fn alarms(node: &NodeControl, req: &Request) -> Response {
     for alarm in paged(node, &all, offset, limit) {
         let seconds = alarm.since.elapsed().as_secs().to_string();
         x.open("alarm", &[("id", &alarm.id)])
-            .element("type", alarm.kind)
+            .element("type", &alarm.kind)
             .element("activeTimeSeconds", &seconds)
             .close("alarm");
     }

@@ -57,7 +57,7 @@ pub const WEBADMIN_API_CERT_FILE: &str = "webadmin-api.cer";
 pub struct ActiveAlarm {
     pub id: String,
     /// Its `type`.
-    pub kind: &'static str,
+    pub kind: String,
     /// When the simulator first saw it active.
     pub since: Instant,
 }
@@ -69,6 +69,9 @@ pub(crate) struct ApiSettings {
     pub page_limit: usize,
     /// The XMPP connection alarm while active ([`xmpp_link::alarms`]).
     pub xmpp_alarm: Option<ActiveAlarm>,
+    /// The type that alarm has: [`xmpp_link::XMPP_ALARM_TYPE`], unless a test plays a release
+    /// that names it otherwise.
+    pub xmpp_alarm_type: String,
 }
 
 /// A node's API: its own settings, its listener, and when it started (`uptimeSeconds`).
@@ -86,6 +89,7 @@ impl Default for NodeApi {
                 xmpp: ApiXmppConfig::default(),
                 page_limit: DEFAULT_PAGE_LIMIT,
                 xmpp_alarm: None,
+                xmpp_alarm_type: xmpp_link::XMPP_ALARM_TYPE.to_string(),
             }),
             listener: Mutex::default(),
             started: Instant::now(),
@@ -198,6 +202,15 @@ impl NodeControl {
             let at = db.web_bridges.iter().position(|w| w.url == url);
             at.map(|i| db.web_bridges.remove(i)).is_some()
         })
+    }
+
+    /// Plays a release whose XMPP connection alarm has type `kind` (the provider's
+    /// `fact_overrides` `xmpp_alarm` is for such a release).
+    pub fn set_xmpp_alarm_type(&self, kind: &str) {
+        self.with_api_settings(|s| {
+            s.xmpp_alarm_type = kind.to_string();
+            s.xmpp_alarm = None;
+        });
     }
 
     /// Objects per page of a collection GET (at least 1).

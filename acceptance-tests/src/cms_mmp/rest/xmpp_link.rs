@@ -124,9 +124,10 @@ pub fn alarms(node: &NodeControl) -> Vec<ActiveAlarm> {
         settings.xmpp_alarm = None;
         return Vec::new();
     }
+    let kind = settings.xmpp_alarm_type.clone();
     let alarm = settings.xmpp_alarm.get_or_insert_with(|| ActiveAlarm {
         id: new_id(),
-        kind: XMPP_ALARM_TYPE,
+        kind,
         since: Instant::now(),
     });
     vec![alarm.clone()]
