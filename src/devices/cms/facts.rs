@@ -147,7 +147,25 @@ impl Facts {
                 return Err(format!("{id} is overridden twice"));
             }
         }
-        Ok(Facts { overrides })
+        let facts = Facts { overrides };
+        // Two fields of one status under one label could not be told apart.
+        for service in Service::ALL {
+            let labels: Vec<(Field, &str)> = facts.labels(service).collect();
+            for (i, (field, label)) in labels.iter().enumerate() {
+                if let Some((other, _)) = labels[i + 1..]
+                    .iter()
+                    .find(|(_, l)| l.eq_ignore_ascii_case(label))
+                {
+                    return Err(format!(
+                        "{} and {} would both be {label:?}: the status of {} names each field once",
+                        label_id(service, *field),
+                        label_id(service, *other),
+                        service.word()
+                    ));
+                }
+            }
+        }
+        Ok(facts)
     }
 
     fn get(&self, key: Key) -> Option<&str> {
@@ -273,6 +291,13 @@ mod tests {
         }
         let twice = Facts::new(["clear_word=x", "clear_word = y"]).unwrap_err();
         assert_eq!(twice, "clear_word is overridden twice");
+        let same = Facts::new(["webadmin.listen=enabled"]).unwrap_err();
+        assert!(
+            same.contains("webadmin.enabled and webadmin.listen would both be"),
+            "{same}"
+        );
+        // One label in two services is fine: each status is read on its own.
+        assert!(Facts::new(["webadmin.listen=Listening interfaces"]).is_ok());
     }
 
     #[test]
