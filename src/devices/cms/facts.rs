@@ -5,57 +5,17 @@
 //! [`Facts`] is the tables with those applied.
 
 use super::rest::XMPP_ALARM;
-use super::services::{Confidence, Field, Service, CLEAR_WORD, STATUS_LABELS};
+use super::services::{Field, Service, CLEAR_WORD, STATUS_LABELS};
 use std::collections::BTreeMap;
 
 /// The id `fact_overrides` names the clear word by.
-pub const CLEAR_WORD_ID: &str = "clear_word";
+const CLEAR_WORD_ID: &str = "clear_word";
 /// The id `fact_overrides` names the XMPP alarm type by.
-pub const XMPP_ALARM_ID: &str = "xmpp_alarm";
-
-/// One entry a site may override: its id, the value built in, and whether a Cisco document
-/// gives it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fact {
-    pub id: String,
-    pub value: &'static str,
-    pub confirmed: bool,
-    pub what: String,
-}
+const XMPP_ALARM_ID: &str = "xmpp_alarm";
 
 /// The id of a status label: `<service>.<field>`, e.g. `webadmin.listen`.
 pub fn label_id(service: Service, field: Field) -> String {
     format!("{}.{}", service.word(), field.id())
-}
-
-/// Every entry `fact_overrides` can name, in the order the docs list them.
-pub fn table() -> Vec<Fact> {
-    let labels = STATUS_LABELS.iter().map(|(s, f, label, c)| Fact {
-        id: label_id(*s, *f),
-        value: label,
-        confirmed: matches!(c, Confidence::Confirmed(_)),
-        what: format!(
-            "the label of `{}` in the status `{}` prints",
-            f.id(),
-            s.word()
-        ),
-    });
-    labels
-        .chain([
-            Fact {
-                id: CLEAR_WORD_ID.into(),
-                value: CLEAR_WORD,
-                confirmed: false,
-                what: "the argument that clears an MMP setting (`callbridge listen none`), also read as \"not set\" in a status".into(),
-            },
-            Fact {
-                id: XMPP_ALARM_ID.into(),
-                value: XMPP_ALARM,
-                confirmed: false,
-                what: "the type of the alarm `/api/v1/system/alarms` lists while the Call Bridge is not connected to XMPP".into(),
-            },
-        ])
-        .collect()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -115,11 +75,6 @@ fn parse_entry(entry: &str) -> Result<(Key, String), String> {
     })?;
     check_value(key, value).map_err(|why| format!("{id}: {why}"))?;
     Ok((key, value.to_string()))
-}
-
-/// The check `fact_overrides` runs on each entry at plan time.
-pub fn check_override(entry: &str) -> Result<(), String> {
-    parse_entry(entry).map(|_| ())
 }
 
 /// The fact tables with a site's overrides applied.
@@ -202,6 +157,48 @@ impl Facts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::devices::cms::rest::XMPP_ALARM;
+    use crate::devices::cms::services::{Confidence, CLEAR_WORD};
+
+    /// One entry a site may override: its id, the value built in, and whether a Cisco document
+    /// gives it.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    struct Fact {
+        pub id: String,
+        pub value: &'static str,
+        pub confirmed: bool,
+        pub what: String,
+    }
+
+    /// Every entry `fact_overrides` can name, in the order the docs list them.
+    fn table() -> Vec<Fact> {
+        let labels = STATUS_LABELS.iter().map(|(s, f, label, c)| Fact {
+            id: label_id(*s, *f),
+            value: label,
+            confirmed: matches!(c, Confidence::Confirmed(_)),
+            what: format!(
+                "the label of `{}` in the status `{}` prints",
+                f.id(),
+                s.word()
+            ),
+        });
+        labels
+            .chain([
+                Fact {
+                    id: CLEAR_WORD_ID.into(),
+                    value: CLEAR_WORD,
+                    confirmed: false,
+                    what: "the argument that clears an MMP setting (`callbridge listen none`), also read as \"not set\" in a status".into(),
+                },
+                Fact {
+                    id: XMPP_ALARM_ID.into(),
+                    value: XMPP_ALARM,
+                    confirmed: false,
+                    what: "the type of the alarm `/api/v1/system/alarms` lists while the Call Bridge is not connected to XMPP".into(),
+                },
+            ])
+            .collect()
+    }
 
     /// The table as the provider's documentation lists it (templates/cms/index.md.tmpl).
     fn markdown_rows() -> Vec<String> {
@@ -285,7 +282,7 @@ mod tests {
             ("clear_word=a b", "clear_word: \"a b\": it is one word"),
             ("xmpp_alarm=a\nb", "xmpp_alarm"),
         ] {
-            let e = check_override(entry).unwrap_err();
+            let e = parse_entry(entry).unwrap_err();
             assert!(e.contains(says), "{entry:?}: {e}");
             assert!(Facts::new([entry]).is_err());
         }
